@@ -1,0 +1,262 @@
+"""Stage 2: turn checked spec documents into the intermediate representation.
+
+This is where cross-file rules live (references resolve, names do not collide,
+files agree with their folders) and where names are fixed, using ``naming``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from . import naming
+from .diagnostics import Diagnostic, SpecError
+from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Project, ServiceVersion, TypeRef
+from .loader import SpecDocument
+
+# Actions with these prefixes only read state, so repeating them is harmless.
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry", "Inquire")
+# A request field that makes a repeated call harmless: the server drops repeats.
+IDEMPOTENCY_FIELD = "ClientToken"
+# Every response carries it; the runtime's response base class declares it.
+REQUEST_ID = "RequestId"
+# The generated package keeps its runtime here, so no service may take the name.
+RUNTIME_PACKAGE = "common"
+
+
+def build_project(documents: Iterable[SpecDocument]) -> Project:
+    """Build the IR from loaded documents; raise :class:`SpecError` on any problem."""
+    problems: list[Diagnostic] = []
+    common: tuple[ErrorCode, ...] = ()
+    groups: dict[PurePosixPath, list[SpecDocument]] = defaultdict(list)
+    for document in documents:
+        if document.kind == "errors_file":
+            common = _error_codes(document, document.data["errors"], (), True, problems)
+        else:
+            groups[PurePosixPath(document.path).parent].append(document)
+    services = []
+    for folder in sorted(groups):
+        service = _build_service(folder, groups[folder], common, problems)
+        if service is not None:
+            services.append(service)
+    _check_packages(services, problems)
+    if problems:
+        raise SpecError(problems)
+    return Project(common_errors=common, services=tuple(services))
+
+
+def _error_codes(
+    document: SpecDocument,
+    table: Mapping[str, str],
+    taken: Iterable[str],
+    common: bool,
+    problems: list[Diagnostic],
+) -> tuple[ErrorCode, ...]:
+    members = naming.disambiguate([(code, naming.enum_member(code)) for code in table], taken)
+    return tuple(ErrorCode(code, members[code], str(table[code]), common) for code in table)
+
+
+def _build_service(
+    folder: PurePosixPath,
+    documents: list[SpecDocument],
+    common: tuple[ErrorCode, ...],
+    problems: list[Diagnostic],
+) -> ServiceVersion | None:
+    service_docs = [d for d in documents if d.kind == "service_file"]
+    if not service_docs:
+        problems.append(Diagnostic(str(folder / "service.yaml"), message="service.yaml is missing for these actions"))
+        return None
+    service_doc = service_docs[0]
+    data = service_doc.data
+    start = len(problems)
+    if data["service"] != folder.parent.name or data["version"] != folder.name:
+        problems.append(
+            service_doc.diagnostic(
+                ("service",),
+                f"service {data['service']!r} version {data['version']!r} must live in "
+                f"{data['service']}/{data['version']}/, not {folder.parent.name}/{folder.name}/",
+            )
+        )
+    type_docs: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    raw_types: Mapping[str, Any] = data.get("types") or {}
+    class_names = {name: naming.class_name(name) for name in raw_types}
+    _report_collisions(
+        service_doc, ("types",), class_names, "type", problems
+    )
+    action_docs = sorted((d for d in documents if d.kind == "action_file"), key=lambda d: d.path)
+    reserved: dict[str, str] = {}
+    for document in action_docs:
+        name = document.data["action"]
+        stem = PurePosixPath(document.path).stem
+        if name != stem:
+            problems.append(document.diagnostic(("action",), f"action {name!r} must be in a file named {name}.yaml"))
+        for suffix in ("Request", "Response", "ErrorCode"):
+            reserved[naming.class_name(name) + suffix] = document.path
+    for type_name, cls in class_names.items():
+        if cls in reserved:
+            problems.append(
+                service_doc.diagnostic(
+                    ("types", type_name), f"type {type_name!r} clashes with a class generated for {reserved[cls]}"
+                )
+            )
+    resolver = _Resolver(service_doc, class_names, problems)
+    types = tuple(
+        resolver.object_type(raw_types[name], class_names[name], ("types", name), "shared", "", service_doc)
+        for name in raw_types
+    )
+    actions = tuple(_build_action(d, resolver, common, problems) for d in action_docs)
+    methods = {a.method: a for a in actions}
+    if len(methods) != len(actions):
+        seen: dict[str, Action] = {}
+        for action in actions:
+            if action.method in seen:
+                problems.append(
+                    Diagnostic(action.source, message=f"action {action.name!r} and {seen[action.method].name!r} "
+                               f"both become the method {action.method!r}")
+                )
+            seen[action.method] = action
+    if len(problems) > start:
+        return None
+    return ServiceVersion(
+        service=data["service"],
+        version=data["version"],
+        package=naming.service_module(data["service"]),
+        module=naming.version_module(data["version"]),
+        client_stem=naming.client_class(data["service"]),
+        title=data.get("title", "") or data["service"],
+        description=data.get("description", ""),
+        endpoint=data["endpoint"],
+        types=types,
+        actions=actions,
+        sources=tuple(d.path for d in [service_doc, *action_docs]),
+    )
+
+
+def _report_collisions(
+    document: SpecDocument, place: tuple[str, ...], names: Mapping[str, str], what: str, problems: list[Diagnostic]
+) -> None:
+    owners: dict[str, str] = {}
+    for original, python in names.items():
+        if python in owners:
+            problems.append(
+                document.diagnostic(
+                    (*place, original), f"{what} {original!r} and {owners[python]!r} both become {python!r}"
+                )
+            )
+        else:
+            owners[python] = original
+
+
+def _build_action(
+    document: SpecDocument, resolver: _Resolver, common: tuple[ErrorCode, ...], problems: list[Diagnostic]
+) -> Action:
+    data = document.data
+    name = naming.class_name(data["action"])
+    if REQUEST_ID in data["response"]["properties"]:
+        problems.append(
+            document.diagnostic(("response", "properties", REQUEST_ID), "RequestId is implicit in every response; remove it")
+        )
+    request = resolver.object_type(data["request"], f"{name}Request", ("request",), "request", name, document)
+    response = resolver.object_type(data["response"], f"{name}Response", ("response",), "response", name, document)
+    common_codes = {e.code for e in common}
+    own_table = {c: d for c, d in (data.get("errors") or {}).items() if c not in common_codes}
+    own = _error_codes(document, own_table, (e.member for e in common), False, problems)
+    examples = []
+    for index, raw in enumerate(data.get("examples") or []):
+        try:
+            examples.append(
+                Example(
+                    title=str(raw.get("title", "")),
+                    request_json=_canonical_json(raw.get("request", {})),
+                    response_json=_canonical_json(raw["response"]),
+                )
+            )
+        except (TypeError, ValueError) as exc:
+            problems.append(document.diagnostic(("examples", index), f"example is not plain JSON data: {exc}"))
+    return Action(
+        name=name,
+        method=naming.method_name(data["action"]),
+        summary=data.get("summary", ""),
+        description=data.get("description", ""),
+        deprecated=bool(data.get("deprecated", False)),
+        streaming=bool(data.get("streaming", False)),
+        read_only=data["action"].startswith(READ_ONLY_PREFIXES),
+        idempotency_field=IDEMPOTENCY_FIELD if IDEMPOTENCY_FIELD in data["request"]["properties"] else "",
+        request=request,
+        response=response,
+        errors=common + own,
+        examples=tuple(examples),
+        source=document.path,
+    )
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+class _Resolver:
+    """Turns property schemas into :class:`Field` objects for one service."""
+
+    def __init__(self, service_doc: SpecDocument, class_names: Mapping[str, str], problems: list[Diagnostic]) -> None:
+        self.service_doc = service_doc
+        self.class_names = class_names
+        self.problems = problems
+
+    def object_type(
+        self,
+        raw: Mapping[str, Any],
+        name: str,
+        place: tuple[str, ...],
+        role: Any,
+        action: str,
+        document: SpecDocument,
+    ) -> ObjectType:
+        properties: Mapping[str, Any] = raw["properties"]
+        required = set(raw.get("required", []))
+        for missing in sorted(required - set(properties)):
+            self.problems.append(document.diagnostic((*place, "required"), f"required property {missing!r} is not defined"))
+        taken = ["request_id"] if role == "response" else []
+        py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
+        fields = tuple(
+            Field(
+                wire_name=wire,
+                py_name=py_names[wire],
+                type=self.type_ref(prop, (*place, "properties", wire), document),
+                # Responses never fail on an absent field: real services omit
+                # fields their own specs call required.
+                required=wire in required and role != "response",
+                nullable=bool(prop.get("nullable", False)),
+                description=prop.get("description", ""),
+                deprecated=bool(prop.get("deprecated", False)),
+            )
+            for wire, prop in properties.items()
+        )
+        return ObjectType(name=name, description=raw.get("description", ""), fields=fields, role=role, action=action)
+
+    def type_ref(self, prop: Mapping[str, Any], place: tuple[Any, ...], document: SpecDocument) -> TypeRef:
+        if "$ref" in prop:
+            target = prop["$ref"].rsplit("/", 1)[-1]
+            if target not in self.class_names:
+                self.problems.append(document.diagnostic((*place, "$ref"), f"unknown type {target!r}"))
+                return TypeRef("scalar", "str")
+            return TypeRef("object", self.class_names[target])
+        if prop["type"] == "array":
+            return TypeRef("list", "", item=self.type_ref(prop["items"], (*place, "items"), document))
+        return TypeRef("scalar", SCALARS[prop["type"]], prop.get("format", ""))
+
+
+def _check_packages(services: list[ServiceVersion], problems: list[Diagnostic]) -> None:
+    """Two spec folders must not generate into the same package folder."""
+    seen: dict[tuple[str, str], ServiceVersion] = {}
+    for service in services:
+        if service.package == RUNTIME_PACKAGE:
+            problems.append(Diagnostic(service.sources[0], message=f"service name {service.service!r} is reserved"))
+        key = (service.package, service.module)
+        if key in seen:
+            problems.append(
+                Diagnostic(service.sources[0], message=f"generates the same package as {seen[key].sources[0]}")
+            )
+        seen[key] = service

@@ -1,0 +1,61 @@
+"""Defaults for the command line, from ``[tool.codegen]`` in pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic, SpecError
+
+KEYS = {"specs": "specs", "out": "generated", "package": "tcsdk"}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    specs: Path
+    out: Path
+    package: str
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_defaults(start: Path) -> Defaults:
+    """Built-in defaults overridden by ``[tool.codegen]``; paths relative to its file."""
+    pyproject = find_pyproject(start)
+    table: dict[str, Any] = {}
+    base = start
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SpecError([Diagnostic(str(pyproject), message=f"invalid TOML: {exc}")]) from None
+        table = data.get("tool", {}).get("codegen", {})
+        if table:
+            base = pyproject.parent
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise SpecError([Diagnostic(str(pyproject), message=f"[tool.codegen]: unknown keys {', '.join(unknown)}")])
+    values = {key: table.get(key, default) for key, default in KEYS.items()}
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise SpecError([Diagnostic(str(pyproject), message=f"[tool.codegen] {key} must be a string")])
+    return Defaults(specs=_relative(base, values["specs"]), out=_relative(base, values["out"]), package=values["package"])
+
+
+def _relative(base: Path, value: str) -> Path:
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    try:
+        return (base / path).relative_to(Path.cwd())
+    except ValueError:
+        return base / path

@@ -1,0 +1,115 @@
+"""Stage 2 output: the intermediate representation, all that templates see.
+
+Plain frozen dataclasses. Every name in here is already final (see
+``naming``): renderers never derive names or make decisions about the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# Spec scalar types and the Python type each one becomes. Dates and times stay
+# ``str``: Tencent sends several formats ("2020-01-02 03:04:05" in Beijing time
+# with no offset, ISO 8601, plain dates), so parsing would guess a time zone and
+# could not give back the exact wire text.
+SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """The type of a field: a scalar, a named object type, or a list of either."""
+
+    kind: Literal["scalar", "object", "list"]
+    name: str  # Python type for scalars, class name for objects, "" for lists
+    format: str = ""
+    item: TypeRef | None = None
+
+    @property
+    def annotation(self) -> str:
+        if self.kind == "list":
+            assert self.item is not None
+            return f"list[{self.item.annotation}]"
+        return self.name
+
+
+@dataclass(frozen=True)
+class Field:
+    wire_name: str
+    py_name: str
+    type: TypeRef
+    required: bool
+    nullable: bool
+    description: str
+    deprecated: bool = False
+
+    @property
+    def optional(self) -> bool:
+        """Whether the attribute defaults to None (absent on the wire)."""
+        return not self.required or self.nullable
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    role: Literal["shared", "request", "response"]
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    member: str
+    description: str
+    common: bool
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    request_json: str  # canonical JSON text (sorted keys)
+    response_json: str
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    method: str
+    summary: str
+    description: str
+    deprecated: bool
+    streaming: bool
+    read_only: bool
+    idempotency_field: str  # wire name of the idempotency token field, or ""
+    request: ObjectType
+    response: ObjectType
+    errors: tuple[ErrorCode, ...]  # common codes first, then the action's own
+    examples: tuple[Example, ...]
+    source: str
+
+    @property
+    def error_enum(self) -> str:
+        return f"{self.name}ErrorCode"
+
+
+@dataclass(frozen=True)
+class ServiceVersion:
+    service: str
+    version: str
+    package: str  # e.g. "trtc"
+    module: str  # e.g. "v20190722"
+    client_stem: str  # e.g. "Trtc"
+    title: str
+    description: str
+    endpoint: str
+    types: tuple[ObjectType, ...]
+    actions: tuple[Action, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Project:
+    common_errors: tuple[ErrorCode, ...]
+    services: tuple[ServiceVersion, ...]

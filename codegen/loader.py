@@ -1,0 +1,188 @@
+"""Stage 1: read spec files and check them against the spec format.
+
+The result is a list of :class:`SpecDocument` (the parsed data plus a way to
+find the line and column of any place in it). Every problem in every file is
+collected before :class:`SpecError` is raised, so one run reports them all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .diagnostics import Diagnostic, SpecError
+
+COMMON_ERRORS = Path("common") / "errors.yaml"
+SERVICE_FILE = "service.yaml"
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """One parsed spec file. ``kind`` is errors_file, service_file or action_file."""
+
+    path: str
+    kind: str
+    data: Any
+    node: yaml.Node
+
+    def locate(self, place: tuple[Any, ...]) -> tuple[int, int]:
+        """Line and column (from 1) of the value at ``place``, or its nearest parent."""
+        node = self.node
+        for step in place:
+            child = _child(node, step)
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def locate_key(self, place: tuple[Any, ...], key: str) -> tuple[int, int]:
+        """Line and column of the key ``key`` of the mapping at ``place``."""
+        node = self.node
+        for step in place:
+            child = _child(node, step)
+            if child is None:
+                break
+            node = child
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if getattr(key_node, "value", None) == key:
+                    return key_node.start_mark.line + 1, key_node.start_mark.column + 1
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def diagnostic(self, place: tuple[Any, ...], message: str) -> Diagnostic:
+        line, column = self.locate(place)
+        return Diagnostic(self.path, line, column, message)
+
+
+def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == str(step):
+                return value_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+        if 0 <= step < len(node.value):
+            return node.value[step]
+    return None
+
+
+@lru_cache(maxsize=None)
+def spec_schema() -> dict[str, Any]:
+    """The JSON Schema of the spec format, shipped inside the package."""
+    text = resources.files("codegen").joinpath("spec_schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    schema = dict(spec_schema())
+    schema["$ref"] = f"#/$defs/{kind}"
+    return jsonschema.Draft202012Validator(schema)
+
+
+def discover(root: Path) -> list[tuple[Path, str]]:
+    """Every spec file below ``root`` with its kind, in a stable order."""
+    found: list[tuple[Path, str]] = []
+    if (root / COMMON_ERRORS).is_file():
+        found.append((root / COMMON_ERRORS, "errors_file"))
+    for path in sorted(root.glob("*/*/*.yaml")):
+        if path.parent.parent.name == "common":
+            continue
+        kind = "service_file" if path.name == SERVICE_FILE else "action_file"
+        found.append((path, kind))
+    return found
+
+
+def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, list[Diagnostic]]:
+    """Parse and check one file; ``shown`` is the path used in messages."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic(shown, message=f"not UTF-8 text (byte {exc.start})")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        return None, [Diagnostic(shown, line, column, f"invalid YAML: {exc.problem or exc.context}")]
+    except yaml.YAMLError as exc:
+        return None, [Diagnostic(shown, message=f"invalid YAML: {exc}")]
+    if node is None:
+        return None, [Diagnostic(shown, 1, 1, "the file is empty")]
+    problems = _duplicate_keys(node, shown)
+    if problems:
+        return None, problems
+    try:
+        data = yaml.SafeLoader(text).construct_document(node)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        return None, [Diagnostic(shown, line, column, f"invalid YAML value: {exc}")]
+    document = SpecDocument(shown, kind, data, node)
+    for error in _validator(kind).iter_errors(data):
+        document_place = tuple(error.absolute_path)
+        problems.append(document.diagnostic(document_place, _describe(error)))
+    return (None if problems else document), problems
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message}"
+    if error.validator == "oneOf" and error.validator_value and "$ref" in str(error.validator_value):
+        return f"{where}: a property needs exactly one of 'type' or '$ref'"
+    message = error.message
+    if len(message) > 200:
+        message = message[:200] + "..."
+    return f"{where}: {message}"
+
+
+def _duplicate_keys(node: yaml.Node, shown: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in current.value:
+                key = getattr(key_node, "value", None)
+                if isinstance(key, str):
+                    if key in seen:
+                        mark = key_node.start_mark
+                        problems.append(
+                            Diagnostic(shown, mark.line + 1, mark.column + 1, f"duplicate key {key!r}")
+                        )
+                    seen.add(key)
+                stack.append(value_node)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return problems
+
+
+def load_specs(root: Path) -> list[SpecDocument]:
+    """Load every spec file below ``root``; raise :class:`SpecError` on any problem."""
+    if not root.is_dir():
+        raise SpecError([Diagnostic(str(root), message="spec folder not found")])
+    documents: list[SpecDocument] = []
+    problems: list[Diagnostic] = []
+    files = discover(root)
+    if not any(kind == "errors_file" for _, kind in files):
+        problems.append(Diagnostic(str(root / COMMON_ERRORS), message="the common error table is missing"))
+    for path, kind in files:
+        document, found = load_file(path, kind, path.as_posix())
+        problems.extend(found)
+        if document is not None:
+            documents.append(document)
+    if problems:
+        raise SpecError(problems)
+    return documents

@@ -1,0 +1,95 @@
+"""Stage 3: render the generated package as ``{relative path: source text}``.
+
+Templates hold the layout; this module only chooses which template renders
+which file and with which IR objects. Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from . import naming
+from .docstrings import docstring
+from .ir import Project, ServiceVersion
+from .model_classes import object_types, render_models
+
+RUNTIME_MODULES = ("model.py",)
+
+
+def template_dir() -> Path:
+    """The folder of the built-in templates (``templates/`` in the source tree)."""
+    return Path(str(resources.files("codegen.templates")))
+
+
+def _environment(folder: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=False,  # the output is Python, not HTML  # noqa: S701
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["doc"] = docstring
+    # A JSON string literal is a valid Python string literal (ASCII-only, so no
+    # character of the input can end it or the line early).
+    env.filters["pystr"] = json.dumps
+    return env
+
+
+def _categories(project: Project) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for error in project.common_errors:
+        prefix = error.code.split(".", 1)[0]
+        if prefix not in seen:
+            seen[prefix] = {"prefix": prefix, "class_name": naming.category_class(prefix)}
+    return list(seen.values())
+
+
+def render_project(project: Project, package: str) -> dict[str, str]:
+    """Every file of the generated package, keyed by path relative to the output folder."""
+    folder = template_dir()
+    env = _environment(folder)
+    files: dict[str, str] = {}
+    root = package
+    files[f"{root}/__init__.py"] = env.get_template("package_init.py.jinja").render(
+        source="", package=package, services=project.services
+    )
+    files[f"{root}/py.typed"] = ""
+    files[f"{root}/common/__init__.py"] = env.get_template("common_init.py.jinja").render(source="")
+    files[f"{root}/common/errors.py"] = env.get_template("common_errors.py.jinja").render(
+        source="common/errors.yaml", errors=project.common_errors, categories=_categories(project)
+    )
+    for module in RUNTIME_MODULES:
+        text = (folder / "runtime" / module).read_text("utf-8")
+        files[f"{root}/common/{module}"] = env.get_template("header.jinja").render(source="") + "\n" + text
+    by_package: dict[str, list[ServiceVersion]] = {}
+    for service in project.services:
+        by_package.setdefault(service.package, []).append(service)
+    for name, versions in sorted(by_package.items()):
+        files[f"{root}/{name}/__init__.py"] = env.get_template("service_init.py.jinja").render(
+            source="",
+            service=versions[0].service,
+            title=versions[0].title,
+            versions=[v.version for v in versions],
+        )
+        for service in versions:
+            files.update(_render_service(env, folder, root, service))
+    return files
+
+
+def _render_service(env: jinja2.Environment, folder: Path, root: str, service: ServiceVersion) -> dict[str, str]:
+    base = f"{root}/{service.package}/{service.module}"
+    source = f"{service.service}/{service.version}"
+    exported = [obj.name for obj in object_types(service)]
+    return {
+        f"{base}/__init__.py": env.get_template("version_init.py.jinja").render(source=source, service=service),
+        f"{base}/models.py": env.get_template("models.py.jinja").render(
+            source=source, service=service, exported=exported, classes=render_models(service, folder / "models")
+        ),
+        f"{base}/errors.py": env.get_template("errors.py.jinja").render(source=source, service=service),
+    }

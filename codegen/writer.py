@@ -1,0 +1,141 @@
+"""Stage 5: put the formatted files on disk, all or nothing.
+
+The package folder is rebuilt beside the old one and swapped in with renames,
+so a failure or a kill at any point leaves either the old tree or the new one,
+never a mix. Unchanged files are hard-linked into the new tree, which keeps
+their timestamps (build tools do not see a change that did not happen).
+Two runs on one output folder are kept apart by a lock file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+@dataclass
+class Changes:
+    """What a write did (or, for a check, would do), as paths relative to the output folder."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[str]:
+        return sorted(self.written + self.removed)
+
+
+class LockedError(Exception):
+    """Another run holds the lock on the output folder."""
+
+
+def existing_files(package_dir: Path, out: Path) -> dict[str, Path]:
+    """Files of the current package tree, keyed like the rendered files."""
+    if not package_dir.is_dir():
+        return {}
+    found = {}
+    for path in package_dir.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            found[path.relative_to(out).as_posix()] = path
+    return found
+
+
+def compare(files: Mapping[str, str], out: Path, package: str) -> Changes:
+    """How the tree on disk differs from ``files`` (nothing is written)."""
+    current = existing_files(out / package, out)
+    changes = Changes()
+    for name, text in sorted(files.items()):
+        path = current.get(name)
+        if path is not None and path.read_bytes() == text.encode("utf-8"):
+            changes.unchanged.append(name)
+        else:
+            changes.written.append(name)
+    changes.removed = sorted(set(current) - set(files))
+    return changes
+
+
+@contextlib.contextmanager
+def locked(out: Path, package: str) -> Iterator[None]:
+    """Hold the output folder's lock for ``package`` (fails at once if taken)."""
+    out.mkdir(parents=True, exist_ok=True)
+    lock_path = out / f".{package}.codegen.lock"
+    with open(lock_path, "a+b") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LockedError(f"{lock_path}: another codegen run is writing this folder") from None
+        yield
+
+
+def _recover(out: Path, package: str) -> None:
+    """Finish or undo a swap that a killed run left half done."""
+    target = out / package
+    for leftover in sorted(out.glob(f".{package}.old-*")):
+        if not target.exists():
+            leftover.rename(target)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.glob(f".{package}.new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
+    """Replace ``out/package`` with ``files``; report what changed."""
+    with locked(out, package):
+        _recover(out, package)
+        changes = compare(files, out, package)
+        if not changes.written and not changes.removed:
+            return changes
+        current = existing_files(out / package, out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{package}.new-", dir=out))
+        try:
+            staging.chmod(_directory_mode())
+            for name, text in files.items():
+                destination = staging / Path(name).relative_to(package)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if name in changes.unchanged:
+                    try:
+                        os.link(current[name], destination)
+                        continue
+                    except OSError:
+                        pass
+                with open(destination, "wb") as handle:
+                    handle.write(text.encode("utf-8"))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            _swap(staging, out / package, out, package)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return changes
+
+
+def _directory_mode() -> int:
+    # mkdtemp makes a private (0700) folder; the package should get the usual
+    # permissions, as if made by mkdir.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _swap(staging: Path, target: Path, out: Path, package: str) -> None:
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{package}.old-", dir=out))
+        old.rmdir()
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)

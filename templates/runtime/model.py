@@ -1,0 +1,160 @@
+"""Base classes of the generated models and the response envelope parser.
+
+Every API 3.0 answer is ``{"Response": {...}}``. On success the object holds the
+action's fields and ``RequestId``; on failure it holds ``Error`` with ``Code``
+and ``Message``. :meth:`Response.from_envelope` reads either form.
+
+Decoding policy: unknown fields are ignored (services add fields without a new
+API version), numbers and booleans sent as strings are accepted (``"10"`` for
+an integer), and every response field may be absent or null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+import msgspec
+
+from . import errors
+
+__all__ = ["Model", "Request", "Response", "parse_envelope"]
+
+_EXCERPT = 200
+
+
+class Model(msgspec.Struct, kw_only=True, omit_defaults=True, repr_omit_defaults=True):
+    """Base of every generated type: keyword-only, unset fields left out of JSON."""
+
+
+class Request(Model):
+    """Base of every ``<Action>Request``. ``msgspec.json.encode(request)`` is the body."""
+
+
+R = TypeVar("R", bound="Response")
+
+
+class Response(Model):
+    """Base of every ``<Action>Response``."""
+
+    request_id: str = msgspec.field(name="RequestId")
+    """The unique id the service gave this request; quote it when asking for support."""
+
+    __action__: ClassVar[str] = ""
+    __error_codes__: ClassVar[type[Enum] | None] = None
+
+    @classmethod
+    def from_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
+        """Parse a whole response body into this response type.
+
+        ``body`` is the raw body (bytes or str) or an already decoded dict.
+        Raises the matching :class:`~.errors.TencentCloudError` subclass when the
+        envelope carries an error, and a :class:`~.errors.ResponseError`
+        subclass when the body is not a usable response.
+        """
+        return parse_envelope(cls, body)
+
+
+T = TypeVar("T")
+
+
+class _Envelope(msgspec.Struct, Generic[T]):
+    Response: T
+
+
+class _ErrorDetail(msgspec.Struct):
+    Code: str | None = None
+    Message: str = ""
+
+
+class _ErrorBody(msgspec.Struct):
+    Error: _ErrorDetail | None = None
+    RequestId: str = ""
+
+
+_ERROR_DECODER = msgspec.json.Decoder(_Envelope[_ErrorBody], strict=False)
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
+    decoder = _DECODERS.get(cls)
+    if decoder is None:
+        decoder = _DECODERS[cls] = msgspec.json.Decoder(_Envelope[cls], strict=False)  # type: ignore[valid-type]
+    return decoder
+
+
+def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
+    if isinstance(body, bytes):
+        return body[:_EXCERPT].decode("utf-8", "replace")
+    return str(body)[:_EXCERPT]
+
+
+def service_error(cls: type[Response], detail: _ErrorDetail, request_id: str) -> errors.SDKError:
+    """The exception for an error envelope, typed by the action's code enum."""
+    code = detail.Code
+    if code is None:
+        return errors.ResponseShapeError(
+            "error envelope without Error.Code", request_id=request_id, excerpt=detail.Message[:_EXCERPT]
+        )
+    known = code
+    if cls.__error_codes__ is not None:
+        try:
+            # Generated code enums mix in str, so a member is the code string.
+            known = cast(str, cls.__error_codes__(code))
+        except ValueError:
+            pass  # a code the specs do not list stays a plain string
+    return errors.error_class(code)(known, detail.Message, request_id, cls.__action__)
+
+
+def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
+    """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
+    if isinstance(body, Mapping):
+        return _parse_mapping(cls, body)
+    if isinstance(body, str):
+        has_error = '"Error"' in body
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        has_error = b'"Error"' in body
+    else:
+        raise TypeError(f"body must be bytes, str or a mapping, not {type(body).__name__}")
+    # Only a body that mentions "Error" can be an error envelope; checking for
+    # the bytes first keeps successful responses to a single typed decode.
+    if has_error:
+        try:
+            envelope = _ERROR_DECODER.decode(body)
+        except msgspec.DecodeError:
+            envelope = None
+        if envelope is not None and envelope.Response.Error is not None:
+            raise service_error(cls, envelope.Response.Error, envelope.Response.RequestId)
+    try:
+        return _decoder(cls).decode(body).Response
+    except msgspec.ValidationError as exc:
+        raise _shape_error(exc, body) from None
+    except msgspec.DecodeError as exc:
+        raise errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)) from None
+
+
+def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]) -> errors.ResponseError:
+    message = str(exc)
+    # msgspec names the failing place as a path: only a failure below
+    # $.Response is the model's; one above it means the envelope is missing.
+    if "- at `$.Response." in message or "- at `$.Response[" in message:
+        return errors.ResponseShapeError(f"response does not match the model: {message}", excerpt=_excerpt(body))
+    return errors.MissingEnvelopeError(f"no Response object in the body: {message}", excerpt=_excerpt(body))
+
+
+def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
+    inner = body.get("Response")
+    if not isinstance(inner, Mapping):
+        raise errors.MissingEnvelopeError("no Response object in the body", excerpt=_excerpt(body))
+    if inner.get("Error") is not None:
+        try:
+            detail = msgspec.convert(inner["Error"], _ErrorDetail, strict=False)
+        except msgspec.ValidationError as exc:
+            raise errors.ResponseShapeError(f"malformed error envelope: {exc}", excerpt=_excerpt(body)) from None
+        request_id = inner.get("RequestId")
+        raise service_error(cls, detail, request_id if isinstance(request_id, str) else "")
+    try:
+        return msgspec.convert(inner, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise errors.ResponseShapeError(f"response does not match the model: {exc}", excerpt=_excerpt(body)) from None
