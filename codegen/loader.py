@@ -93,8 +93,6 @@ def discover(root: Path) -> list[tuple[Path, str]]:
     if (root / COMMON_ERRORS).is_file():
         found.append((root / COMMON_ERRORS, "errors_file"))
     for path in sorted(root.glob("*/*/*.yaml")):
-        if path.parent.parent.name == "common":
-            continue
         kind = "service_file" if path.name == SERVICE_FILE else "action_file"
         found.append((path, kind))
     return found

@@ -55,6 +55,10 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
         action = actions[obj.action]
         kind = "Request" if obj.role == "request" else "Response"
         text = f"{kind} of {action.name}: {action.summary}".rstrip(": ")
+        if obj.role == "request" and action.description:
+            text += "\n\n" + action.description
+        if action.streaming:
+            text += "\n\nThe service streams this action's answer as server-sent events; these bindings do not support streaming yet."
         if action.deprecated:
             text += "\n\nDeprecated: the action is deprecated by the service."
     return docstring(text, 4)

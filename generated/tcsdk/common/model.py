@@ -151,14 +151,22 @@ def _shape_error(
     exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
 ) -> errors.ResponseError:
     message = str(exc)
-    # msgspec names the failing place as a path: only a failure below
-    # $.Response is the model's; one above it means the envelope is missing.
-    if "- at `$.Response." in message or "- at `$.Response[" in message:
-        return errors.ResponseShapeError(
-            f"response does not match the model: {message}", excerpt=_excerpt(body)
+    # msgspec ends its message with the failing place; the envelope is missing
+    # when the top level is wrong, "Response" is absent, or it is no object.
+    missing = (
+        " - at `" not in message
+        or message.startswith("Object missing required field `Response`")
+        or (
+            message.startswith("Expected `object`")
+            and message.endswith("- at `$.Response`")
         )
-    return errors.MissingEnvelopeError(
-        f"no Response object in the body: {message}", excerpt=_excerpt(body)
+    )
+    if missing:
+        return errors.MissingEnvelopeError(
+            f"no Response object in the body: {message}", excerpt=_excerpt(body)
+        )
+    return errors.ResponseShapeError(
+        f"response does not match the model: {message}", excerpt=_excerpt(body)
     )
 
 

@@ -31,7 +31,12 @@ class InstanceStatus(_model.Model):
 
 
 class DescribeInstancesStatusRequest(_model.Request):
-    """Request of DescribeInstancesStatus: List the status of instances."""
+    """Request of DescribeInstancesStatus: List the status of instances.
+
+    Look up the state of instances. Pass instance IDs to ask about specific
+    instances; with no parameters, the first `Limit` instances of the account
+    (20 unless set) are returned.
+    """
 
     instance_ids: list[str] | None = _field(name="InstanceIds", default=None)
     """IDs of the instances to look up, at most 100 per call."""

@@ -279,7 +279,10 @@ class CreateCloudRecordingResponse(_model.Response):
 
 
 class DeleteCloudRecordingRequest(_model.Request):
-    """Request of DeleteCloudRecording: Stop an on-cloud recording task."""
+    """Request of DeleteCloudRecording: Stop an on-cloud recording task.
+
+    Stop a recording task. Files already written stay where they are.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded."""
@@ -299,7 +302,10 @@ class DeleteCloudRecordingResponse(_model.Response):
 
 
 class DescribeCloudRecordingRequest(_model.Request):
-    """Request of DescribeCloudRecording: Query an on-cloud recording task."""
+    """Request of DescribeCloudRecording: Query an on-cloud recording task.
+
+    Report the state of a recording task and the files it has written so far.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded."""
@@ -327,7 +333,11 @@ class DescribeCloudRecordingResponse(_model.Response):
 
 
 class DismissRoomRequest(_model.Request):
-    """Request of DismissRoom: Dismiss a room."""
+    """Request of DismissRoom: Dismiss a room.
+
+    Close a room whose ID is a number. Every user in it, hosts and audience
+    alike, is removed. Works with rooms created by the TRTC SDKs on any platform.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application."""
@@ -344,7 +354,10 @@ class DismissRoomResponse(_model.Response):
 
 
 class DismissRoomByStrRoomIdRequest(_model.Request):
-    """Request of DismissRoomByStrRoomId: Dismiss a room that has a string ID."""
+    """Request of DismissRoomByStrRoomId: Dismiss a room that has a string ID.
+
+    Close a room whose ID is a string, removing everyone in it.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application."""
@@ -371,7 +384,11 @@ class ModifyCloudRecordingResponse(_model.Response):
 
 
 class RemoveUserRequest(_model.Request):
-    """Request of RemoveUser: Remove users from a room."""
+    """Request of RemoveUser: Remove users from a room.
+
+    Take up to 10 users out of a room whose ID is a number. Hosts and audience
+    members can both be removed.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application."""
@@ -391,7 +408,10 @@ class RemoveUserResponse(_model.Response):
 
 
 class RemoveUserByStrRoomIdRequest(_model.Request):
-    """Request of RemoveUserByStrRoomId: Remove users from a room that has a string ID."""
+    """Request of RemoveUserByStrRoomId: Remove users from a room that has a string ID.
+
+    Take up to 10 users out of a room whose ID is a string.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application."""
@@ -551,7 +571,15 @@ class MixLayoutParams(_model.Model):
 
 
 class CreateCloudRecordingRequest(_model.Request):
-    """Request of CreateCloudRecording: Start an on-cloud recording task."""
+    """Request of CreateCloudRecording: Start an on-cloud recording task.
+
+    Start recording a room in the cloud. A recording robot joins the room as a
+    user, subscribes to the chosen streams and writes them, one file per stream
+    or mixed into one, to COS, a third-party bucket or VOD.
+
+    The call returns a task ID. Use it to query, change or stop the task; the
+    task also stops by itself once the room has had no host for MaxIdleTime.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room to record."""
@@ -592,7 +620,11 @@ class CreateCloudRecordingRequest(_model.Request):
 
 
 class ModifyCloudRecordingRequest(_model.Request):
-    """Request of ModifyCloudRecording: Change a running on-cloud recording task."""
+    """Request of ModifyCloudRecording: Change a running on-cloud recording task.
+
+    Change the layout or the subscription lists of a running recording task.
+    Parameters that are not sent keep their current values.
+    """
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded."""

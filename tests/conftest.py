@@ -1,0 +1,45 @@
+"""Shared fixtures: paths, a generator runner and generated packages on sys.path."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+GENERATED = ROOT / "generated"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+def run_codegen(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command line in a child process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
+
+
+@pytest.fixture(scope="session")
+def generated_on_path() -> Iterator[Path]:
+    """The committed generated/ folder, importable as ``tcsdk``."""
+    sys.path.insert(0, str(GENERATED))
+    importlib.invalidate_caches()
+    yield GENERATED
+    sys.path.remove(str(GENERATED))
+
+
+@pytest.fixture(scope="session")
+def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """tests/fixtures/edge generated as package ``edgepkg``, importable."""
+    out = tmp_path_factory.mktemp("edge")
+    result = run_codegen("generate", "--specs", str(FIXTURES / "edge"), "--out", str(out), "--package", "edgepkg", "-q")
+    assert result.returncode == 0, result.stderr
+    sys.path.insert(0, str(out))
+    importlib.invalidate_caches()
+    yield out
+    sys.path.remove(str(out))

@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from codegen.diagnostics import SpecError
+from codegen.loader import load_specs, spec_schema
+
+from .spec_helpers import write_specs
+
+
+def errors_of(root: Path) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        load_specs(root)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_valid_tree_loads_every_file(tmp_path: Path) -> None:
+    documents = load_specs(write_specs(tmp_path, actions=("Ping", "Pong")))
+    assert [d.kind for d in documents] == ["errors_file", "action_file", "action_file", "service_file"]
+
+
+def test_yaml_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    write_specs(tmp_path, {"demo/2020-01-01/Ping.yaml": "action: Ping\nrequest: [unclosed\n"})
+    (message,) = errors_of(tmp_path)
+    assert message.startswith(f"{tmp_path.as_posix()}/demo/2020-01-01/Ping.yaml:3:1: invalid YAML")
+
+
+def test_schema_violation_points_at_the_value(tmp_path: Path) -> None:
+    bad = (
+        "action: Ping\nrequest:\n  type: object\n  properties:\n    Id:\n      type: strng\n"
+        "response: {type: object, properties: {}}\n"
+    )
+    write_specs(tmp_path, {"demo/2020-01-01/Ping.yaml": bad})
+    (message,) = errors_of(tmp_path)
+    assert "Ping.yaml:6:13:" in message
+    assert "request/properties/Id/type" in message
+
+
+def test_every_problem_of_every_file_is_reported(tmp_path: Path) -> None:
+    write_specs(
+        tmp_path,
+        {
+            "demo/2020-01-01/Ping.yaml": "action: Ping\n",
+            "demo/2020-01-01/Pong.yaml": "action: [\n",
+            "demo/2020-01-01/Empty.yaml": "",
+        },
+    )
+    messages = errors_of(tmp_path)
+    assert any("Ping.yaml" in m and "'request' is a required property" in m for m in messages)
+    assert any("Ping.yaml" in m and "'response' is a required property" in m for m in messages)
+    assert any("Pong.yaml" in m and "invalid YAML" in m for m in messages)
+    assert any("Empty.yaml:1:1: the file is empty" in m for m in messages)
+
+
+def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
+    write_specs(tmp_path, {"demo/2020-01-01/service.yaml": "service: demo\nservice: demo\n"})
+    (message,) = errors_of(tmp_path)
+    assert "service.yaml:2:1: duplicate key 'service'" in message
+
+
+def test_unquoted_version_is_caught_by_the_schema(tmp_path: Path) -> None:
+    write_specs(tmp_path, {"demo/2020-01-01/service.yaml": "service: demo\nversion: 2020-01-01\nendpoint: x\n"})
+    (message,) = errors_of(tmp_path)
+    assert "service.yaml:2:10: version:" in message
+
+
+def test_missing_folder_and_missing_common_errors(tmp_path: Path) -> None:
+    assert "spec folder not found" in errors_of(tmp_path / "nope")[0]
+    write_specs(tmp_path)
+    (tmp_path / "common" / "errors.yaml").unlink()
+    assert any("common error table is missing" in m for m in errors_of(tmp_path))
+
+
+def test_schema_ships_inside_the_package() -> None:
+    schema = spec_schema()
+    assert {"action_file", "service_file", "errors_file"} <= set(schema["$defs"])
+
+
+def test_default_specs_are_valid() -> None:
+    root = Path(__file__).resolve().parent.parent / "specs"
+    documents = load_specs(root)
+    assert sum(d.kind == "action_file" for d in documents) == 9
