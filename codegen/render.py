@@ -14,10 +14,10 @@ import jinja2
 
 from . import naming
 from .docstrings import docstring
-from .ir import Project, ServiceVersion
+from .ir import Action, Field, Project, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
-RUNTIME_MODULES = ("model.py",)
+RUNTIME_MODULES = ("model.py", "signing.py", "credentials.py", "retry.py", "client.py")
 
 
 def template_dir() -> Path:
@@ -38,7 +38,56 @@ def _environment(folder: Path) -> jinja2.Environment:
     # A JSON string literal is a valid Python string literal (ASCII-only, so no
     # character of the input can end it or the line early).
     env.filters["pystr"] = json.dumps
+    env.filters["action_constant"] = action_constant
+    env.filters["idempotency_attribute"] = idempotency_attribute
+    env.filters["parameter_annotation"] = parameter_annotation
+    env.filters["method_doc"] = method_doc
     return env
+
+
+def action_constant(action: Action) -> str:
+    """Module-level name of an action's runtime description in client.py."""
+    return "_" + action.method.upper().rstrip("_")
+
+
+def idempotency_attribute(action: Action) -> str:
+    """Python attribute of the request's idempotency token, or ""."""
+    for field in action.request.fields:
+        if field.wire_name == action.idempotency_field:
+            return field.py_name
+    return ""
+
+
+def annotation(ref: TypeRef, models: str = "_models.") -> str:
+    """A type annotation usable outside models.py (object types qualified)."""
+    if ref.kind == "list":
+        assert ref.item is not None
+        return f"list[{annotation(ref.item, models)}]"
+    return models + ref.name if ref.kind == "object" else ref.name
+
+
+def parameter_annotation(field: Field) -> str:
+    text = annotation(field.type)
+    return f"{text} | None" if field.optional else text
+
+
+def method_doc(action: Action) -> str:
+    """The client method's docstring: the action's text and its retry behaviour."""
+    parts = [action.summary or action.name, action.description]
+    if action.read_only:
+        parts.append("Read-only: a failed call is repeated per the retry policy.")
+    elif action.idempotency_field:
+        parts.append(
+            f"Repeated after a failure that may have reached the service only when "
+            f"``{idempotency_attribute(action)}`` is set (the service drops repeats)."
+        )
+    else:
+        parts.append("Not read-only: repeated only when the service throttled it or the connection failed before sending.")
+    if action.deprecated:
+        parts.append("Deprecated by the service: calling it emits a DeprecationWarning.")
+    if action.streaming:
+        parts.append("The service streams this answer as server-sent events; streaming is not supported yet.")
+    return "\n\n".join(p for p in parts if p)
 
 
 def _categories(project: Project) -> list[dict[str, str]]:
@@ -92,4 +141,5 @@ def _render_service(env: jinja2.Environment, folder: Path, root: str, service: S
             source=source, service=service, exported=exported, classes=render_models(service, folder / "models")
         ),
         f"{base}/errors.py": env.get_template("errors.py.jinja").render(source=source, service=service),
+        f"{base}/client.py": env.get_template("client.py.jinja").render(source=source, service=service),
     }

@@ -74,9 +74,9 @@ def test_progress_and_summary_go_to_stderr(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert "codegen: loading specs from specs" in result.stderr
     summary = result.stderr.strip().splitlines()[-1]
-    assert summary.startswith("codegen: 2 service versions, 9 actions: 13 files written, 0 unchanged, 0 removed in ")
+    assert summary.startswith("codegen: 2 service versions, 9 actions: 19 files written, 0 unchanged, 0 removed in ")
     again = run_codegen("generate", "--out", str(tmp_path), "-q")
-    assert "0 files written, 13 unchanged, 0 removed" in again.stderr
+    assert "0 files written, 19 unchanged, 0 removed" in again.stderr
 
 
 def test_stale_files_of_removed_actions_are_deleted(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_stale_files_of_removed_actions_are_deleted(tmp_path: Path) -> None:
     result = run_codegen("generate", "--specs", str(specs), "--out", str(out), "-q")
     assert result.returncode == 0, result.stderr
     assert not (out / "tcsdk/demo").exists()
-    assert "4 removed" in result.stderr
+    assert "5 removed" in result.stderr
 
 
 def test_defaults_come_from_tool_codegen(tmp_path: Path) -> None:

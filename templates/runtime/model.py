@@ -19,7 +19,7 @@ import msgspec
 
 from . import errors
 
-__all__ = ["Model", "Request", "Response", "parse_envelope"]
+__all__ = ["Model", "Request", "Response", "parse_envelope", "envelope_error"]
 
 _EXCERPT = 200
 
@@ -107,25 +107,35 @@ def service_error(cls: type[Response], detail: _ErrorDetail, request_id: str) ->
     return errors.error_class(code)(known, detail.Message, request_id, cls.__action__)
 
 
+def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | None:
+    """The exception an error envelope in ``body`` stands for, or None if it has none."""
+    # Only a body that mentions "Error" can be an error envelope; checking for
+    # the bytes first keeps successful responses to a single typed decode.
+    if isinstance(body, str):
+        if '"Error"' not in body:
+            return None
+    elif b'"Error"' not in body:
+        return None
+    try:
+        envelope = _ERROR_DECODER.decode(body)
+    except msgspec.DecodeError:
+        return None
+    if envelope.Response.Error is None:
+        return None
+    return service_error(cls, envelope.Response.Error, envelope.Response.RequestId)
+
+
 def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
     """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
     if isinstance(body, Mapping):
         return _parse_mapping(cls, body)
-    if isinstance(body, str):
-        has_error = '"Error"' in body
-    elif isinstance(body, (bytes, bytearray, memoryview)):
-        has_error = b'"Error"' in body
-    else:
+    if isinstance(body, (bytearray, memoryview)):
+        body = bytes(body)
+    if not isinstance(body, (bytes, str)):
         raise TypeError(f"body must be bytes, str or a mapping, not {type(body).__name__}")
-    # Only a body that mentions "Error" can be an error envelope; checking for
-    # the bytes first keeps successful responses to a single typed decode.
-    if has_error:
-        try:
-            envelope = _ERROR_DECODER.decode(body)
-        except msgspec.DecodeError:
-            envelope = None
-        if envelope is not None and envelope.Response.Error is not None:
-            raise service_error(cls, envelope.Response.Error, envelope.Response.RequestId)
+    error = envelope_error(cls, body)
+    if error is not None:
+        raise error
     try:
         return _decoder(cls).decode(body).Response
     except msgspec.ValidationError as exc:

@@ -8,8 +8,10 @@ Hierarchy::
     +-- TencentCloudError          the service answered with an error envelope
     |   +-- AuthFailureError, InvalidParameterError, ... (one per code category)
     +-- ResponseError              the answer was not a usable response
-        +-- HTTPStatusError, InvalidJSONError, MissingEnvelopeError,
-            ResponseShapeError
+    |   +-- HTTPStatusError, InvalidJSONError, MissingEnvelopeError,
+    |       ResponseShapeError
+    +-- TransportError             no answer: connection failure or timeout
+    +-- CredentialsError           no usable API key was found
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = [
+    "ErrorCode",
     "CommonErrorCode",
     "SDKError",
     "TencentCloudError",
@@ -25,6 +28,8 @@ __all__ = [
     "InvalidJSONError",
     "MissingEnvelopeError",
     "ResponseShapeError",
+    "TransportError",
+    "CredentialsError",
     "error_class",
     "AuthFailureError",
     "DryRunOperationError",
@@ -49,7 +54,21 @@ __all__ = [
 ]
 
 
-class CommonErrorCode(str, Enum):
+class ErrorCode(str, Enum):
+    """Base of every error-code enum: members are the wire code strings.
+
+    ``str()`` and f-strings give the wire code (``"InternalError"``), on every
+    Python version, and members compare equal to plain strings.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class CommonErrorCode(ErrorCode):
     """Error codes that every action can return. Members equal their wire codes."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -145,17 +164,23 @@ class TencentCloudError(SDKError):
     """
 
     def __init__(
-        self, code: str, message: str, request_id: str = "", action: str = ""
+        self,
+        code: str,
+        message: str,
+        request_id: str = "",
+        action: str = "",
+        status: int = 0,
     ) -> None:
         self.code = code
         self.message = message
         self.request_id = request_id
         self.action = action
-        super().__init__(code, message, request_id, action)
+        self.status = status
+        """The HTTP status of the answer (0 when parsed from a body alone)."""
+        super().__init__(code, message, request_id, action, status)
 
     def __str__(self) -> str:
-        code = self.code.value if isinstance(self.code, Enum) else self.code
-        text = f"[{code}] {self.message}"
+        text = f"[{self.code}] {self.message}"
         if self.action:
             text += f" (action {self.action}"
             text += f", request id {self.request_id})" if self.request_id else ")"
@@ -306,3 +331,20 @@ class MissingEnvelopeError(ResponseError):
 
 class ResponseShapeError(ResponseError):
     """The ``Response`` object did not match the action's response model."""
+
+
+class TransportError(SDKError):
+    """No answer came: the connection failed or timed out.
+
+    ``sent`` tells whether the request may have reached the service (False
+    only when the connection failed before anything was sent).
+    """
+
+    def __init__(self, message: str, *, sent: bool, action: str = "") -> None:
+        self.sent = sent
+        self.action = action
+        super().__init__(message)
+
+
+class CredentialsError(SDKError):
+    """No usable credentials: the message says every place that was looked at."""

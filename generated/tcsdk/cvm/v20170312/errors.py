@@ -9,14 +9,14 @@ equal to the matching ``CommonErrorCode`` member.
 
 from __future__ import annotations
 
-from enum import Enum
+from ...common.errors import ErrorCode as _ErrorCode
 
 __all__ = [
     "DescribeInstancesStatusErrorCode",
 ]
 
 
-class DescribeInstancesStatusErrorCode(str, Enum):
+class DescribeInstancesStatusErrorCode(_ErrorCode):
     """Error codes that DescribeInstancesStatus can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"

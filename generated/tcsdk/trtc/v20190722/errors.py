@@ -9,7 +9,7 @@ equal to the matching ``CommonErrorCode`` member.
 
 from __future__ import annotations
 
-from enum import Enum
+from ...common.errors import ErrorCode as _ErrorCode
 
 __all__ = [
     "CreateCloudRecordingErrorCode",
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-class CreateCloudRecordingErrorCode(str, Enum):
+class CreateCloudRecordingErrorCode(_ErrorCode):
     """Error codes that CreateCloudRecording can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -174,7 +174,7 @@ class CreateCloudRecordingErrorCode(str, Enum):
     """Vendor was not sent."""
 
 
-class DeleteCloudRecordingErrorCode(str, Enum):
+class DeleteCloudRecordingErrorCode(_ErrorCode):
     """Error codes that DeleteCloudRecording can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -289,7 +289,7 @@ class DeleteCloudRecordingErrorCode(str, Enum):
     """SdkAppId is not valid."""
 
 
-class DescribeCloudRecordingErrorCode(str, Enum):
+class DescribeCloudRecordingErrorCode(_ErrorCode):
     """Error codes that DescribeCloudRecording can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -404,7 +404,7 @@ class DescribeCloudRecordingErrorCode(str, Enum):
     """SdkAppId is not valid."""
 
 
-class DismissRoomErrorCode(str, Enum):
+class DismissRoomErrorCode(_ErrorCode):
     """Error codes that DismissRoom can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -513,7 +513,7 @@ class DismissRoomErrorCode(str, Enum):
     """Reading the room information failed."""
 
 
-class DismissRoomByStrRoomIdErrorCode(str, Enum):
+class DismissRoomByStrRoomIdErrorCode(_ErrorCode):
     """Error codes that DismissRoomByStrRoomId can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -619,7 +619,7 @@ class DismissRoomByStrRoomIdErrorCode(str, Enum):
     """The caller may not manage this SdkAppId."""
 
 
-class ModifyCloudRecordingErrorCode(str, Enum):
+class ModifyCloudRecordingErrorCode(_ErrorCode):
     """Error codes that ModifyCloudRecording can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -731,7 +731,7 @@ class ModifyCloudRecordingErrorCode(str, Enum):
     """UserId was not sent."""
 
 
-class RemoveUserErrorCode(str, Enum):
+class RemoveUserErrorCode(_ErrorCode):
     """Error codes that RemoveUser can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
@@ -846,7 +846,7 @@ class RemoveUserErrorCode(str, Enum):
     """UserIds was not sent."""
 
 
-class RemoveUserByStrRoomIdErrorCode(str, Enum):
+class RemoveUserByStrRoomIdErrorCode(_ErrorCode):
     """Error codes that RemoveUserByStrRoomId can return."""
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"

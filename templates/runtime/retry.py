@@ -1,0 +1,56 @@
+"""When a failed call is tried again, and how long to wait before it.
+
+A call is repeated only when repeating cannot do harm: the service refused it
+for throttling (it did nothing), the connection failed before the request
+was sent, or the action is safe to repeat (read-only, or the request carries
+an idempotency token) and the failure happened after sending (a 5xx answer,
+a read timeout, a dropped connection). A create or purchase call that may
+have reached the service is never repeated behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["RetryPolicy", "NO_RETRY", "is_throttling"]
+
+
+def is_throttling(code: str) -> bool:
+    """RequestLimitExceeded and its sub-codes: the service did not act on the request."""
+    return code == "RequestLimitExceeded" or code.startswith("RequestLimitExceeded.")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempts and exponential backoff with full jitter.
+
+    Before attempt ``n + 1`` the client waits a random time between 0 and
+    ``min(max_delay, base_delay * 2 ** (n - 1))`` seconds.
+    """
+
+    max_attempts: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+    retry_throttling: bool = True
+    retry_unsent: bool = True
+    retry_when_safe: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("delays must not be negative")
+
+    def cap(self, attempt: int) -> float:
+        """The longest wait after failed attempt number ``attempt`` (from 1)."""
+        return min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+
+    def delay(self, attempt: int, uniform: Callable[[float, float], float] = random.uniform) -> float:
+        """A wait drawn with full jitter for after attempt ``attempt``."""
+        return uniform(0.0, self.cap(attempt))
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+"""Never repeat a call."""
