@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from pathlib import PurePosixPath
 from typing import Any
 
 from . import naming
@@ -31,12 +30,12 @@ def build_project(documents: Iterable[SpecDocument]) -> Project:
     """Build the IR from loaded documents; raise :class:`SpecError` on any problem."""
     problems: list[Diagnostic] = []
     common: tuple[ErrorCode, ...] = ()
-    groups: dict[PurePosixPath, list[SpecDocument]] = defaultdict(list)
+    groups: dict[str, list[SpecDocument]] = defaultdict(list)
     for document in documents:
         if document.kind == "errors_file":
             common = _error_codes(document, document.data["errors"], (), True, problems)
         else:
-            groups[PurePosixPath(document.path).parent].append(document)
+            groups[document.folder].append(document)
     services = []
     for folder in sorted(groups):
         service = _build_service(folder, groups[folder], common, problems)
@@ -60,24 +59,24 @@ def _error_codes(
 
 
 def _build_service(
-    folder: PurePosixPath,
+    folder: str,
     documents: list[SpecDocument],
     common: tuple[ErrorCode, ...],
     problems: list[Diagnostic],
 ) -> ServiceVersion | None:
     service_docs = [d for d in documents if d.kind == "service_file"]
     if not service_docs:
-        problems.append(Diagnostic(str(folder / "service.yaml"), message="service.yaml is missing for these actions"))
+        problems.append(Diagnostic(f"{documents[0].path}", message=f"service.yaml is missing in {folder}/"))
         return None
     service_doc = service_docs[0]
     data = service_doc.data
     start = len(problems)
-    if data["service"] != folder.parent.name or data["version"] != folder.name:
+    if f"{data['service']}/{data['version']}" != folder:
         problems.append(
             service_doc.diagnostic(
                 ("service",),
                 f"service {data['service']!r} version {data['version']!r} must live in "
-                f"{data['service']}/{data['version']}/, not {folder.parent.name}/{folder.name}/",
+                f"{data['service']}/{data['version']}/, not {folder}/",
             )
         )
     type_docs: dict[str, tuple[str, Mapping[str, Any]]] = {}
@@ -86,11 +85,11 @@ def _build_service(
     _report_collisions(
         service_doc, ("types",), class_names, "type", problems
     )
-    action_docs = sorted((d for d in documents if d.kind == "action_file"), key=lambda d: d.path)
+    action_docs = sorted((d for d in documents if d.kind == "action_file"), key=lambda d: d.name)
     reserved: dict[str, str] = {}
     for document in action_docs:
         name = document.data["action"]
-        stem = PurePosixPath(document.path).stem
+        stem = document.name
         if name != stem:
             problems.append(document.diagnostic(("action",), f"action {name!r} must be in a file named {name}.yaml"))
         for suffix in ("Request", "Response", "ErrorCode"):

@@ -14,6 +14,7 @@ from .config import load_defaults
 from .diagnostics import SpecError
 from .naming import safe_identifier
 from .pipeline import Options, run
+from .specfiles import import_tencentcloud
 from .writer import LockedError
 
 EXIT_STALE = 1
@@ -30,12 +31,42 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and list the files that would change"
     )
+    generate.add_argument(
+        "--from",
+        dest="source",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="read another format instead of spec files: 'tencentcloud DIR' imports Tencent's "
+        "api.json descriptions (DIR/<service>/<version>/api.json) on the fly",
+    )
+    generate.add_argument("--actions", help="with --from: only these actions (comma-separated)")
+    generate.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU)")
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
+    imports = commands.add_parser("import", help="write spec files from another format")
+    imports.add_argument("format", choices=["tencentcloud"], help="the input format")
+    imports.add_argument("--api", type=Path, required=True, help="Tencent's api.json of one service version")
+    imports.add_argument("--errors", type=Path, help="errors.json of the same service version")
+    imports.add_argument("--examples", type=Path, help="examples.json of the same service version")
+    imports.add_argument("--out", type=Path, required=True, help="spec folder to write into")
+    imports.add_argument("--actions", help="only these actions (comma-separated) and the types they reach")
     return parser
+
+
+def _actions(text: str | None) -> tuple[str, ...] | None:
+    return tuple(a.strip() for a in text.split(",") if a.strip()) if text else None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "import":
+        return run_import(args)
+    source_format, source_dir = args.source if args.source else ("specs", None)
+    if source_format not in ("specs", "tencentcloud"):
+        print(f"codegen: --from {source_format!r}: the only format is 'tencentcloud'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.actions and not args.source:
+        print("codegen: --actions goes with --from", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         defaults = load_defaults(Path.cwd())
         package = args.package or defaults.package
@@ -43,11 +74,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"codegen: --package {package!r} is not a usable package name", file=sys.stderr)
             return EXIT_BAD_INPUT
         options = Options(
-            specs=args.specs or defaults.specs,
+            specs=Path(source_dir) if source_dir else args.specs or defaults.specs,
             out=args.out or defaults.out,
             package=package,
             check=args.check,
             quiet=args.quiet,
+            source_format=source_format,
+            actions=_actions(args.actions),
+            jobs=args.jobs,
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -63,6 +97,28 @@ def main(argv: list[str] | None = None) -> int:
         for name in changes.stale:
             print(f"stale: {(options.out / name).as_posix()}", file=sys.stderr)
         return EXIT_STALE
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """``codegen import tencentcloud``: write (or update) spec files for one service version."""
+    try:
+        changes = import_tencentcloud(args.api, args.errors, args.examples, args.out, _actions(args.actions))
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"codegen: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for note in changes.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for label, names in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
+        for name in names:
+            print(f"{label}: {name}", file=sys.stderr)
+    print(
+        f"codegen: imported {changes.folder}: {len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{len(changes.unchanged)} unchanged, {len(changes.removed)} removed",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -25,40 +25,37 @@ SERVICE_FILE = "service.yaml"
 
 @dataclass(frozen=True)
 class SpecDocument:
-    """One parsed spec file. ``kind`` is errors_file, service_file or action_file."""
+    """One spec document. ``kind`` is errors_file, service_file or action_file.
+
+    ``folder`` is the service version it belongs to (``trtc/2019-07-22``) and
+    ``name`` the action it must describe (its file name). Documents made in
+    memory (by an importer) have no YAML ``node``; their messages name the
+    place with ``label`` instead of a line and column.
+    """
 
     path: str
     kind: str
     data: Any
-    node: yaml.Node
+    node: yaml.Node | None
+    folder: str = ""
+    name: str = ""
+    label: str = ""
 
     def locate(self, place: tuple[Any, ...]) -> tuple[int, int]:
         """Line and column (from 1) of the value at ``place``, or its nearest parent."""
         node = self.node
+        if node is None:
+            return 0, 0
         for step in place:
             child = _child(node, step)
             if child is None:
                 break
             node = child
-        return node.start_mark.line + 1, node.start_mark.column + 1
-
-    def locate_key(self, place: tuple[Any, ...], key: str) -> tuple[int, int]:
-        """Line and column of the key ``key`` of the mapping at ``place``."""
-        node = self.node
-        for step in place:
-            child = _child(node, step)
-            if child is None:
-                break
-            node = child
-        if isinstance(node, yaml.MappingNode):
-            for key_node, _ in node.value:
-                if getattr(key_node, "value", None) == key:
-                    return key_node.start_mark.line + 1, key_node.start_mark.column + 1
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def diagnostic(self, place: tuple[Any, ...], message: str) -> Diagnostic:
         line, column = self.locate(place)
-        return Diagnostic(self.path, line, column, message)
+        return Diagnostic(self.path, line, column, f"{self.label}: {message}" if self.label else message)
 
 
 def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
@@ -126,11 +123,21 @@ def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, l
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         return None, [Diagnostic(shown, line, column, f"invalid YAML value: {exc}")]
-    document = SpecDocument(shown, kind, data, node)
-    for error in _validator(kind).iter_errors(data):
-        document_place = tuple(error.absolute_path)
-        problems.append(document.diagnostic(document_place, _describe(error)))
+    document = SpecDocument(shown, kind, data, node, folder=_folder_of(path), name=path.stem)
+    problems = validate(document)
     return (None if problems else document), problems
+
+
+def _folder_of(path: Path) -> str:
+    return f"{path.parent.parent.name}/{path.parent.name}"
+
+
+def validate(document: SpecDocument) -> list[Diagnostic]:
+    """Check a document against the spec format's JSON Schema."""
+    return [
+        document.diagnostic(tuple(error.absolute_path), _describe(error))
+        for error in _validator(document.kind).iter_errors(document.data)
+    ]
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

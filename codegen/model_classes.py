@@ -33,12 +33,12 @@ def object_types(service: ServiceVersion) -> list[ObjectType]:
     return classes
 
 
-def _schema(ref: TypeRef) -> dict[str, Any]:
+def _schema(ref: TypeRef, placeholders: dict[str, str]) -> dict[str, Any]:
     if ref.kind == "list":
         assert ref.item is not None
-        return {"type": "array", "items": _schema(ref.item)}
+        return {"type": "array", "items": _schema(ref.item, placeholders)}
     if ref.kind == "object":
-        return {"$ref": f"#/$defs/{ref.name}"}
+        return {"$ref": f"#/$defs/{placeholders[ref.name]}"}
     return {"type": _JSON_TYPES[ref.name]}
 
 
@@ -68,23 +68,30 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
     """The class definitions of ``service``'s models module (not yet formatted)."""
     classes = object_types(service)
     actions = {a.name: a for a in service.actions}
+    # datamodel-code-generator rewrites some class names (drops underscores,
+    # renames "Model" or "Struct" away from its own names), so it only ever
+    # sees placeholders; the template writes our names and annotations.
+    placeholders = {obj.name: f"M{index}" for index, obj in enumerate(classes)}
     schema: dict[str, Any] = {"$defs": {}}
     aliases: dict[str, str] = {}
     extra: dict[str, dict[str, Any]] = {}
     for obj in classes:
-        schema["$defs"][obj.name] = {
+        key = placeholders[obj.name]
+        schema["$defs"][key] = {
             "type": "object",
-            "properties": {f.wire_name: _schema(f.type) for f in obj.fields},
+            "properties": {f.wire_name: _schema(f.type, placeholders) for f in obj.fields},
             "required": [f.wire_name for f in obj.fields if not f.optional],
         }
         for f in obj.fields:
-            aliases[f"{obj.name}.{f.wire_name}"] = f.py_name
-        extra[obj.name] = {
+            aliases[f"{key}.{f.wire_name}"] = f.py_name
+        extra[key] = {
+            "name": obj.name,
             "base": _BASES[obj.role],
             "doc": _class_doc(obj, actions),
             "class_lines": _class_lines(obj, actions),
             "field_info": {
                 f.wire_name: {
+                    "annotation": f.type.annotation + (" | None" if f.optional else ""),
                     "optional": f.optional,
                     "wire": json.dumps(f.wire_name),
                     "doc": docstring(_field_doc(f.description, f.deprecated), 4),

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Sequence
 # annotations, so such fields get a trailing underscore like keywords do.
 ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "list", "None"})
 
-# "self" would clash with the client methods' first parameter.
-_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | ANNOTATION_NAMES | {"self"}
+# "self" would clash with the client methods' first parameter; datamodel-code-
+# generator refuses an attribute named "field" (its msgspec helper's name).
+_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | ANNOTATION_NAMES | {"self", "field"}
 
 _ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")

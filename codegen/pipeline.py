@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .build import build_project
 from .formatting import format_python
-from .ir import Project
+from .ir import Project, ServiceVersion
 from .loader import load_specs
-from .render import render_project
+from .render import render_common, render_service
+from .tencentcloud import load_tencentcloud
 from .writer import Changes, compare, write_tree
 
 
@@ -23,22 +26,52 @@ class Options:
     package: str
     check: bool = False
     quiet: bool = False
+    source_format: str = "specs"  # or "tencentcloud": Tencent's api.json folders
+    actions: tuple[str, ...] | None = None
+    jobs: int | None = None
 
 
-def load_project(specs: Path) -> Project:
-    """Stages 1 and 2: spec files to IR (raises SpecError on bad input)."""
+def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
+    """Stages 1 and 2: spec files (or Tencent descriptions) to IR; SpecError on bad input."""
+    if source_format == "tencentcloud":
+        return build_project(load_tencentcloud(specs, actions))
     return build_project(load_specs(specs))
 
 
-def generate_files(project: Project, package: str, progress: Callable[[str], None] | None = None) -> dict[str, str]:
-    """Stages 3 and 4: the formatted package as ``{relative path: text}``."""
-    rendered = render_project(project, package)
-    files = {}
-    for name, text in sorted(rendered.items()):
-        if progress is not None and name.endswith("/models.py"):
-            progress(f"formatting {name}")
-        files[name] = format_python(text) if name.endswith(".py") else text
-    return files
+def _formatted(files: dict[str, str]) -> dict[str, str]:
+    return {name: format_python(text) if name.endswith(".py") else text for name, text in files.items()}
+
+
+def _service_files(job: tuple[ServiceVersion, str]) -> dict[str, str]:
+    """Render and format one service version (runs in a worker process)."""
+    service, package = job
+    return _formatted(render_service(service, package))
+
+
+def generate_files(
+    project: Project, package: str, progress: Callable[[str], None] | None = None, jobs: int | None = None
+) -> dict[str, str]:
+    """Stages 3 and 4: the formatted package as ``{relative path: text}``.
+
+    Service versions are independent, so they are rendered and formatted in
+    parallel (black dominates the time); results are merged in a fixed order.
+    """
+    files = _formatted(render_common(project, package))
+    jobs = min(jobs or os.cpu_count() or 1, len(project.services))
+    work = [(service, package) for service in project.services]
+    if jobs > 1 and len(work) > 2:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(_service_files, work, chunksize=1)
+            for (service, _), result in zip(work, results):
+                if progress is not None:
+                    progress(f"generated {service.service} {service.version}")
+                files.update(result)
+    else:
+        for job in work:
+            if progress is not None:
+                progress(f"generating {job[0].service} {job[0].version}")
+            files.update(_service_files(job))
+    return dict(sorted(files.items()))
 
 
 def run(options: Options) -> tuple[Changes, str]:
@@ -49,9 +82,9 @@ def run(options: Options) -> tuple[Changes, str]:
         if not options.quiet:
             print(f"codegen: {message}", file=sys.stderr)
 
-    progress(f"loading specs from {options.specs.as_posix()}")
-    project = load_project(options.specs)
-    files = generate_files(project, options.package, progress)
+    progress(f"loading {options.source_format} from {options.specs.as_posix()}")
+    project = load_project(options.specs, options.source_format, options.actions)
+    files = generate_files(project, options.package, progress, options.jobs)
     if options.check:
         changes = compare(files, options.out, options.package)
     else:

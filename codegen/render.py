@@ -7,6 +7,7 @@ which file and with which IR objects. Nothing is written here.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def template_dir() -> Path:
     return Path(str(resources.files("codegen.templates")))
 
 
+@lru_cache(maxsize=4)
 def _environment(folder: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
@@ -99,40 +101,38 @@ def _categories(project: Project) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def render_project(project: Project, package: str) -> dict[str, str]:
-    """Every file of the generated package, keyed by path relative to the output folder."""
+def render_common(project: Project, package: str) -> dict[str, str]:
+    """The files that do not belong to one service version: runtime and package inits."""
     folder = template_dir()
     env = _environment(folder)
-    files: dict[str, str] = {}
-    root = package
-    files[f"{root}/__init__.py"] = env.get_template("package_init.py.jinja").render(
-        source="", package=package, services=project.services
-    )
-    files[f"{root}/py.typed"] = ""
-    files[f"{root}/common/__init__.py"] = env.get_template("common_init.py.jinja").render(source="")
-    files[f"{root}/common/errors.py"] = env.get_template("common_errors.py.jinja").render(
-        source="common/errors.yaml", errors=project.common_errors, categories=_categories(project)
-    )
+    header = env.get_template("header.jinja").render(source="")
+    files: dict[str, str] = {
+        f"{package}/__init__.py": env.get_template("package_init.py.jinja").render(
+            source="", package=package, services=project.services
+        ),
+        f"{package}/py.typed": "",
+        f"{package}/common/__init__.py": env.get_template("common_init.py.jinja").render(source=""),
+        f"{package}/common/errors.py": env.get_template("common_errors.py.jinja").render(
+            source="common/errors.yaml", errors=project.common_errors, categories=_categories(project)
+        ),
+    }
     for module in RUNTIME_MODULES:
-        text = (folder / "runtime" / module).read_text("utf-8")
-        files[f"{root}/common/{module}"] = env.get_template("header.jinja").render(source="") + "\n" + text
+        files[f"{package}/common/{module}"] = header + "\n" + (folder / "runtime" / module).read_text("utf-8")
     by_package: dict[str, list[ServiceVersion]] = {}
     for service in project.services:
         by_package.setdefault(service.package, []).append(service)
     for name, versions in sorted(by_package.items()):
-        files[f"{root}/{name}/__init__.py"] = env.get_template("service_init.py.jinja").render(
-            source="",
-            service=versions[0].service,
-            title=versions[0].title,
-            versions=[v.version for v in versions],
+        files[f"{package}/{name}/__init__.py"] = env.get_template("service_init.py.jinja").render(
+            source="", service=versions[0].service, title=versions[0].title, versions=[v.version for v in versions]
         )
-        for service in versions:
-            files.update(_render_service(env, folder, root, service))
     return files
 
 
-def _render_service(env: jinja2.Environment, folder: Path, root: str, service: ServiceVersion) -> dict[str, str]:
-    base = f"{root}/{service.package}/{service.module}"
+def render_service(service: ServiceVersion, package: str) -> dict[str, str]:
+    """The files of one service version's package (models, errors, client)."""
+    folder = template_dir()
+    env = _environment(folder)
+    base = f"{package}/{service.package}/{service.module}"
     source = f"{service.service}/{service.version}"
     exported = [obj.name for obj in object_types(service)]
     return {
@@ -143,3 +143,11 @@ def _render_service(env: jinja2.Environment, folder: Path, root: str, service: S
         f"{base}/errors.py": env.get_template("errors.py.jinja").render(source=source, service=service),
         f"{base}/client.py": env.get_template("client.py.jinja").render(source=source, service=service),
     }
+
+
+def render_project(project: Project, package: str) -> dict[str, str]:
+    """Every file of the generated package, keyed by path relative to the output folder."""
+    files = render_common(project, package)
+    for service in project.services:
+        files.update(render_service(service, package))
+    return files

@@ -24,85 +24,38 @@ __all__ = [
 
 
 class CreateCloudRecordingErrorCode(_ErrorCode):
-    """Error codes that CreateCloudRecording can return."""
+    """Error codes of CreateCloudRecording.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     AUTH_FAILURE = "AuthFailure"
     """Authentication with CAM failed."""
@@ -175,85 +128,38 @@ class CreateCloudRecordingErrorCode(_ErrorCode):
 
 
 class DeleteCloudRecordingErrorCode(_ErrorCode):
-    """Error codes that DeleteCloudRecording can return."""
+    """Error codes of DeleteCloudRecording.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     AUTH_FAILURE = "AuthFailure"
     """Authentication with CAM failed."""
@@ -290,85 +196,38 @@ class DeleteCloudRecordingErrorCode(_ErrorCode):
 
 
 class DescribeCloudRecordingErrorCode(_ErrorCode):
-    """Error codes that DescribeCloudRecording can return."""
+    """Error codes of DescribeCloudRecording.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     AUTH_FAILURE = "AuthFailure"
     """Authentication with CAM failed."""
@@ -405,85 +264,38 @@ class DescribeCloudRecordingErrorCode(_ErrorCode):
 
 
 class DismissRoomErrorCode(_ErrorCode):
-    """Error codes that DismissRoom can return."""
+    """Error codes of DismissRoom.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     FAILED_OPERATION_ROOM_NOT_EXIST = "FailedOperation.RoomNotExist"
     """The room does not exist."""
@@ -514,85 +326,38 @@ class DismissRoomErrorCode(_ErrorCode):
 
 
 class DismissRoomByStrRoomIdErrorCode(_ErrorCode):
-    """Error codes that DismissRoomByStrRoomId can return."""
+    """Error codes of DismissRoomByStrRoomId.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     FAILED_OPERATION_ROOM_NOT_EXIST = "FailedOperation.RoomNotExist"
     """The room does not exist."""
@@ -620,85 +385,38 @@ class DismissRoomByStrRoomIdErrorCode(_ErrorCode):
 
 
 class ModifyCloudRecordingErrorCode(_ErrorCode):
-    """Error codes that ModifyCloudRecording can return."""
+    """Error codes of ModifyCloudRecording.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     AUTH_FAILURE = "AuthFailure"
     """Authentication with CAM failed."""
@@ -732,85 +450,38 @@ class ModifyCloudRecordingErrorCode(_ErrorCode):
 
 
 class RemoveUserErrorCode(_ErrorCode):
-    """Error codes that RemoveUser can return."""
+    """Error codes of RemoveUser.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     FAILED_OPERATION_ROOM_NOT_EXIST = "FailedOperation.RoomNotExist"
     """The room does not exist."""
@@ -847,85 +518,38 @@ class RemoveUserErrorCode(_ErrorCode):
 
 
 class RemoveUserByStrRoomIdErrorCode(_ErrorCode):
-    """Error codes that RemoveUserByStrRoomId can return."""
+    """Error codes of RemoveUserByStrRoomId.
+
+    The common codes come first (see ``CommonErrorCode`` for their meaning),
+    then the action's own.
+    """
 
     AUTH_FAILURE_INVALID_SECRET_ID = "AuthFailure.InvalidSecretId"
-    """The SecretId is not a Tencent Cloud API key."""
-
     AUTH_FAILURE_MFA_FAILURE = "AuthFailure.MFAFailure"
-    """Multi-factor authentication did not succeed."""
-
     AUTH_FAILURE_SECRET_ID_NOT_FOUND = "AuthFailure.SecretIdNotFound"
-    """No API key with this SecretId exists."""
-
     AUTH_FAILURE_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-    """The request timestamp is too old, so the signature has expired."""
-
     AUTH_FAILURE_SIGNATURE_FAILURE = "AuthFailure.SignatureFailure"
-    """The signature does not match the request."""
-
     AUTH_FAILURE_TOKEN_FAILURE = "AuthFailure.TokenFailure"
-    """The session token of the temporary credentials is invalid."""
-
     AUTH_FAILURE_UNAUTHORIZED_OPERATION = "AuthFailure.UnauthorizedOperation"
-    """CAM did not authorize this request."""
-
     DRY_RUN_OPERATION = "DryRunOperation"
-    """The request would have succeeded; it was not carried out because DryRun was set."""
-
     FAILED_OPERATION = "FailedOperation"
-    """The operation did not complete."""
-
     INTERNAL_ERROR = "InternalError"
-    """The service hit an internal error."""
-
     INVALID_ACTION = "InvalidAction"
-    """No API action with this name exists."""
-
     INVALID_PARAMETER = "InvalidParameter"
-    """A parameter is wrong."""
-
     INVALID_PARAMETER_VALUE = "InvalidParameterValue"
-    """A parameter has a value the action does not accept."""
-
     LIMIT_EXCEEDED = "LimitExceeded"
-    """A quota was exceeded."""
-
     MISSING_PARAMETER = "MissingParameter"
-    """A required parameter was not sent."""
-
     NO_SUCH_VERSION = "NoSuchVersion"
-    """The requested API version does not exist."""
-
     REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded"
-    """Too many requests in a short time; the caller is being throttled."""
-
     RESOURCE_IN_USE = "ResourceInUse"
-    """The resource is busy."""
-
     RESOURCE_INSUFFICIENT = "ResourceInsufficient"
-    """Not enough of the resource is available."""
-
     RESOURCE_NOT_FOUND = "ResourceNotFound"
-    """The resource could not be found."""
-
     RESOURCE_UNAVAILABLE = "ResourceUnavailable"
-    """The resource cannot be used right now."""
-
     UNAUTHORIZED_OPERATION = "UnauthorizedOperation"
-    """The caller is not allowed to perform this operation."""
-
     UNKNOWN_PARAMETER = "UnknownParameter"
-    """The request carries a parameter the action does not know."""
-
     UNSUPPORTED_OPERATION = "UnsupportedOperation"
-    """The operation is not supported."""
-
     UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
-    """The HTTP method is not supported; only GET and POST are."""
-
     UNSUPPORTED_REGION = "UnsupportedRegion"
-    """The action is not offered in the requested region."""
 
     FAILED_OPERATION_ROOM_NOT_EXIST = "FailedOperation.RoomNotExist"
     """The room does not exist."""

@@ -1,0 +1,124 @@
+"""Write spec files: the output side of ``codegen import``.
+
+Documents are dumped as YAML in a fixed key order, checked exactly like
+hand-written specs (so an import never writes a file ``generate`` would
+reject), then written into place, reporting what was added, changed and
+removed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .build import build_project
+from .diagnostics import Diagnostic, SpecError
+from .loader import COMMON_ERRORS, SERVICE_FILE, load_specs
+from .tencentcloud import ImportedService, convert, read_json
+
+
+@dataclass
+class ImportChanges:
+    folder: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for multi-line text, so documentation stays readable."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text
+
+
+def spec_texts(imported: ImportedService) -> dict[str, str]:
+    """The files of one imported service version, by path below the spec folder."""
+    files = {f"{imported.folder}/{SERVICE_FILE}": dump(imported.service)}
+    for name, data in imported.actions.items():
+        files[f"{imported.folder}/{name}.yaml"] = dump(data)
+    return files
+
+
+def import_tencentcloud(
+    api: Path, errors: Path | None, examples: Path | None, out: Path, actions: tuple[str, ...] | None
+) -> ImportChanges:
+    try:
+        api_data = read_json(api)
+        if not isinstance(api_data, dict):
+            raise ValueError("not a JSON object")
+        imported = convert(api_data, read_json(errors), read_json(examples), source=api.parent.as_posix(), only=actions)
+    except (OSError, ValueError, AttributeError, TypeError) as exc:
+        raise SpecError([Diagnostic(api.as_posix(), message=f"cannot import: {exc}")]) from None
+    files = spec_texts(imported)
+    common = out / COMMON_ERRORS
+    if not common.is_file():
+        files[COMMON_ERRORS.as_posix()] = resources.files("codegen").joinpath("common_errors.yaml").read_text("utf-8")
+    folder = out / imported.folder
+    # Actions that are no longer described go, unless only some were asked for.
+    stale = [] if actions else sorted(
+        p.relative_to(out).as_posix() for p in folder.glob("*.yaml") if p.relative_to(out).as_posix() not in files
+    )
+    _check(out, files, stale)
+    changes = ImportChanges(imported.folder, notes=imported.notes)
+    for name, text in sorted(files.items()):
+        path = out / name
+        old = path.read_text("utf-8") if path.is_file() else None
+        if old == text:
+            changes.unchanged.append(name)
+            continue
+        (changes.added if old is None else changes.changed).append(name)
+        _write(path, text)
+    for name in stale:
+        (out / name).unlink()
+        changes.removed.append(name)
+    return changes
+
+
+def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:
+    """Load the spec folder as it will be after the import; raise on any problem."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        if out.is_dir():
+            for path in out.rglob("*.yaml"):
+                relative = path.relative_to(out).as_posix()
+                if relative not in stale:
+                    target = root / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(path.read_bytes())
+        for name, text in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        try:
+            build_project(load_specs(root))
+        except SpecError as exc:
+            raise SpecError(
+                [Diagnostic((out / Path(d.path).relative_to(root)).as_posix(), d.line, d.column, d.message) for d in exc.diagnostics]
+            ) from None
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    os.replace(temporary, path)

@@ -1,0 +1,312 @@
+"""Import Tencent Cloud's own API descriptions into our spec format.
+
+Tencent publishes, per service version, ``api.json`` (actions and objects),
+``examples.json`` and an error table. This module maps them to the same
+plain data our YAML spec files hold, so they go through the same checks and
+the same pipeline. Decisions, documented in docs/spec-format.md:
+
+- ``required`` marks required request fields; ``output_required`` is not
+  trusted (real responses omit such fields), so every response field is
+  optional; ``value_allowed_null`` becomes ``nullable``.
+- ``disabled`` members are kept (old clients may still send or receive
+  them) and marked deprecated in their docstring.
+- Only the structures an imported action reaches are written; ``usage`` in
+  the data is not trusted, reachability is computed.
+- Examples are kept when their JSON parses; GET examples with flattened
+  parameters (``Filters.0.Name=x``) are turned back into a JSON body.
+- ``RequestId`` is left out of responses: it is implicit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from importlib import resources
+from urllib.parse import unquote_plus
+
+from .diagnostics import Diagnostic, SpecError
+from .loader import SpecDocument, load_file, validate
+
+_SCALARS: dict[str, dict[str, str]] = {
+    "string": {"type": "string"},
+    "datetime": {"type": "string", "format": "datetime"},
+    "datetime_iso": {"type": "string", "format": "datetime_iso"},
+    "date": {"type": "string", "format": "date"},
+    "int64": {"type": "integer", "format": "int64"},
+    "uint64": {"type": "integer", "format": "uint64"},
+    "float": {"type": "number", "format": "float"},
+    "bool": {"type": "boolean"},
+}
+_VERSION = re.compile(r"^v?(\d{4})-?(\d{2})-?(\d{2})$")
+
+
+@dataclass
+class ImportedService:
+    """One service version in our spec format (plain data, ready to dump or check)."""
+
+    folder: str  # "<service>/<version>", e.g. "trtc/2019-07-22"
+    service: dict[str, Any]
+    actions: dict[str, dict[str, Any]]
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def read_json(path: Path | None) -> Any:
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_folder(folder: Path, actions: Iterable[str] | None = None) -> ImportedService:
+    """Import ``<folder>/api.json`` with the errors and examples beside it."""
+    return convert(
+        read_json(folder / "api.json"),
+        read_json(folder / "errors.json"),
+        read_json(folder / "examples.json"),
+        source=folder.as_posix(),
+        only=actions,
+    )
+
+
+def convert(
+    api: Mapping[str, Any],
+    errors: Mapping[str, Any] | None,
+    examples: Mapping[str, Any] | None,
+    *,
+    source: str,
+    only: Iterable[str] | None = None,
+) -> ImportedService:
+    """Map one service version; ``only`` limits it to some actions."""
+    metadata = api.get("metadata", {})
+    service = str(metadata.get("serviceShortName", ""))
+    version = _version(str(metadata.get("apiVersion", "")))
+    all_actions: Mapping[str, Any] = api.get("actions", {})
+    objects: Mapping[str, Any] = api.get("objects", {})
+    notes: list[str] = []
+    wanted = list(all_actions) if only is None else list(only)
+    for name in wanted:
+        if name not in all_actions:
+            notes.append(f"{source}: no action {name!r}")
+    wanted = [name for name in wanted if name in all_actions]
+    reached = _reachable(
+        [all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects
+    )
+    roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
+    types = {name: _object(objects[name], response=False) for name in sorted(reached - roots)}
+    code_table: Mapping[str, str] = (errors or {}).get("codes", {})
+    action_codes: Mapping[str, list[str]] = (errors or {}).get("actions", {})
+    example_table: Mapping[str, list[Any]] = (examples or {}).get("actions", {})
+    converted = {}
+    for name in sorted(wanted):
+        raw = all_actions[name]
+        converted[name] = _action(
+            name, raw, objects, {c: code_table.get(c, "") for c in action_codes.get(name, [])},
+            example_table.get(name, []), notes, source,
+        )
+    service_doc: dict[str, Any] = {
+        "service": service,
+        "version": version,
+        "title": str(metadata.get("serviceNameCN") or service),
+        "endpoint": f"{service}.tencentcloudapi.com",
+    }
+    if types:
+        service_doc["types"] = types
+    return ImportedService(f"{service}/{version}", service_doc, converted, source, notes)
+
+
+def _version(text: str) -> str:
+    match = _VERSION.match(text)
+    return f"{match[1]}-{match[2]}-{match[3]}" if match else text
+
+
+def _reachable(roots: Iterable[str], objects: Mapping[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    stack = [r for r in roots if r in objects]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for member in objects[name].get("members", []):
+            if member.get("member") in objects and member["member"] not in seen:
+                stack.append(member["member"])
+    return seen
+
+
+def _property(member: Mapping[str, Any], response: bool) -> dict[str, Any]:
+    kind, item = member.get("type"), member.get("member", "")
+    target = _SCALARS.get(item, {"$ref": f"#/types/{item}"})
+    prop: dict[str, Any] = {"type": "array", "items": dict(target)} if kind == "list" else dict(target)
+    doc = str(member.get("document", "")).strip()
+    if member.get("disabled"):
+        prop["deprecated"] = True
+        doc = (doc + "\n\nDisabled by the service.").strip()
+    if doc:
+        prop["description"] = doc
+    if member.get("value_allowed_null") and response:
+        prop["nullable"] = True
+    return prop
+
+
+def _object(raw: Mapping[str, Any], response: bool, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    members = [m for m in raw.get("members", []) if m.get("name") not in skip]
+    result: dict[str, Any] = {"type": "object"}
+    if raw.get("document"):
+        result["description"] = str(raw["document"]).strip()
+    required = [m["name"] for m in members if m.get("required") and not response]
+    if required:
+        result["required"] = required
+    result["properties"] = {m["name"]: _property(m, response) for m in members}
+    return result
+
+
+def _action(
+    name: str,
+    raw: Mapping[str, Any],
+    objects: Mapping[str, Any],
+    errors: dict[str, str],
+    examples: list[Mapping[str, Any]],
+    notes: list[str],
+    source: str,
+) -> dict[str, Any]:
+    request = objects.get(raw.get("input", ""), {"members": []})
+    response = objects.get(raw.get("output", ""), {"members": []})
+    streaming = name.endswith("SSE") or any(str(e.get("output", "")).startswith("data:") for e in examples)
+    doc: dict[str, Any] = {"action": name, "summary": str(raw.get("name", "")).strip()}
+    if raw.get("document"):
+        doc["description"] = str(raw["document"]).strip()
+    if raw.get("status") == "deprecated":
+        doc["deprecated"] = True
+    if streaming:
+        doc["streaming"] = True
+    doc["request"] = _object(request, response=False)
+    doc["response"] = _object(response, response=True, skip=frozenset({"RequestId"}))
+    if errors:
+        doc["errors"] = errors
+    kept = []
+    for index, example in enumerate(examples):
+        converted = convert_example(example)
+        if converted is None:
+            notes.append(f"{source}: {name} example {index + 1} dropped: its output or input is not JSON")
+        else:
+            kept.append(converted)
+    if kept:
+        doc["examples"] = kept
+    return doc
+
+
+def convert_example(example: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One example in our format, or None when its texts do not parse."""
+    try:
+        response = json.loads(str(example.get("output", "")))
+    except ValueError:
+        return None
+    request = request_body(str(example.get("input", "")))
+    if request is None or not isinstance(response, dict) or "Response" not in response:
+        return None
+    result: dict[str, Any] = {}
+    if example.get("title"):
+        result["title"] = str(example["title"])
+    result["request"] = request
+    result["response"] = response
+    return result
+
+
+def request_body(text: str) -> dict[str, Any] | None:
+    """The JSON body of an example's input: a POST request, a GET URL or bare JSON."""
+    stripped = text.strip()
+    if stripped.startswith(("https://", "http://")):
+        return _unflatten(stripped)
+    if stripped.startswith("{"):
+        body = stripped
+    else:
+        _, _, body = stripped.replace("\r\n", "\n").partition("\n\n")
+    try:
+        value = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _unflatten(url: str) -> dict[str, Any]:
+    """``?A.0.B=x&C=y`` as ``{"A": [{"B": "x"}], "C": "y"}`` (values stay strings)."""
+    query = url.split("?", 1)[1] if "?" in url else ""
+    result: dict[str, Any] = {}
+    for pair in re.split(r"\s*&", query):
+        pair = pair.strip()
+        if not pair or "<" in pair or "=" not in pair:
+            continue
+        key, value = pair.split("=", 1)
+        if key == "Action":
+            continue
+        _assign(result, key.split("."), unquote_plus(value))
+    return _lists(result)
+
+
+def _assign(node: dict[str, Any], path: list[str], value: str) -> None:
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            return
+    node[path[-1]] = value
+
+
+def _lists(node: Any) -> Any:
+    """Turn dicts keyed 0, 1, 2... (from flattened indices) into lists."""
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    if converted and all(key.isdigit() for key in converted):
+        return [converted[key] for key in sorted(converted, key=int)]
+    return converted
+
+
+def service_folders(root: Path) -> list[Path]:
+    """Folders holding an api.json: ``root`` itself or ``root/<service>/<version>``."""
+    if (root / "api.json").is_file():
+        return [root]
+    return [path.parent for path in sorted(root.glob("*/*/api.json"))]
+
+
+def to_documents(imported: ImportedService) -> list[SpecDocument]:
+    """The imported service as spec documents, for the normal checks and pipeline."""
+    path = f"{imported.source}/api.json"
+    documents = [SpecDocument(path, "service_file", imported.service, None, imported.folder, "", "metadata")]
+    for name, data in imported.actions.items():
+        documents.append(SpecDocument(path, "action_file", data, None, imported.folder, name, f"actions/{name}"))
+    return documents
+
+
+def load_tencentcloud(root: Path, actions: Iterable[str] | None = None) -> list[SpecDocument]:
+    """Stage 1 for Tencent-format input: import every service version below ``root``.
+
+    The common error table is the one shipped with the generator. Raises
+    :class:`SpecError` with every problem found.
+    """
+    folders = service_folders(root)
+    if not folders:
+        raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
+    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
+    errors_doc, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
+    documents = [errors_doc] if errors_doc is not None else []
+    wanted = list(actions) if actions is not None else None
+    for folder in folders:
+        try:
+            imported = load_folder(folder, wanted)
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            problems.append(Diagnostic(f"{folder.as_posix()}/api.json", message=f"cannot import: {exc}"))
+            continue
+        if wanted is not None and not imported.actions:
+            continue
+        for document in to_documents(imported):
+            found = validate(document)
+            problems.extend(found)
+            if not found:
+                documents.append(document)
+    if problems:
+        raise SpecError(problems)
+    return documents
