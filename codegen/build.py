@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from . import naming
@@ -107,6 +108,7 @@ def _build_service(
         for name in raw_types
     )
     actions = tuple(_build_action(d, resolver, common, problems) for d in action_docs)
+    types = _relax_response_types(types, actions)
     methods = {a.method: a for a in actions}
     if len(methods) != len(actions):
         seen: dict[str, Action] = {}
@@ -131,6 +133,29 @@ def _build_service(
         types=types,
         actions=actions,
         sources=tuple(d.path for d in [service_doc, *action_docs]),
+    )
+
+
+def _relax_response_types(types: tuple[ObjectType, ...], actions: tuple[Action, ...]) -> tuple[ObjectType, ...]:
+    """Make every field optional in types that a response can contain.
+
+    Real responses leave out fields that the specs call required, and a type
+    shared by requests and responses is parsed from responses too; parsing
+    must not fail there. Types reached only from requests keep their
+    required fields.
+    """
+    by_name = {t.name: t for t in types}
+    seen: set[str] = set()
+    stack = [f.type for a in actions for f in a.response.fields]
+    while stack:
+        ref = stack.pop()
+        if ref.kind == "list" and ref.item is not None:
+            stack.append(ref.item)
+        elif ref.kind == "object" and ref.name not in seen and ref.name in by_name:
+            seen.add(ref.name)
+            stack.extend(f.type for f in by_name[ref.name].fields)
+    return tuple(
+        replace(t, fields=tuple(replace(f, required=False) for f in t.fields)) if t.name in seen else t for t in types
     )
 
 

@@ -137,7 +137,7 @@ def _reachable(roots: Iterable[str], objects: Mapping[str, Any]) -> set[str]:
     return seen
 
 
-def _property(member: Mapping[str, Any], response: bool) -> dict[str, Any]:
+def _property(member: Mapping[str, Any]) -> dict[str, Any]:
     kind, item = member.get("type"), member.get("member", "")
     target = _SCALARS.get(item, {"$ref": f"#/types/{item}"})
     prop: dict[str, Any] = {"type": "array", "items": dict(target)} if kind == "list" else dict(target)
@@ -147,7 +147,7 @@ def _property(member: Mapping[str, Any], response: bool) -> dict[str, Any]:
         doc = (doc + "\n\nDisabled by the service.").strip()
     if doc:
         prop["description"] = doc
-    if member.get("value_allowed_null") and response:
+    if member.get("value_allowed_null"):
         prop["nullable"] = True
     return prop
 
@@ -160,7 +160,7 @@ def _object(raw: Mapping[str, Any], response: bool, skip: frozenset[str] = froze
     required = [m["name"] for m in members if m.get("required") and not response]
     if required:
         result["required"] = required
-    result["properties"] = {m["name"]: _property(m, response) for m in members}
+    result["properties"] = {m["name"]: _property(m) for m in members}
     return result
 
 

@@ -205,7 +205,8 @@ def test_docstrings_come_from_the_specs(generated_on_path: Path) -> None:
     source = Path(models.__file__).read_text()
     assert '"""Numeric ID of the room to close."""' in source
     assert "Meta(" not in source and "description=" not in source
-    assert errors.DismissRoomErrorCode.__doc__ == "Error codes that DismissRoom can return."
+    assert errors.DismissRoomErrorCode.__doc__ is not None
+    assert errors.DismissRoomErrorCode.__doc__.startswith("Error codes of DismissRoom.")
 
 
 def test_importing_one_service_imports_no_other() -> None:

@@ -1,0 +1,307 @@
+"""Full-corpus conformance: generate every service version of the shared
+Tencent Cloud descriptions, compile and import every module, and run every
+example through the generated models.
+
+    python benchmarks/conformance.py [--corpus ../shared/tencentcloud-api] [--out DIR] [--mypy N]
+
+Prints the counts and every failure with its reason. Policy for examples,
+which people write by hand and translate:
+
+- responses are parsed with ``from_envelope`` (numbers sent as strings are
+  accepted, unknown fields ignored); an error example must raise the typed
+  error with its code;
+- a POST request body decodes into the request model and, encoded back,
+  equals the original once the same policy is applied to the original
+  (unknown fields dropped, numbers written as strings read as numbers);
+- GET examples (flattened parameters, every value a string) must decode;
+- outputs or inputs that are not JSON, and outputs without the ``Response``
+  envelope (server-sent event streams), are errors in the data: counted
+  apart, outside the percentages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import msgspec  # noqa: E402
+
+from codegen.ir import Project  # noqa: E402
+from codegen.pipeline import generate_files, load_project  # noqa: E402
+from codegen.tencentcloud import request_body, service_folders  # noqa: E402
+from codegen.writer import write_tree  # noqa: E402
+
+PACKAGE = "tccorpus"
+# At least ten large services for mypy --strict in the regular run.
+MYPY_SAMPLE = ("cvm", "vpc", "cdb", "clb", "tke", "trtc", "teo", "mps", "cls", "live", "ess", "lke")
+
+
+@dataclass
+class Report:
+    service_versions: int = 0
+    actions: int = 0
+    modules: int = 0
+    compiled: int = 0
+    imported: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    data_errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def fail(self, kind: str, where: str, reason: str) -> None:
+        self.counts[f"{kind} failed"] += 1
+        self.failures.append(f"{kind}: {where}: {reason}")
+
+
+def generate(corpus: Path, out: Path, report: Report) -> Project:
+    started = time.perf_counter()
+    project = load_project(corpus, "tencentcloud")
+    report.seconds["load and build"] = time.perf_counter() - started
+    started = time.perf_counter()
+    files = generate_files(project, PACKAGE)
+    report.seconds["render and format"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_tree(files, out, PACKAGE)
+    report.seconds["write"] = time.perf_counter() - started
+    report.service_versions = len(project.services)
+    report.actions = sum(len(s.actions) for s in project.services)
+    return project
+
+
+def compile_and_import(out: Path, report: Report) -> None:
+    started = time.perf_counter()
+    sys.path.insert(0, str(out))
+    for path in sorted((out / PACKAGE).rglob("*.py")):
+        report.modules += 1
+        try:
+            compile(path.read_bytes(), str(path), "exec")
+            report.compiled += 1
+        except SyntaxError as exc:
+            report.fail("compile", str(path), str(exc))
+            continue
+        parts = path.relative_to(out).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        try:
+            importlib.import_module(name)
+            report.imported += 1
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            report.fail("import", name, f"{type(exc).__name__}: {exc}")
+    report.seconds["compile and import"] = time.perf_counter() - started
+
+
+def _lax(value: Any) -> Any:
+    """The original request as the lax policy reads it: numeric strings as numbers."""
+    if isinstance(value, dict):
+        return {k: _lax(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lax(v) for v in value]
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        try:
+            return json.loads(text) if text and text[0] in "-0123456789" else value
+        except ValueError:
+            return value
+    return value
+
+
+def _same(original: Any, encoded: Any) -> bool:
+    """Encoded equals original once unknown fields are dropped and strings read laxly."""
+    if isinstance(original, dict) and isinstance(encoded, dict):
+        return all(k in original and _same(original[k], v) for k, v in encoded.items())
+    if isinstance(original, list) and isinstance(encoded, list):
+        return len(original) == len(encoded) and all(_same(a, b) for a, b in zip(original, encoded))
+    return original == encoded or _lax(original) == encoded
+
+
+def check_examples(corpus: Path, project: Project, report: Report) -> None:
+    started = time.perf_counter()
+    by_folder = {f"{s.service}/{s.version}": s for s in project.services}
+    from_tencent = {}
+    for folder in service_folders(corpus):
+        api = json.loads((folder / "api.json").read_text())
+        meta = api.get("metadata", {})
+        version = meta.get("apiVersion", "")
+        from_tencent[folder] = by_folder[f"{meta.get('serviceShortName')}/{version}"]
+    for folder, service in from_tencent.items():
+        models = importlib.import_module(f"{PACKAGE}.{service.package}.{service.module}.models")
+        errors_module = importlib.import_module(f"{PACKAGE}.common.errors")
+        examples = json.loads((folder / "examples.json").read_text()).get("actions", {})
+        for action in service.actions:
+            request_cls = getattr(models, action.request.name)
+            response_cls = getattr(models, action.response.name)
+            for index, example in enumerate(examples.get(action.name, []), 1):
+                where = f"{service.service}/{service.version} {action.name} #{index}"
+                _check_response(example, response_cls, errors_module, where, report)
+                _check_request(example, request_cls, where, report)
+    report.seconds["examples"] = time.perf_counter() - started
+
+
+def _check_response(example: dict[str, Any], response_cls: Any, errors_module: Any, where: str, report: Report) -> None:
+    output = str(example.get("output", ""))
+    try:
+        body = json.loads(output)
+    except ValueError:
+        report.counts["response not JSON (data error)"] += 1
+        report.data_errors.append(f"response not JSON: {where}")
+        return
+    if not isinstance(body, dict) or not isinstance(body.get("Response"), dict):
+        report.counts["response without envelope (data error)"] += 1
+        report.data_errors.append(f"response without envelope: {where}")
+        return
+    report.counts["responses"] += 1
+    error = body["Response"].get("Error")
+    try:
+        parsed = response_cls.from_envelope(output)
+    except errors_module.TencentCloudError as exc:
+        if isinstance(error, dict) and exc.code == error.get("Code"):
+            report.counts["responses parsed"] += 1
+            report.counts["error responses raised their typed error"] += 1
+        else:
+            report.fail("response", where, f"unexpected {type(exc).__name__}: {exc}")
+        return
+    except errors_module.SDKError as exc:
+        report.fail("response", where, f"{type(exc).__name__}: {exc}")
+        return
+    if error is not None:
+        report.fail("response", where, "error example parsed as a success")
+        return
+    if parsed.request_id != body["Response"].get("RequestId"):
+        report.fail("response", where, "RequestId differs")
+        return
+    report.counts["responses parsed"] += 1
+
+
+def _check_request(example: dict[str, Any], request_cls: Any, where: str, report: Report) -> None:
+    text = str(example.get("input", ""))
+    body = request_body(text)
+    if body is None:
+        report.counts["request not JSON (data error)"] += 1
+        report.data_errors.append(f"request not JSON: {where}")
+        return
+    is_get = text.strip().startswith(("https://", "http://"))
+    kind = "GET requests" if is_get else "JSON requests"
+    report.counts[kind] += 1
+    try:
+        decoded = msgspec.convert(body, request_cls, strict=False)
+    except msgspec.ValidationError as exc:
+        report.fail(kind, where, str(exc))
+        return
+    encoded = json.loads(msgspec.json.encode(decoded))
+    if is_get:
+        report.counts[f"{kind} decoded"] += 1
+    elif encoded == body:
+        report.counts[f"{kind} round-tripped exactly"] += 1
+    elif _same(body, encoded):
+        report.counts[f"{kind} round-tripped under the lax policy"] += 1
+    else:
+        report.fail(kind, where, "encoded request differs from the example")
+
+
+def check_error_enums(project: Project, report: Report) -> None:
+    common = {e.code for e in project.common_errors}
+    for service in project.services:
+        module = importlib.import_module(f"{PACKAGE}.{service.package}.{service.module}.errors")
+        for action in service.actions:
+            values = {m.value for m in getattr(module, action.error_enum)}
+            expected = {e.code for e in action.errors}
+            if not (common <= values and expected <= values):
+                report.fail("error enum", f"{service.service} {action.name}", "codes missing")
+            else:
+                report.counts["error enums complete"] += 1
+
+
+def run_mypy(out: Path, services: list[str], report: Report) -> None:
+    started = time.perf_counter()
+    targets = [str(p) for name in services for p in sorted((out / PACKAGE).glob(f"{name}/v*"))]
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", f"{PACKAGE}/common", *[Path(t).relative_to(out).as_posix() for t in targets]],
+        cwd=out, capture_output=True, text=True,
+    )
+    report.seconds["mypy"] = time.perf_counter() - started
+    report.counts["mypy --strict service versions"] = len(targets)
+    if result.returncode != 0:
+        report.fail("mypy", ",".join(services), result.stdout[-2000:])
+    else:
+        report.counts["mypy --strict passed"] = len(targets)
+
+
+def black_check(out: Path, report: Report) -> None:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "black", "--check", "-q", PACKAGE], cwd=out, capture_output=True, text=True)
+    report.seconds["black --check"] = time.perf_counter() - started
+    if result.returncode != 0:
+        report.fail("black", PACKAGE, result.stderr[-2000:])
+
+
+def run(corpus: Path, out: Path, mypy_services: list[str] | None = None, with_black: bool = True) -> Report:
+    report = Report()
+    project = generate(corpus, out, report)
+    compile_and_import(out, report)
+    check_examples(corpus, project, report)
+    check_error_enums(project, report)
+    if with_black:
+        black_check(out, report)
+    if mypy_services:
+        run_mypy(out, mypy_services, report)
+    return report
+
+
+def percent(report: Report, done: str, total: str) -> float:
+    return 100.0 * report.counts[done] / max(1, report.counts[total])
+
+
+def print_report(report: Report) -> None:
+    print(f"service versions: {report.service_versions}")
+    print(f"actions:          {report.actions}")
+    print(f"modules:          {report.modules} generated, {report.compiled} compiled, {report.imported} imported")
+    print(f"responses parsed: {report.counts['responses parsed']} / {report.counts['responses']} "
+          f"({percent(report, 'responses parsed', 'responses'):.2f}%)")
+    json_ok = report.counts["JSON requests round-tripped exactly"] + report.counts["JSON requests round-tripped under the lax policy"]
+    print(f"JSON requests:    {json_ok} / {report.counts['JSON requests']} round-tripped "
+          f"({report.counts['JSON requests round-tripped exactly']} exactly, "
+          f"{report.counts['JSON requests round-tripped under the lax policy']} under the lax policy)")
+    print(f"GET requests:     {report.counts['GET requests decoded']} / {report.counts['GET requests']} decoded")
+    for key in sorted(report.counts):
+        if "data error" in key or key.startswith(("error", "mypy")):
+            print(f"{key}: {report.counts[key]}")
+    for stage, seconds in report.seconds.items():
+        print(f"time {stage}: {seconds:.1f}s")
+    print(f"failures: {len(report.failures)}")
+    for failure in report.failures:
+        print(f"  {failure}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "tencentcloud-api")
+    parser.add_argument("--out", type=Path, help="output folder (default: a temporary one)")
+    parser.add_argument("--mypy", choices=["sample", "all", "none"], default="sample")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        out = args.out or Path(scratch)
+        services = {"sample": list(MYPY_SAMPLE), "none": []}.get(args.mypy)
+        if services is None:
+            services = sorted({p.parent.name for p in (out / PACKAGE).glob("*/v*")}) if (out / PACKAGE).exists() else []
+        report = run(args.corpus, out, services)
+        if args.mypy == "all" and not services:
+            run_mypy(out, sorted({p.parent.name for p in (out / PACKAGE).glob("*/v*")}), report)
+        print_report(report)
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
