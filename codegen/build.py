@@ -109,6 +109,14 @@ def _build_service(
     )
     actions = tuple(_build_action(d, resolver, common, problems) for d in action_docs)
     types = _relax_response_types(types, actions)
+    spec_names = {cls: name for name, cls in class_names.items()}
+    for cls, path in _required_cycles(types):
+        problems.append(
+            service_doc.diagnostic(
+                ("types", spec_names.get(cls, cls)),
+                f"type {spec_names.get(cls, cls)!r} can never be built: its required fields lead back to it ({path})",
+            )
+        )
     methods = {a.method: a for a in actions}
     if len(methods) != len(actions):
         seen: dict[str, Action] = {}
@@ -157,6 +165,33 @@ def _relax_response_types(types: tuple[ObjectType, ...], actions: tuple[Action, 
     return tuple(
         replace(t, fields=tuple(replace(f, required=False) for f in t.fields)) if t.name in seen else t for t in types
     )
+
+
+def _required_cycles(types: tuple[ObjectType, ...]) -> list[tuple[str, str]]:
+    """Types that contain themselves through required, non-null object fields.
+
+    No finite value of such a type exists, so a request could never be made.
+    """
+    edges = {
+        t.name: [(f.py_name, f.type.name) for f in t.fields if f.required and not f.nullable and f.type.kind == "object"]
+        for t in types
+    }
+    found = []
+    for start in sorted(edges):
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        visited: set[str] = set()
+        while stack:
+            name, path = stack.pop()
+            for attribute, target in edges.get(name, []):
+                step = [*path[:-1], f"{path[-1]}.{attribute}", target]
+                if target == start:
+                    found.append((start, " -> ".join(step)))
+                    stack.clear()
+                    break
+                if target not in visited:
+                    visited.add(target)
+                    stack.append((target, step))
+    return found
 
 
 def _report_collisions(
@@ -242,7 +277,8 @@ class _Resolver:
         required = set(raw.get("required", []))
         for missing in sorted(required - set(properties)):
             self.problems.append(document.diagnostic((*place, "required"), f"required property {missing!r} is not defined"))
-        taken = ["request_id"] if role == "response" else []
+        # Names the response base class already has.
+        taken = ["request_id", "from_envelope"] if role == "response" else []
         py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
         fields = tuple(
             Field(

@@ -1,12 +1,14 @@
 """Command line: ``codegen generate`` (also ``python -m codegen``).
 
 Exit codes: 0 done (or up to date with --check), 1 --check found stale files,
-2 bad input or usage. Errors are one line each on stderr, never a traceback.
+2 bad input or usage, 3 a bug in the generator. Errors are one line each on
+stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -56,7 +58,25 @@ def _actions(text: str | None) -> tuple[str, ...] | None:
     return tuple(a.strip() for a in text.split(",") if a.strip()) if text else None
 
 
+EXIT_INTERNAL = 3
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; an unexpected exception is one line and exit code 3.
+
+    Set CODEGEN_DEBUG=1 to get the traceback instead.
+    """
+    try:
+        return _main(argv)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("CODEGEN_DEBUG"):
+            raise
+        text = " ".join(str(exc).split())[:500]
+        print(f"codegen: internal error, please report it: {type(exc).__name__}: {text}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "import":
         return run_import(args)

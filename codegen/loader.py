@@ -7,6 +7,7 @@ collected before :class:`SpecError` is raised, so one run reports them all.
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,9 @@ from .diagnostics import Diagnostic, SpecError
 
 COMMON_ERRORS = Path("common") / "errors.yaml"
 SERVICE_FILE = "service.yaml"
+# Far beyond any real spec; keeps hostile input from exhausting memory or the stack.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ def discover(root: Path) -> list[tuple[Path, str]]:
 def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, list[Diagnostic]]:
     """Parse and check one file; ``shown`` is the path used in messages."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Diagnostic(shown, message=f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]
@@ -111,11 +117,17 @@ def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, l
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return None, [Diagnostic(shown, line, column, f"invalid YAML: {exc.problem or exc.context}")]
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        return None, [Diagnostic(shown, line, column, f"invalid YAML: character #x{exc.character:04x} is not allowed")]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(shown, message=f"invalid YAML: {exc}")]
+    except RecursionError:
+        return None, [Diagnostic(shown, message=f"nested more than {MAX_DEPTH} levels deep")]
     if node is None:
         return None, [Diagnostic(shown, 1, 1, "the file is empty")]
-    problems = _duplicate_keys(node, shown)
+    problems = _structure_problems(node, shown)
     if problems:
         return None, problems
     try:
@@ -147,16 +159,29 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf" and error.validator_value and "$ref" in str(error.validator_value):
         return f"{where}: a property needs exactly one of 'type' or '$ref'"
     message = error.message
+    if error.validator == "type" and isinstance(error.instance, (datetime.date, datetime.datetime)):
+        return f"{where}: YAML read {error.instance} as a date; quote it to keep it a string"
     if len(message) > 200:
         message = message[:200] + "..."
     return f"{where}: {message}"
 
 
-def _duplicate_keys(node: yaml.Node, shown: str) -> list[Diagnostic]:
+def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
+    """Duplicate keys (YAML would keep the last silently), aliases and excessive depth."""
     problems: list[Diagnostic] = []
-    stack = [node]
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    seen_nodes: set[int] = set()
     while stack:
-        current = stack.pop()
+        current, depth = stack.pop()
+        if id(current) in seen_nodes:
+            # An alias (*name) reuses a node; specs have no need for them and
+            # nested aliases can expand exponentially ("billion laughs").
+            mark = current.start_mark
+            return [Diagnostic(shown, mark.line + 1, mark.column + 1, "YAML aliases are not allowed in specs")]
+        seen_nodes.add(id(current))
+        if depth > MAX_DEPTH:
+            mark = current.start_mark
+            return [Diagnostic(shown, mark.line + 1, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep")]
         if isinstance(current, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in current.value:
@@ -168,9 +193,9 @@ def _duplicate_keys(node: yaml.Node, shown: str) -> list[Diagnostic]:
                             Diagnostic(shown, mark.line + 1, mark.column + 1, f"duplicate key {key!r}")
                         )
                     seen.add(key)
-                stack.append(value_node)
+                stack.append((value_node, depth + 1))
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
+            stack.extend((child, depth + 1) for child in current.value)
     return problems
 
 

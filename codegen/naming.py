@@ -62,9 +62,15 @@ def attribute_name(wire_name: str) -> str:
     return safe_identifier(snake_case(wire_name), "field")
 
 
+# Attributes of the generated clients' base classes: an action named like one
+# of them (``Close``) gets a trailing underscore instead of replacing it.
+CLIENT_ATTRIBUTES = frozenset({"close", "aclose", "with_options", "endpoint", "region"})
+
+
 def method_name(action: str) -> str:
     """The client method for an action: ``DismissRoom`` -> ``dismiss_room``."""
-    return safe_identifier(snake_case(action), "call")
+    name = safe_identifier(snake_case(action), "call")
+    return name + "_" if name in CLIENT_ATTRIBUTES else name
 
 
 def class_name(name: str) -> str:
