@@ -62,7 +62,24 @@ class Report:
 
     def fail(self, kind: str, where: str, reason: str) -> None:
         self.counts[f"{kind} failed"] += 1
+        self.counts[f"failure: {explain(reason)}"] += 1
         self.failures.append(f"{kind}: {where}: {reason}")
+
+    @property
+    def unexplained(self) -> list[str]:
+        return [f for f in self.failures if explain(f) == UNEXPLAINED]
+
+
+UNEXPLAINED = "not explained by the example"
+
+
+def explain(reason: str) -> str:
+    """Why an example failed, when the example itself is at fault."""
+    if "Object missing required field" in reason:
+        return "the example leaves out a field its spec requires"
+    if "Expected `" in reason and "`, got `" in reason:
+        return "the example has a value of another type than its spec says"
+    return UNEXPLAINED
 
 
 def generate(corpus: Path, out: Path, report: Report) -> Project:
@@ -275,8 +292,11 @@ def print_report(report: Report) -> None:
           f"({report.counts['JSON requests round-tripped exactly']} exactly, "
           f"{report.counts['JSON requests round-tripped under the lax policy']} under the lax policy)")
     print(f"GET requests:     {report.counts['GET requests decoded']} / {report.counts['GET requests']} decoded")
+    done = report.counts["responses parsed"] + json_ok + report.counts["GET requests decoded"]
+    total = report.counts["responses"] + report.counts["JSON requests"] + report.counts["GET requests"]
+    print(f"all examples:     {done} / {total} ({100.0 * done / max(1, total):.2f}%)")
     for key in sorted(report.counts):
-        if "data error" in key or key.startswith(("error", "mypy")):
+        if "data error" in key or key.startswith(("error", "mypy", "failure:")):
             print(f"{key}: {report.counts[key]}")
     for stage, seconds in report.seconds.items():
         print(f"time {stage}: {seconds:.1f}s")

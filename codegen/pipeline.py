@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -16,7 +17,7 @@ from .ir import Project, ServiceVersion
 from .loader import load_specs
 from .render import render_common, render_service
 from .tencentcloud import load_tencentcloud
-from .writer import Changes, compare, write_tree
+from .writer import Changes, compare, locked, write_tree
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ def generate_files(
     jobs = min(jobs or os.cpu_count() or 1, len(project.services))
     work = [(service, package) for service in project.services]
     if jobs > 1 and len(work) > 2:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # Spawned, not forked: a forked worker would inherit the output lock
+        # and keep it after a killed run, blocking the next one.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = pool.map(_service_files, work, chunksize=1)
             for (service, _), result in zip(work, results):
                 if progress is not None:
@@ -83,12 +86,17 @@ def run(options: Options) -> tuple[Changes, str]:
             print(f"codegen: {message}", file=sys.stderr)
 
     progress(f"loading {options.source_format} from {options.specs.as_posix()}")
-    project = load_project(options.specs, options.source_format, options.actions)
-    files = generate_files(project, options.package, progress, options.jobs)
     if options.check:
+        project = load_project(options.specs, options.source_format, options.actions)
+        files = generate_files(project, options.package, progress, options.jobs)
         changes = compare(files, options.out, options.package)
     else:
-        changes = write_tree(files, options.out, options.package)
+        # Held from the start: a second run on the same folder stops at once
+        # with a clear message instead of racing this one.
+        with locked(options.out, options.package):
+            project = load_project(options.specs, options.source_format, options.actions)
+            files = generate_files(project, options.package, progress, options.jobs)
+            changes = write_tree(files, options.out, options.package)
     elapsed = time.perf_counter() - started
     actions = sum(len(s.actions) for s in project.services)
     verb = "would change" if options.check else "written"

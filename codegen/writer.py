@@ -92,34 +92,38 @@ def _recover(out: Path, package: str) -> None:
 
 
 def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
-    """Replace ``out/package`` with ``files``; report what changed."""
-    with locked(out, package):
-        _recover(out, package)
-        changes = compare(files, out, package)
-        if not changes.written and not changes.removed:
-            return changes
-        current = existing_files(out / package, out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{package}.new-", dir=out))
-        try:
-            staging.chmod(_directory_mode())
-            for name, text in files.items():
-                destination = staging / Path(name).relative_to(package)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                if name in changes.unchanged:
-                    try:
-                        os.link(current[name], destination)
-                        continue
-                    except OSError:
-                        pass
-                with open(destination, "wb") as handle:
-                    handle.write(text.encode("utf-8"))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            _swap(staging, out / package, out, package)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    """Replace ``out/package`` with ``files``; report what changed.
+
+    The caller holds :func:`locked` for the whole run, so that a second run
+    fails at its start instead of after all its work.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    _recover(out, package)
+    changes = compare(files, out, package)
+    if not changes.written and not changes.removed:
         return changes
+    current = existing_files(out / package, out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{package}.new-", dir=out))
+    try:
+        staging.chmod(_directory_mode())
+        for name, text in files.items():
+            destination = staging / Path(name).relative_to(package)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if name in changes.unchanged:
+                try:
+                    os.link(current[name], destination)
+                    continue
+                except OSError:
+                    pass
+            with open(destination, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        _swap(staging, out / package, out, package)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return changes
 
 
 def _directory_mode() -> int:

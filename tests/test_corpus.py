@@ -59,8 +59,11 @@ def test_examples_parse(corpus_run: tuple[Any, Path, ModuleType]) -> None:
     assert conformance.percent(report, "responses parsed", "responses") >= 99.0
     assert report.counts["error responses raised their typed error"] == 38
     json_ok = report.counts["JSON requests round-tripped exactly"] + report.counts["JSON requests round-tripped under the lax policy"]
-    assert json_ok >= 0.99 * report.counts["JSON requests"]
-    assert report.counts["GET requests decoded"] >= 0.99 * report.counts["GET requests"]
+    assert json_ok >= 0.98 * report.counts["JSON requests"]
+    assert report.counts["GET requests decoded"] >= 0.98 * report.counts["GET requests"]
+    # What fails is the example's own fault: a required field left out, or a
+    # value of another type than the spec says.
+    assert report.unexplained == []
     # Damaged examples are reported apart, as errors in the data.
     assert report.counts["response not JSON (data error)"] == 495
 
