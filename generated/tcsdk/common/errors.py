@@ -180,7 +180,7 @@ class TencentCloudError(SDKError):
         super().__init__(code, message, request_id, action, status)
 
     def __str__(self) -> str:
-        text = f"[{self.code}] {self.message}"
+        text = f"[{self.code}] {self.message}".rstrip()
         if self.action:
             text += f" (action {self.action}"
             text += f", request id {self.request_id})" if self.request_id else ")"

@@ -72,8 +72,9 @@ class _ErrorDetail(msgspec.Struct):
 
 
 class _ErrorBody(msgspec.Struct):
-    Error: _ErrorDetail | None = None
-    RequestId: str = ""
+    # Any: a malformed Error must be reported, not skipped as an unknown field.
+    Error: Any = None
+    RequestId: Any = ""
 
 
 _ERROR_DECODER = msgspec.json.Decoder(_Envelope[_ErrorBody], strict=False)
@@ -125,11 +126,26 @@ def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | 
         return None
     try:
         envelope = _ERROR_DECODER.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None  # not an envelope at all; the typed decode reports why
+    return _error_of(cls, envelope.Response.Error, envelope.Response.RequestId, body)
+
+
+def _error_of(
+    cls: type[Response], error: Any, request_id: Any, body: Any
+) -> errors.SDKError | None:
+    if error is None:
         return None
-    if envelope.Response.Error is None:
-        return None
-    return service_error(cls, envelope.Response.Error, envelope.Response.RequestId)
+    request_id = request_id if isinstance(request_id, str) else ""
+    try:
+        detail = msgspec.convert(error, _ErrorDetail, strict=False)
+    except msgspec.ValidationError as exc:
+        return errors.ResponseShapeError(
+            f"malformed error envelope: {exc}",
+            request_id=request_id,
+            excerpt=_excerpt(body),
+        )
+    return service_error(cls, detail, request_id)
 
 
 def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
@@ -149,7 +165,7 @@ def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
         return _decoder(cls).decode(body).Response
     except msgspec.ValidationError as exc:
         raise _shape_error(exc, body) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise errors.InvalidJSONError(
             f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)
         ) from None
@@ -184,17 +200,9 @@ def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
         raise errors.MissingEnvelopeError(
             "no Response object in the body", excerpt=_excerpt(body)
         )
-    if inner.get("Error") is not None:
-        try:
-            detail = msgspec.convert(inner["Error"], _ErrorDetail, strict=False)
-        except msgspec.ValidationError as exc:
-            raise errors.ResponseShapeError(
-                f"malformed error envelope: {exc}", excerpt=_excerpt(body)
-            ) from None
-        request_id = inner.get("RequestId")
-        raise service_error(
-            cls, detail, request_id if isinstance(request_id, str) else ""
-        )
+    error = _error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
+    if error is not None:
+        raise error
     try:
         return msgspec.convert(inner, cls, strict=False)
     except msgspec.ValidationError as exc:
