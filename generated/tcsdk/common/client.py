@@ -278,6 +278,23 @@ def _call_plan(
         return result
 
 
+class _Done(Exception):
+    """Raised by :func:`_advance` when the plan has its result."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+def _advance(
+    plan: Generator[_Step, Any, Any], value: Any, error: BaseException | None
+) -> _Step:
+    """Resume a call plan with a value or an exception; its next step."""
+    try:
+        return plan.send(value) if error is None else plan.throw(error)
+    except StopIteration as done:
+        raise _Done(done.value) from None
+
+
 def _transport_error(exc: httpx.TransportError, action: str) -> errors.TransportError:
     # Only a failure to connect proves nothing was sent; any later failure
     # may have happened after the service received the request.
@@ -400,6 +417,15 @@ class _ClientBase(Generic[HttpClient]):
         copy._owns_http = False
         return copy
 
+    def _connections(
+        self, supplied: HttpClient | None, factory: Callable[..., HttpClient]
+    ) -> HttpClient:
+        """The user's HTTP client (never closed by us), or a new one we own."""
+        if supplied is not None:
+            self._owns_http = False
+            return supplied
+        return factory(proxy=self._proxy, verify=self._verify)
+
     @property
     def endpoint(self) -> str:
         return self._core.settings.url
@@ -427,11 +453,7 @@ class BaseClient(_ClientBase[httpx.Client]):
     ) -> None:
         super().__init__(credentials, **settings)
         self._sleep = sleep
-        if http_client is not None:
-            self._http = http_client
-            self._owns_http = False
-        else:
-            self._http = httpx.Client(proxy=self._proxy, verify=self._verify)
+        self._http = self._connections(http_client, httpx.Client)
 
     def close(self) -> None:
         """Close the connections (not those of a user-supplied ``http_client``)."""
@@ -452,9 +474,9 @@ class BaseClient(_ClientBase[httpx.Client]):
         error: BaseException | None = None
         while True:
             try:
-                step = plan.send(value) if error is None else plan.throw(error)
-            except StopIteration as done:
-                result: Resp = done.value
+                step = _advance(plan, value, error)
+            except _Done as done:
+                result: Resp = done.result
                 return result
             value, error = None, None
             if step is _CREDENTIALS:
@@ -481,11 +503,7 @@ class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
     ) -> None:
         super().__init__(credentials, **settings)
         self._sleep = sleep
-        if http_client is not None:
-            self._http = http_client
-            self._owns_http = False
-        else:
-            self._http = httpx.AsyncClient(proxy=self._proxy, verify=self._verify)
+        self._http = self._connections(http_client, httpx.AsyncClient)
 
     async def aclose(self) -> None:
         """Close the connections (not those of a user-supplied ``http_client``)."""
@@ -513,9 +531,9 @@ class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
         error: BaseException | None = None
         while True:
             try:
-                step = plan.send(value) if error is None else plan.throw(error)
-            except StopIteration as done:
-                result: Resp = done.value
+                step = _advance(plan, value, error)
+            except _Done as done:
+                result: Resp = done.result
                 return result
             value, error = None, None
             if step is _CREDENTIALS:
