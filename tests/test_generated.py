@@ -276,3 +276,14 @@ def test_malformed_bodies_raise_documented_errors(generated_on_path: Path) -> No
     assert parse(b'{"Response": {"TotalCount": "3", "RequestId": "r"}}').total_count == 3
     # A body mentioning "Error" only inside a value is still a success.
     assert parse(b'{"Response": {"InstanceStatusSet": [{"InstanceState": "\\"Error\\""}], "RequestId": "r"}}').request_id == "r"
+
+
+def test_shape_errors_carry_the_request_id(generated_on_path: Path) -> None:
+    from tcsdk.common import errors
+    from tcsdk.cvm.v20170312 import models
+
+    for body in (b'{"Response": {"TotalCount": "many", "RequestId": "rid-9"}}', {"Response": {"TotalCount": "many", "RequestId": "rid-9"}}):
+        with pytest.raises(errors.ResponseShapeError) as caught:
+            models.DescribeInstancesStatusResponse.from_envelope(body)
+        assert caught.value.request_id == "rid-9"
+        assert "TotalCount" in str(caught.value)

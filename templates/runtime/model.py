@@ -154,6 +154,26 @@ def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
         raise errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)) from None
 
 
+class _RequestIdOnly(msgspec.Struct):
+    RequestId: Any = ""
+
+
+_REQUEST_ID_DECODER = msgspec.json.Decoder(_Envelope[_RequestIdOnly])
+
+
+def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
+    """The RequestId of a body that did not fit its model, if one can be read."""
+    try:
+        if isinstance(body, Mapping):
+            inner = body.get("Response")
+            found = inner.get("RequestId") if isinstance(inner, Mapping) else ""
+        else:
+            found = _REQUEST_ID_DECODER.decode(body).Response.RequestId
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return ""
+    return found if isinstance(found, str) else ""
+
+
 def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]) -> errors.ResponseError:
     message = str(exc)
     # msgspec ends its message with the failing place; the envelope is missing
@@ -165,7 +185,9 @@ def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, 
     )
     if missing:
         return errors.MissingEnvelopeError(f"no Response object in the body: {message}", excerpt=_excerpt(body))
-    return errors.ResponseShapeError(f"response does not match the model: {message}", excerpt=_excerpt(body))
+    return errors.ResponseShapeError(
+        f"response does not match the model: {message}", request_id=_request_id(body), excerpt=_excerpt(body)
+    )
 
 
 def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
@@ -178,4 +200,6 @@ def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
     try:
         return msgspec.convert(inner, cls, strict=False)
     except msgspec.ValidationError as exc:
-        raise errors.ResponseShapeError(f"response does not match the model: {exc}", excerpt=_excerpt(body)) from None
+        raise errors.ResponseShapeError(
+            f"response does not match the model: {exc}", request_id=_request_id(body), excerpt=_excerpt(body)
+        ) from None

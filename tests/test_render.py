@@ -1,0 +1,73 @@
+"""The render and format stages on IR built by hand (no spec files involved)."""
+
+from __future__ import annotations
+
+import ast
+
+from codegen.formatting import format_python
+from codegen.ir import Action, ErrorCode, Field, ObjectType, Project, ServiceVersion, TypeRef
+from codegen.render import method_doc, render_common, render_service
+
+STR = TypeRef("scalar", "str")
+
+
+def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVersion:
+    node = ObjectType(
+        "Node", "A node.", (Field("Kids", "kids", TypeRef("list", "", item=TypeRef("object", "Node")), False, True, "Children."),), "shared"
+    )
+    request = ObjectType("GetNodeRequest", "", (Field("Id", "id", STR, True, False, 'Id with """quotes"""'),), "request", "GetNode")
+    response = ObjectType("GetNodeResponse", "", (Field("Node", "node", TypeRef("object", "Node"), False, False, "The node."),), "response", "GetNode")
+    common = (ErrorCode("InternalError", "INTERNAL_ERROR", "Internal.", True),)
+    action = Action(
+        name="GetNode", method="get_node", summary="Get a node.", description="Longer text.", deprecated=True,
+        streaming=streaming, read_only=read_only, idempotency_field="", request=request, response=response,
+        errors=common + (ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "No node.", False),),
+        examples=(), source="x/GetNode.yaml",
+    )
+    return ServiceVersion("demo", "2020-01-01", "demo", "v20200101", "Demo", "Demo", "", "demo.tencentcloudapi.com", (node,), (action,), ())
+
+
+def test_service_files_and_their_content() -> None:
+    service = make_service()
+    files = render_service(service, "pkg")
+    assert sorted(files) == [
+        "pkg/demo/v20200101/__init__.py", "pkg/demo/v20200101/client.py",
+        "pkg/demo/v20200101/errors.py", "pkg/demo/v20200101/models.py",
+    ]
+    models = format_python(files["pkg/demo/v20200101/models.py"])
+    tree = ast.parse(models)
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    assert set(classes) == {"Node", "GetNodeRequest", "GetNodeResponse"}
+    assert ast.get_docstring(classes["GetNodeRequest"]) == (
+        "Request of GetNode: Get a node.\n\nLonger text.\n\nDeprecated: the action is deprecated by the service."
+    )
+    assert 'id: str = _field(name="Id")' in models
+    assert 'kids: list[Node] | None = _field(name="Kids", default=None)' in models
+    assert '__error_codes__ = _errors.GetNodeErrorCode' in models
+    errors = format_python(files["pkg/demo/v20200101/errors.py"])
+    assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n    """No node."""' in errors
+    client = format_python(files["pkg/demo/v20200101/client.py"])
+    assert "class DemoClient(_client.BaseClient)" in client and "class AsyncDemoClient(_client.AsyncBaseClient)" in client
+    assert "deprecated=True" in client and "read_only=False" in client
+
+
+def test_method_doc_states_the_retry_behaviour() -> None:
+    assert "Read-only" in method_doc(make_service(read_only=True).actions[0])
+    assert "Not read-only" in method_doc(make_service().actions[0])
+    assert "streaming is not supported yet" in method_doc(make_service(streaming=True).actions[0])
+
+
+def test_common_files() -> None:
+    project = Project(make_service().actions[0].errors[:1], (make_service(),))
+    files = render_common(project, "pkg")
+    assert "pkg/common/client.py" in files and files["pkg/py.typed"] == ""
+    errors = format_python(files["pkg/common/errors.py"])
+    assert "class InternalError(TencentCloudError)" in errors
+    assert '"InternalError": InternalError' in errors
+    assert files["pkg/__init__.py"].count('"demo.v20200101"') == 1
+
+
+def test_formatting_is_black_and_idempotent() -> None:
+    ugly = "x = {  'a':1 }\n"
+    assert format_python(ugly) == 'x = {"a": 1}\n'
+    assert format_python(format_python(ugly)) == format_python(ugly)
