@@ -66,10 +66,12 @@ def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if getattr(key_node, "value", None) == str(step):
-                return value_node
+                found: yaml.Node = value_node
+                return found
     elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
         if 0 <= step < len(node.value):
-            return node.value[step]
+            item: yaml.Node = node.value[step]
+            return item
     return None
 
 

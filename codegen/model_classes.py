@@ -16,7 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator import DataModelType, InputFileType, generate
+from datamodel_code_generator import generate
+from datamodel_code_generator.enums import DataModelType, InputFileType
 
 from .docstrings import docstring
 from .ir import Action, ObjectType, ServiceVersion, TypeRef

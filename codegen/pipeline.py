@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,21 @@ def _formatted(files: dict[str, str]) -> dict[str, str]:
     return {name: format_python(text) if name.endswith(".py") else text for name, text in files.items()}
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the generator process is gone.
+
+    A killed run cannot shut its pool down, and a worker blocked on the task
+    queue would otherwise live on forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _service_files(job: tuple[ServiceVersion, str]) -> dict[str, str]:
     """Render and format one service version (runs in a worker process)."""
     service, package = job
@@ -63,7 +79,8 @@ def generate_files(
     if jobs > 1 and len(work) > 2:
         # Spawned, not forked: a forked worker would inherit the output lock
         # and keep it after a killed run, blocking the next one.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
             results = pool.map(_service_files, work, chunksize=1)
             for (service, _), result in zip(work, results):
                 if progress is not None:

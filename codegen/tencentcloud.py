@@ -244,7 +244,8 @@ def _unflatten(url: str) -> dict[str, Any]:
         if key == "Action":
             continue
         _assign(result, key.split("."), unquote_plus(value))
-    return _lists(result)
+    unflattened: dict[str, Any] = _lists(result)
+    return unflattened
 
 
 def _assign(node: dict[str, Any], path: list[str], value: str) -> None:

@@ -287,3 +287,10 @@ def test_shape_errors_carry_the_request_id(generated_on_path: Path) -> None:
             models.DescribeInstancesStatusResponse.from_envelope(body)
         assert caught.value.request_id == "rid-9"
         assert "TotalCount" in str(caught.value)
+
+
+def test_the_generator_itself_passes_mypy_strict() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "codegen"], cwd=GENERATED.parent, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout

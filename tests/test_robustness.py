@@ -19,6 +19,31 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def start(specs: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "codegen", "generate", "--specs", str(specs), "--out", str(out), "-q"],
@@ -55,8 +80,14 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
         ).returncode == 0
         process = start(new_specs, out)
         time.sleep(rng.uniform(0.3, duration * 1.1))
+        workers = descendants(process.pid)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        # Its worker processes notice and exit too.
+        deadline = time.monotonic() + 10
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if alive(w)], "worker processes outlived the killed run"
         package = out / "tcsdk"
         if package.exists():
             state = snapshot(package)
