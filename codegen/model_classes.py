@@ -47,7 +47,7 @@ def _class_lines(obj: ObjectType, actions: dict[str, Action]) -> list[str]:
     if obj.role != "response":
         return []
     action = actions[obj.action]
-    return [f"__action__ = {json.dumps(action.name)}", f"__error_codes__ = _errors.{action.error_enum}"]
+    return [f"__action__ = {json.dumps(action.name)}", f"__error_codes__ = {json.dumps(action.error_enum)}"]
 
 
 def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:

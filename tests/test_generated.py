@@ -294,3 +294,20 @@ def test_the_generator_itself_passes_mypy_strict() -> None:
         [sys.executable, "-m", "mypy", "--strict", "codegen"], cwd=GENERATED.parent, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_models_import_without_error_enums_or_httpx() -> None:
+    code = (
+        "import sys\n"
+        "from tcsdk.trtc.v20190722 import models\n"
+        "assert 'tcsdk.trtc.v20190722.errors' not in sys.modules\n"
+        "assert 'httpx' not in sys.modules\n"
+        "body = b'{\"Response\": {\"Error\": {\"Code\": \"FailedOperation.RoomNotExist\", \"Message\": \"m\"}, \"RequestId\": \"r\"}}'\n"
+        "try:\n"
+        "    models.DismissRoomResponse.from_envelope(body)\n"
+        "except Exception as exc:\n"
+        "    assert type(exc.code).__name__ == 'DismissRoomErrorCode', type(exc.code)\n"
+        "assert 'tcsdk.trtc.v20190722.errors' in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=GENERATED, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -43,7 +43,7 @@ def test_service_files_and_their_content() -> None:
     )
     assert 'id: str = _field(name="Id")' in models
     assert 'kids: list[Node] | None = _field(name="Kids", default=None)' in models
-    assert '__error_codes__ = _errors.GetNodeErrorCode' in models
+    assert '__error_codes__ = "GetNodeErrorCode"' in models
     errors = format_python(files["pkg/demo/v20200101/errors.py"])
     assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n    """No node."""' in errors
     client = format_python(files["pkg/demo/v20200101/client.py"])

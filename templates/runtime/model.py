@@ -11,6 +11,7 @@ an integer), and every response field may be absent or null.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar, cast
@@ -42,7 +43,10 @@ class Response(Model):
     """The unique id the service gave this request; quote it when asking for support."""
 
     __action__: ClassVar[str] = ""
-    __error_codes__: ClassVar[type[Enum] | None] = None
+    # The name of the action's error-code enum in the sibling ``errors``
+    # module, imported only when an error arrives: importing the models
+    # should not pay for building every enum.
+    __error_codes__: ClassVar[str] = ""
 
     @classmethod
     def from_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
@@ -53,6 +57,16 @@ class Response(Model):
         envelope carries an error, and a :class:`~.errors.ResponseError`
         subclass when the body is not a usable response.
         """
+        # Fast path for the common case (bytes, no error, decoder ready): one
+        # typed decode. Anything unusual takes the full path below.
+        if body.__class__ is bytes and b'"Error"' not in body:
+            decoder = _DECODERS.get(cls)
+            if decoder is not None:
+                try:
+                    result: R = decoder.decode(body).Response
+                    return result
+                except (msgspec.DecodeError, UnicodeDecodeError):
+                    pass
         return parse_envelope(cls, body)
 
 
@@ -91,6 +105,14 @@ def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
     return str(body)[:_EXCERPT]
 
 
+def _error_enum(cls: type[Response]) -> type[Enum] | None:
+    if not cls.__error_codes__:
+        return None
+    package = cls.__module__.rpartition(".")[0]
+    found = getattr(importlib.import_module(f"{package}.errors"), cls.__error_codes__, None)
+    return found if isinstance(found, type) and issubclass(found, Enum) else None
+
+
 def service_error(cls: type[Response], detail: _ErrorDetail, request_id: str) -> errors.SDKError:
     """The exception for an error envelope, typed by the action's code enum."""
     code = detail.Code
@@ -99,10 +121,11 @@ def service_error(cls: type[Response], detail: _ErrorDetail, request_id: str) ->
             "error envelope without Error.Code", request_id=request_id, excerpt=detail.Message[:_EXCERPT]
         )
     known = code
-    if cls.__error_codes__ is not None:
+    codes = _error_enum(cls)
+    if codes is not None:
         try:
             # Generated code enums mix in str, so a member is the code string.
-            known = cast(str, cls.__error_codes__(code))
+            known = cast(str, codes(code))
         except ValueError:
             pass  # a code the specs do not list stays a plain string
     return errors.error_class(code)(known, detail.Message, request_id, cls.__action__)

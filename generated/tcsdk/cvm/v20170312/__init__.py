@@ -3,12 +3,27 @@
 """Cloud Virtual Machine API 2017-03-12.
 
 Create, inspect and manage cloud virtual machine instances.
+
+Submodules: ``models``, ``errors`` and ``client``; each is imported on first use,
+so that importing the models does not pay for the error enums or httpx.
 """
 
-from . import errors, models
+from __future__ import annotations
 
-__all__ = ["errors", "models"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import client, errors, models
+
+__all__ = ["client", "errors", "models"]
 
 SERVICE = "cvm"
 VERSION = "2017-03-12"
 ENDPOINT = "cvm.tencentcloudapi.com"
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from msgspec import field as _field
 
 from ...common import model as _model
-from . import errors as _errors
 
 __all__ = [
     "InstanceStatus",
@@ -52,7 +51,7 @@ class DescribeInstancesStatusResponse(_model.Response):
     """Response of DescribeInstancesStatus: List the status of instances."""
 
     __action__ = "DescribeInstancesStatus"
-    __error_codes__ = _errors.DescribeInstancesStatusErrorCode
+    __error_codes__ = "DescribeInstancesStatusErrorCode"
 
     total_count: int | None = _field(name="TotalCount", default=None)
     """How many instance states match the query."""

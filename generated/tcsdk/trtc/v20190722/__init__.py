@@ -3,12 +3,27 @@
 """Tencent Real-Time Communication API 2019-07-22.
 
 Server-side control of TRTC rooms, users and on-cloud recording.
+
+Submodules: ``models``, ``errors`` and ``client``; each is imported on first use,
+so that importing the models does not pay for the error enums or httpx.
 """
 
-from . import errors, models
+from __future__ import annotations
 
-__all__ = ["errors", "models"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import client, errors, models
+
+__all__ = ["client", "errors", "models"]
 
 SERVICE = "trtc"
 VERSION = "2019-07-22"
 ENDPOINT = "trtc.tencentcloudapi.com"
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

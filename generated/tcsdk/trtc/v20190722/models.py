@@ -11,7 +11,6 @@ from __future__ import annotations
 from msgspec import field as _field
 
 from ...common import model as _model
-from . import errors as _errors
 
 __all__ = [
     "RecordParams",
@@ -272,7 +271,7 @@ class CreateCloudRecordingResponse(_model.Response):
     """Response of CreateCloudRecording: Start an on-cloud recording task."""
 
     __action__ = "CreateCloudRecording"
-    __error_codes__ = _errors.CreateCloudRecordingErrorCode
+    __error_codes__ = "CreateCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the new recording task; keep it to query, change or stop the task."""
@@ -295,7 +294,7 @@ class DeleteCloudRecordingResponse(_model.Response):
     """Response of DeleteCloudRecording: Stop an on-cloud recording task."""
 
     __action__ = "DeleteCloudRecording"
-    __error_codes__ = _errors.DeleteCloudRecordingErrorCode
+    __error_codes__ = "DeleteCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the stopped recording task."""
@@ -318,7 +317,7 @@ class DescribeCloudRecordingResponse(_model.Response):
     """Response of DescribeCloudRecording: Query an on-cloud recording task."""
 
     __action__ = "DescribeCloudRecording"
-    __error_codes__ = _errors.DescribeCloudRecordingErrorCode
+    __error_codes__ = "DescribeCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the recording task."""
@@ -350,7 +349,7 @@ class DismissRoomResponse(_model.Response):
     """Response of DismissRoom: Dismiss a room."""
 
     __action__ = "DismissRoom"
-    __error_codes__ = _errors.DismissRoomErrorCode
+    __error_codes__ = "DismissRoomErrorCode"
 
 
 class DismissRoomByStrRoomIdRequest(_model.Request):
@@ -370,14 +369,14 @@ class DismissRoomByStrRoomIdResponse(_model.Response):
     """Response of DismissRoomByStrRoomId: Dismiss a room that has a string ID."""
 
     __action__ = "DismissRoomByStrRoomId"
-    __error_codes__ = _errors.DismissRoomByStrRoomIdErrorCode
+    __error_codes__ = "DismissRoomByStrRoomIdErrorCode"
 
 
 class ModifyCloudRecordingResponse(_model.Response):
     """Response of ModifyCloudRecording: Change a running on-cloud recording task."""
 
     __action__ = "ModifyCloudRecording"
-    __error_codes__ = _errors.ModifyCloudRecordingErrorCode
+    __error_codes__ = "ModifyCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the recording task."""
@@ -404,7 +403,7 @@ class RemoveUserResponse(_model.Response):
     """Response of RemoveUser: Remove users from a room."""
 
     __action__ = "RemoveUser"
-    __error_codes__ = _errors.RemoveUserErrorCode
+    __error_codes__ = "RemoveUserErrorCode"
 
 
 class RemoveUserByStrRoomIdRequest(_model.Request):
@@ -427,7 +426,7 @@ class RemoveUserByStrRoomIdResponse(_model.Response):
     """Response of RemoveUserByStrRoomId: Remove users from a room that has a string ID."""
 
     __action__ = "RemoveUserByStrRoomId"
-    __error_codes__ = _errors.RemoveUserByStrRoomIdErrorCode
+    __error_codes__ = "RemoveUserByStrRoomIdErrorCode"
 
 
 class RecordParams(_model.Model):
