@@ -64,8 +64,3 @@ def docstring(text: str, indent: int = 0) -> str:
     rest = "\n".join(pad + line if line else "" for line in lines[1:])
     return f'"""{lines[0]}\n{rest}\n{pad}"""'
 
-
-def summary(text: str) -> str:
-    """The first sentence-like line of ``text``, for one-line listings."""
-    first = clean(text).split("\n", 1)[0]
-    return first
