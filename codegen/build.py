@@ -16,9 +16,8 @@ from . import naming
 from .diagnostics import Diagnostic, SpecError
 from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Project, ServiceVersion, TypeRef
 from .loader import SpecDocument
+from .templates.runtime.retry import READ_ONLY_PREFIXES
 
-# Actions with these prefixes only read state, so repeating them is harmless.
-READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry", "Inquire")
 # A request field that makes a repeated call harmless: the server drops repeats.
 IDEMPOTENCY_FIELD = "ClientToken"
 # Every response carries it; the runtime's response base class declares it.
@@ -278,7 +277,7 @@ class _Resolver:
         for missing in sorted(required - set(properties)):
             self.problems.append(document.diagnostic((*place, "required"), f"required property {missing!r} is not defined"))
         # Names the response base class already has.
-        taken = ["request_id", "from_envelope"] if role == "response" else []
+        taken = ["request_id", "from_envelope", "meta"] if role == "response" else []
         py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
         fields = tuple(
             Field(

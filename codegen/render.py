@@ -80,8 +80,8 @@ def method_doc(action: Action) -> str:
         parts.append("Read-only: a failed call is repeated per the retry policy.")
     elif action.idempotency_field:
         parts.append(
-            f"Repeated after a failure that may have reached the service only when "
-            f"``{idempotency_attribute(action)}`` is set (the service drops repeats)."
+            f"``{idempotency_attribute(action)}`` is filled with a fresh UUID when left unset, so a failed "
+            f"call is repeated per the retry policy: the service drops repeats of one token."
         )
     else:
         parts.append("Not read-only: repeated only when the service throttled it or the connection failed before sending.")

@@ -75,6 +75,7 @@ class Behaviour:
     delay: float = 0.0
     body: bytes = b""
     fields: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeTencentCloud:
@@ -180,6 +181,8 @@ class FakeTencentCloud:
                 if delay:
                     time.sleep(delay)
                 self.send_response(status)
+                for name, value in (behaviour.headers if problem is None else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

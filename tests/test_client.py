@@ -538,7 +538,7 @@ def test_deprecated_actions_warn(edge_package: Path) -> None:
 
 def test_idempotency_token_makes_writes_repeatable(edge_package: Path) -> None:
     from edgepkg.common.credentials import Credentials
-    from edgepkg.common.errors import HTTPStatusError
+    from edgepkg.demo.v20200101 import models
     from edgepkg.demo.v20200101.client import DemoClient
 
     server = FakeTencentCloud("demo", {SECRET_ID: SECRET_KEY}, {}).start()
@@ -547,11 +547,18 @@ def test_idempotency_token_makes_writes_repeatable(edge_package: Path) -> None:
             warnings.simplefilter("ignore", DeprecationWarning)
             server.then("DoThings", Behaviour("status", status=503))
             client.do_things(from_="a", app_id="x", client_token="once")
-            assert len(server.calls()) == 2
+            sent = [json.loads(call.body) for call in server.calls()]
+            assert [body["ClientToken"] for body in sent] == ["once", "once"]
+            # Left unset, the token is filled with a fresh UUID, the same on
+            # every attempt, so the write is still repeated safely.
+            request = models.DoThingsRequest(from_="a", app_id="x")
             server.then("DoThings", Behaviour("status", status=503))
-            with pytest.raises(HTTPStatusError):
-                client.do_things(from_="a", app_id="x")
-            assert len(server.calls()) == 3
+            client.do_things(request)
+            first, second = (json.loads(call.body)["ClientToken"] for call in server.calls()[2:])
+            assert first == second and len(first) == 36 and first.count("-") == 4
+            assert request.client_token is None  # the caller's object is not changed
+            client.do_things(from_="a", app_id="x")
+            assert json.loads(server.calls()[-1].body)["ClientToken"] != first
     finally:
         server.stop()
 

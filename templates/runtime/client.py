@@ -8,10 +8,14 @@ async clients only run the loop around it, so they cannot behave differently.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import logging
+import os
 import random
+import re
 import ssl
 import time
+import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, replace
@@ -22,16 +26,42 @@ import msgspec
 
 from . import errors
 from .credentials import Credentials, CredentialsProvider, StaticCredentials, default_credentials
-from .model import Request, Response, envelope_error, parse_envelope
-from .retry import RetryPolicy, is_throttling
+from .model import Model, Request, Response, ResponseMeta, attach_meta, envelope_error, error_in, parse_envelope
+from .retry import RetryPolicy, is_read_only, is_throttling
 from .signing import sign
 
-__all__ = ["Action", "BaseClient", "AsyncBaseClient", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "Action",
+    "BaseClient",
+    "AsyncBaseClient",
+    "CommonClient",
+    "AsyncCommonClient",
+    "CommonResponse",
+    "DEFAULT_TIMEOUT",
+    "ENV_REGION",
+]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+ENV_REGION = "TENCENTCLOUD_REGION"
 _EXCERPT = 200
+_JSON = "application/json"
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Headers the client sets itself; a caller's extra headers may not replace them.
+_OWN_HEADERS = frozenset(
+    {
+        "authorization",
+        "content-type",
+        "host",
+        "x-tc-action",
+        "x-tc-version",
+        "x-tc-timestamp",
+        "x-tc-region",
+        "x-tc-token",
+        "x-tc-language",
+    }
+)
 
 Req = TypeVar("Req", bound=Request)
 Resp = TypeVar("Resp", bound=Response)
@@ -44,7 +74,9 @@ class Action(Generic[Req, Resp]):
     """What the runtime needs to know about one action; generated per action.
 
     ``read_only`` and ``idempotency_attribute`` decide whether a call that
-    may have reached the service can be repeated (see ``retry``).
+    may have reached the service can be repeated (see ``retry``). A request
+    whose idempotency token is unset gets a fresh UUID, so that a retry is
+    recognised by the service as the same request.
     """
 
     name: str
@@ -56,12 +88,20 @@ class Action(Generic[Req, Resp]):
 
     def build(self, request: Req | None, fields: Mapping[str, Any]) -> Req:
         if request is None:
-            return self.request(**fields)
-        if fields:
+            request = self.request(**fields)
+        elif fields:
             raise TypeError(f"pass either a {self.request.__name__} or keyword arguments, not both")
-        if not isinstance(request, self.request):
+        elif not isinstance(request, self.request):
             raise TypeError(f"expected {self.request.__name__}, got {type(request).__name__}")
+        token = self.idempotency_attribute
+        if token and getattr(request, token, None) is None:
+            # A copy: the caller's request object is left as it was.
+            request = msgspec.structs.replace(request, **{token: str(uuid.uuid4())})
         return request
+
+    def encode(self, request: Req) -> tuple[bytes, str]:
+        """The request body and its Content-Type."""
+        return msgspec.json.encode(request), _JSON
 
     def safe_to_repeat(self, request: Req) -> bool:
         if self.read_only:
@@ -86,6 +126,33 @@ class _Settings:
     language: str | None
     timeout: httpx.Timeout
     retry: RetryPolicy
+    strict: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One call as the plan sees it, typed (an Action) or not (CommonClient)."""
+
+    action: str
+    body: bytes
+    content_type: str
+    safe: bool
+    parse: Callable[[bytes], Any]  # a 200 body -> the result, or raises SDKError
+    error_of: Callable[[bytes], errors.SDKError | None]  # the error in a non-200 body
+
+
+def _typed_call(action: Action[Req, Resp], request: Req, strict: bool) -> _Call:
+    body, content_type = action.encode(request)
+    cls = action.response
+    return _Call(
+        action.name,
+        body,
+        content_type,
+        action.safe_to_repeat(request),
+        lambda content: parse_envelope(cls, content, strict=strict),
+        lambda content: envelope_error(cls, content),
+    )
 
 
 class _Core:
@@ -98,13 +165,15 @@ class _Core:
         self.clock = clock
         self.uniform = uniform
 
-    def prepare(self, action: Action[Any, Any], body: bytes, credentials: Credentials) -> httpx.Request:
+    def prepare(
+        self, action: str, body: bytes, credentials: Credentials, content_type: str = _JSON
+    ) -> httpx.Request:
         settings = self.settings
         timestamp = int(self.clock())
         headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "Host": settings.host,
-            "X-TC-Action": action.name,
+            "X-TC-Action": action,
             "X-TC-Version": settings.version,
             "X-TC-Timestamp": str(timestamp),
         }
@@ -122,28 +191,28 @@ class _Core:
             body=body,
             headers=headers,
         ).authorization
+        # Extra headers are not signed (only content-type and host are).
+        headers.update(settings.headers)
         return httpx.Request(
             "POST", settings.url, headers=headers, content=body, extensions={"timeout": settings.timeout.as_dict()}
         )
 
-    def judge(self, action: Action[Any, Resp], response: httpx.Response) -> Resp:
-        """The typed response, or the exception the answer stands for."""
+    def judge(self, call: _Call, response: httpx.Response) -> Any:
+        """The call's result, or the exception the answer stands for."""
         content = response.content
         status = response.status_code
         try:
             if status != 200:
-                error = envelope_error(action.response, content)
+                error = call.error_of(content)
                 if error is not None:
                     raise error
                 raise errors.HTTPStatusError(
-                    f"HTTP {status} from {action.name}", excerpt=content[:_EXCERPT].decode("utf-8", "replace")
+                    f"HTTP {status} from {call.action}", excerpt=content[:_EXCERPT].decode("utf-8", "replace")
                 )
-            return parse_envelope(action.response, content)
-        except errors.ResponseError as exc:
+            return call.parse(content)
+        except (errors.ResponseError, errors.TencentCloudError) as exc:
             exc.status = status
-            raise
-        except errors.TencentCloudError as exc:
-            exc.status = status
+            exc.headers = response.headers
             raise
 
     def retry_delay(self, error: errors.SDKError, attempt: int, safe: bool) -> float | None:
@@ -151,21 +220,31 @@ class _Core:
         policy = self.settings.retry
         if attempt >= policy.max_attempts:
             return None
+        throttled = False
         if isinstance(error, errors.TencentCloudError):
-            again = policy.retry_throttling and is_throttling(error.code)
+            throttled = again = policy.retry_throttling and is_throttling(error.code)
         elif isinstance(error, errors.TransportError):
             again = policy.retry_unsent if not error.sent else policy.retry_when_safe and safe
         elif isinstance(error, errors.HTTPStatusError):
-            again = error.status >= 500 and policy.retry_when_safe and safe
+            # 429: the service refused the request without acting on it.
+            throttled = error.status == 429 and policy.retry_throttling
+            again = throttled or (error.status >= 500 and policy.retry_when_safe and safe)
         else:
             again = False
-        return policy.delay(attempt, self.uniform) if again else None
+        if not again:
+            return None
+        if throttled:
+            assert isinstance(error, (errors.TencentCloudError, errors.ResponseError))
+            wait = retry_after(error.headers.get("retry-after"), self.clock())
+            if wait is not None:
+                return min(wait, policy.max_delay)
+        return policy.delay(attempt, self.uniform)
 
-    def log(self, action: Action[Any, Any], attempt: int, started: float, outcome: object, delay: float | None) -> None:
+    def log(self, action: str, attempt: int, started: float, outcome: object, delay: float | None) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
             return
         elapsed = time.monotonic() - started
-        if isinstance(outcome, Response):
+        if isinstance(outcome, (Response, CommonResponse)):
             result = f"ok request_id={outcome.request_id}"
         elif isinstance(outcome, errors.TencentCloudError):
             result = f"error code={outcome.code} request_id={outcome.request_id} status={outcome.status}"
@@ -175,8 +254,26 @@ class _Core:
             result = type(outcome).__name__
         then = f" retry_in={delay:.3f}s" if delay is not None else ""
         logger.debug(
-            "%s.%s attempt=%d %s elapsed=%.3fs%s", self.settings.service, action.name, attempt, result, elapsed, then
+            "%s.%s attempt=%d %s elapsed=%.3fs%s", self.settings.service, action, attempt, result, elapsed, then
         )
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """Seconds a Retry-After header asks for (delta seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
 
 
 class _Sleep:
@@ -194,35 +291,57 @@ _CREDENTIALS = _NeedCredentials()
 _Step = Any  # httpx.Request | _Sleep | _NeedCredentials
 
 
-def _call_plan(core: _Core, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Generator[_Step, Any, Resp]:
+class _Exchange:
+    """A step of a call plan: send this request; ``stream`` leaves the body unread."""
+
+    def __init__(self, request: httpx.Request, stream: bool = False) -> None:
+        self.request = request
+        self.stream = stream
+
+
+def _call_plan(core: _Core, call: _Call) -> Generator[_Step, Any, Any]:
     """One call as a generator of I/O steps, the same for both clients.
 
     It yields what it needs (credentials, an HTTP exchange, a pause) and gets
     the result sent back, or an exception thrown in; the sync and async
     drivers below only carry the steps out.
     """
-    built = action.build(request, fields)
-    if action.deprecated:
-        warnings.warn(f"{action.name} is deprecated by the service", DeprecationWarning, stacklevel=4)
-    body = msgspec.json.encode(built)
-    safe = action.safe_to_repeat(built)
     attempt = 0
+    first = time.monotonic()
     while True:
         attempt += 1
         started = time.monotonic()
         try:
             credentials = yield _CREDENTIALS
-            response = yield core.prepare(action, body, credentials)
-            result = core.judge(action, response)
+            response = yield _Exchange(core.prepare(call.action, call.body, credentials, call.content_type))
+            result = core.judge(call, response)
         except errors.SDKError as error:
-            delay = core.retry_delay(error, attempt, safe)
-            core.log(action, attempt, started, error, delay)
+            delay = core.retry_delay(error, attempt, call.safe)
+            core.log(call.action, attempt, started, error, delay)
             if delay is None:
                 raise
             yield _Sleep(delay)
             continue
-        core.log(action, attempt, started, result, None)
+        core.log(call.action, attempt, started, result, None)
+        meta = ResponseMeta(
+            status=response.status_code,
+            headers=response.headers,
+            attempts=attempt,
+            elapsed=time.monotonic() - first,
+            deviations=result.meta.deviations,
+        )
+        if isinstance(result, CommonResponse):
+            result.meta = meta
+        else:
+            attach_meta(result, meta)
         return result
+
+
+def _action_call(core: _Core, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> _Call:
+    built = action.build(request, fields)
+    if action.deprecated:
+        warnings.warn(f"{action.name} is deprecated by the service", DeprecationWarning, stacklevel=4)
+    return _typed_call(action, built, core.settings.strict)
 
 
 class _Done(Exception):
@@ -274,6 +393,8 @@ class _ClientBase(Generic[HttpClient]):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         language: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        strict: bool = False,
         proxy: str | None = None,
         verify: bool | ssl.SSLContext = True,
         clock: Callable[[], float] = time.time,
@@ -282,27 +403,32 @@ class _ClientBase(Generic[HttpClient]):
         if verify is False:
             logger.warning("TLS certificate verification is off for %s: answers can be forged", type(self).__name__)
         self._credentials = _credentials_provider(credentials)
+        service, version, default_host = self._target()
         if endpoint:
             url = endpoint if "://" in endpoint else f"https://{endpoint}"
         elif domain_suffix:
             # trtc.tencentcloudapi.com with suffix intl.tencentcloudapi.com
             # becomes trtc.intl.tencentcloudapi.com.
-            url = f"https://{self.ENDPOINT.split('.', 1)[0]}.{domain_suffix.strip('.')}"
+            url = f"https://{default_host.split('.', 1)[0]}.{domain_suffix.strip('.')}"
         else:
-            url = f"https://{self.ENDPOINT}"
+            url = f"https://{default_host}"
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError(f"endpoint must be an http(s) URL, not {url!r}")
+        if region is None:
+            region = os.environ.get(ENV_REGION, "").strip() or None
         self._core = _Core(
             _Settings(
-                service=self.SERVICE,
-                version=self.VERSION,
+                service=service,
+                version=version,
                 url=str(parsed.copy_with(path="/", query=None, fragment=None)),
                 host=parsed.netloc.decode("ascii"),
                 region=region,
                 language=language,
                 timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
                 retry=retry or RetryPolicy(),
+                strict=strict,
+                headers=_extra_headers(headers or {}),
             ),
             clock,
             uniform,
@@ -311,6 +437,10 @@ class _ClientBase(Generic[HttpClient]):
         self._verify = verify
         self._owns_http = True
 
+    def _target(self) -> tuple[str, str, str]:
+        """Service, version and default host name."""
+        return self.SERVICE, self.VERSION, self.ENDPOINT
+
     def with_options(
         self: Self,
         *,
@@ -318,12 +448,17 @@ class _ClientBase(Generic[HttpClient]):
         timeout: float | httpx.Timeout = _KEEP,
         retry: RetryPolicy = _KEEP,
         language: str | None = _KEEP,
+        headers: Mapping[str, str] = _KEEP,
+        strict: bool = _KEEP,
     ) -> Self:
         """A client with some settings changed, sharing connections and credentials.
 
-        Use it for per-call settings: ``client.with_options(timeout=2).dismiss_room(...)``.
-        Closing the copy does not close the shared connections.
+        Use it for per-call settings: ``client.with_options(timeout=2).dismiss_room(...)``
+        or ``client.with_options(headers={"X-TC-TraceId": trace}).describe_...(...)``.
+        ``headers`` are added to those already set. Closing the copy does not
+        close the shared connections.
         """
+        settings = self._core.settings
         changes: dict[str, Any] = {}
         if region is not _KEEP:
             changes["region"] = region
@@ -333,9 +468,13 @@ class _ClientBase(Generic[HttpClient]):
             changes["retry"] = retry
         if language is not _KEEP:
             changes["language"] = language
+        if headers is not _KEEP:
+            changes["headers"] = _extra_headers({**dict(settings.headers), **headers})
+        if strict is not _KEEP:
+            changes["strict"] = strict
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
-        copy._core = _Core(replace(self._core.settings, **changes), self._core.clock, self._core.uniform)
+        copy._core = _Core(replace(settings, **changes), self._core.clock, self._core.uniform)
         copy._owns_http = False
         return copy
 
@@ -356,6 +495,18 @@ class _ClientBase(Generic[HttpClient]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
+
+
+def _extra_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError("extra headers must map str to str")
+        if name.lower() in _OWN_HEADERS:
+            raise ValueError(f"header {name!r} is set by the client itself")
+        # A line break would end the header and start another one.
+        if not _HEADER_NAME.match(name) or any(c in value for c in "\r\n\0"):
+            raise ValueError(f"not a valid HTTP header: {name!r}")
+    return tuple(sorted(headers.items()))
 
 
 class BaseClient(_ClientBase[httpx.Client]):
@@ -385,15 +536,18 @@ class BaseClient(_ClientBase[httpx.Client]):
         self.close()
 
     def _invoke(self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Resp:
-        plan = _call_plan(self._core, action, request, fields)
+        result: Resp = self._run(_call_plan(self._core, _action_call(self._core, action, request, fields)), action.name)
+        return result
+
+    def _run(self, plan: Generator[_Step, Any, Any], action: str) -> Any:
+        """Carry out a call plan's steps with blocking I/O."""
         value: Any = None
         error: BaseException | None = None
         while True:
             try:
                 step = _advance(plan, value, error)
             except _Done as done:
-                result: Resp = done.result
-                return result
+                return done.result
             value, error = None, None
             if step is _CREDENTIALS:
                 value = self._credentials.get_credentials()
@@ -401,9 +555,9 @@ class BaseClient(_ClientBase[httpx.Client]):
                 self._sleep(step.seconds)
             else:
                 try:
-                    value = self._http.send(step)
+                    value = self._http.send(step.request, stream=step.stream)
                 except httpx.TransportError as exc:
-                    error = _transport_error(exc, action.name)
+                    error = _transport_error(exc, action)
 
 
 class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
@@ -433,22 +587,29 @@ class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
         await self.aclose()
 
     async def _credentials_now(self) -> Credentials:
+        # A provider that may do I/O must not block the event loop: use its
+        # async form when it has one, else run it in a worker thread.
         provider: Any = self._credentials
-        if hasattr(provider, "get_credentials_async"):
-            result: Credentials = await provider.get_credentials_async()
+        getter = getattr(provider, "get_credentials_async", None)
+        if getter is not None:
+            result: Credentials = await getter()
             return result
-        return self._credentials.get_credentials()
+        return await asyncio.to_thread(self._credentials.get_credentials)
 
     async def _invoke(self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Resp:
-        plan = _call_plan(self._core, action, request, fields)
+        plan = _call_plan(self._core, _action_call(self._core, action, request, fields))
+        result: Resp = await self._run(plan, action.name)
+        return result
+
+    async def _run(self, plan: Generator[_Step, Any, Any], action: str) -> Any:
+        """Carry out a call plan's steps without blocking the event loop."""
         value: Any = None
         error: BaseException | None = None
         while True:
             try:
                 step = _advance(plan, value, error)
             except _Done as done:
-                result: Resp = done.result
-                return result
+                return done.result
             value, error = None, None
             if step is _CREDENTIALS:
                 value = await self._credentials_now()
@@ -456,6 +617,144 @@ class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
                 await self._sleep(step.seconds)
             else:
                 try:
-                    value = await self._http.send(step)
+                    value = await self._http.send(step.request, stream=step.stream)
                 except httpx.TransportError as exc:
-                    error = _transport_error(exc, action.name)
+                    error = _transport_error(exc, action)
+
+
+# Calling any action: no generated models needed.
+
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_VERSION_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ACTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+
+
+class CommonResponse(dict[str, Any]):
+    """The ``Response`` object of an answer as a plain dict, ``RequestId`` included.
+
+    ``meta`` holds the HTTP status and headers, attempts and elapsed time.
+    """
+
+    meta: ResponseMeta = ResponseMeta()
+
+    @property
+    def request_id(self) -> str:
+        found = self.get("RequestId")
+        return found if isinstance(found, str) else ""
+
+
+def _read_common(action: str, content: bytes) -> CommonResponse | errors.SDKError:
+    try:
+        decoded = msgspec.json.decode(content)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        excerpt = content[:_EXCERPT].decode("utf-8", "replace")
+        return errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=excerpt)
+    inner = decoded.get("Response") if isinstance(decoded, dict) else None
+    if not isinstance(inner, dict):
+        excerpt = content[:_EXCERPT].decode("utf-8", "replace")
+        return errors.MissingEnvelopeError("no Response object in the body", excerpt=excerpt)
+    return error_in(inner, action) or CommonResponse(inner)
+
+
+def _parse_common(action: str, content: bytes) -> CommonResponse:
+    result = _read_common(action, content)
+    if isinstance(result, errors.SDKError):
+        raise result
+    return result
+
+
+def _common_error(action: str, content: bytes) -> errors.SDKError | None:
+    result = _read_common(action, content)
+    return result if isinstance(result, errors.TencentCloudError) else None
+
+
+def _common_call(action: str, params: Mapping[str, Any] | Model | None, read_only: bool | None) -> _Call:
+    if not isinstance(action, str) or not _ACTION_NAME.match(action):
+        raise ValueError(f"not an action name: {action!r}")
+    if params is None:
+        params = {}
+    if isinstance(params, Model):
+        token = getattr(params, "client_token", None)
+    elif isinstance(params, Mapping):
+        params = dict(params)
+        token = params.get("ClientToken")
+    else:
+        raise TypeError(f"params must be a dict or a model, not {type(params).__name__}")
+    # Safe to repeat: read-only by the action-name rule unless the caller
+    # says otherwise, or carrying an idempotency token.
+    safe = (is_read_only(action) if read_only is None else read_only) or bool(token)
+    return _Call(
+        action,
+        msgspec.json.encode(params),
+        _JSON,
+        safe,
+        lambda content: _parse_common(action, content),
+        lambda content: _common_error(action, content),
+    )
+
+
+def _common_target(service: str, version: str) -> tuple[str, str, str]:
+    if not isinstance(service, str) or not _SERVICE_NAME.match(service):
+        raise ValueError(f"not a service name: {service!r}")
+    if not isinstance(version, str) or not _VERSION_NAME.match(version):
+        raise ValueError(f"not an API version (YYYY-MM-DD): {version!r}")
+    return service, version, f"{service}.tencentcloudapi.com"
+
+
+class CommonClient(BaseClient):
+    """Calls any action of any service version, with plain dicts.
+
+    ``CommonClient("cvm", "2017-03-12", region="ap-guangzhou").call("DescribeZones")``
+    signs, retries and raises typed errors like a generated client; the
+    answer's ``Response`` object comes back as a :class:`CommonResponse`
+    dict. Takes the same keyword options as the generated clients.
+    """
+
+    def __init__(
+        self, service: str, version: str, credentials: CredentialsProvider | Credentials | None = None, **options: Any
+    ) -> None:
+        self._names = _common_target(service, version)
+        super().__init__(credentials, **options)
+
+    def _target(self) -> tuple[str, str, str]:
+        return self._names
+
+    def call(
+        self, action: str, params: Mapping[str, Any] | Model | None = None, *, read_only: bool | None = None
+    ) -> CommonResponse:
+        """Call ``action`` with ``params`` (wire names, e.g. ``{"Limit": 10}``, or a request model).
+
+        ``read_only`` overrides the action-name rule (``Describe*``, ``Get*``,
+        ``List*``, ...) that decides whether a failed call may be repeated.
+        """
+        result: CommonResponse = self._run(_call_plan(self._core, _common_call(action, params, read_only)), action)
+        return result
+
+    def __repr__(self) -> str:
+        service, version, _ = self._names
+        return f"CommonClient({service!r}, {version!r}, endpoint={self.endpoint!r}, region={self.region!r})"
+
+
+class AsyncCommonClient(AsyncBaseClient):
+    """The asynchronous :class:`CommonClient`: ``await client.call(action, params)``."""
+
+    def __init__(
+        self, service: str, version: str, credentials: CredentialsProvider | Credentials | None = None, **options: Any
+    ) -> None:
+        self._names = _common_target(service, version)
+        super().__init__(credentials, **options)
+
+    def _target(self) -> tuple[str, str, str]:
+        return self._names
+
+    async def call(
+        self, action: str, params: Mapping[str, Any] | Model | None = None, *, read_only: bool | None = None
+    ) -> CommonResponse:
+        """Call ``action`` with ``params``; see :meth:`CommonClient.call`."""
+        plan = _call_plan(self._core, _common_call(action, params, read_only))
+        result: CommonResponse = await self._run(plan, action)
+        return result
+
+    def __repr__(self) -> str:
+        service, version, _ = self._names
+        return f"AsyncCommonClient({service!r}, {version!r}, endpoint={self.endpoint!r}, region={self.region!r})"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -20,7 +21,7 @@ import msgspec
 
 from . import errors
 
-__all__ = ["Model", "Request", "Response", "parse_envelope", "envelope_error"]
+__all__ = ["Model", "Request", "Response", "ResponseMeta", "parse_envelope", "envelope_error"]
 
 _EXCERPT = 200
 
@@ -36,8 +37,36 @@ class Request(Model):
 R = TypeVar("R", bound="Response")
 
 
-class Response(Model):
-    """Base of every ``<Action>Response``."""
+@dataclass(frozen=True)
+class ResponseMeta:
+    """What is known about how a response arrived; ``response.meta``.
+
+    None of it is part of the model: it is not in the JSON, ``==`` or repr.
+    A response parsed with ``from_envelope`` has status 0, no headers and 0
+    attempts; one returned by a client call has all of them.
+    """
+
+    status: int = 0
+    """The HTTP status of the answer (0 when parsed from a body alone)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The HTTP headers of the answer (names compare without regard to case)."""
+    attempts: int = 0
+    """How many HTTP requests the call took, retries included."""
+    elapsed: float = 0.0
+    """Seconds from the start of the first attempt to the parsed answer, pauses included."""
+    deviations: tuple[Any, ...] = ()
+    """Where the answer disagreed with the response model (see ``Deviation``)."""
+
+
+_NO_META = ResponseMeta()
+
+
+class Response(Model, dict=True):
+    """Base of every ``<Action>Response``.
+
+    ``meta`` (a :class:`ResponseMeta`) tells how the answer arrived; it is
+    kept beside the fields, so it changes neither the JSON nor equality.
+    """
 
     request_id: str = msgspec.field(name="RequestId")
     """The unique id the service gave this request; quote it when asking for support."""
@@ -48,8 +77,14 @@ class Response(Model):
     # should not pay for building every enum.
     __error_codes__: ClassVar[str] = ""
 
+    @property
+    def meta(self) -> ResponseMeta:
+        """HTTP status and headers, attempts, elapsed time and deviations."""
+        found: ResponseMeta = self.__dict__.get("_meta", _NO_META)
+        return found
+
     @classmethod
-    def from_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
+    def from_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False) -> R:
         """Parse a whole response body into this response type.
 
         ``body`` is the raw body (bytes or str) or an already decoded dict.
@@ -67,7 +102,12 @@ class Response(Model):
                     return result
                 except (msgspec.DecodeError, UnicodeDecodeError):
                     pass
-        return parse_envelope(cls, body)
+        return parse_envelope(cls, body, strict=strict)
+
+
+def attach_meta(response: Response, meta: ResponseMeta) -> None:
+    """Set what ``response.meta`` returns."""
+    response.__dict__["_meta"] = meta
 
 
 T = TypeVar("T")
@@ -113,22 +153,27 @@ def _error_enum(cls: type[Response]) -> type[Enum] | None:
     return found if isinstance(found, type) and issubclass(found, Enum) else None
 
 
-def service_error(cls: type[Response], detail: _ErrorDetail, request_id: str) -> errors.SDKError:
-    """The exception for an error envelope, typed by the action's code enum."""
+def service_error(
+    cls: type[Response] | None, detail: _ErrorDetail, request_id: str, action: str = ""
+) -> errors.SDKError:
+    """The exception for an error envelope, typed by the action's code enum.
+
+    Without a response class (the common client) the code stays a string.
+    """
     code = detail.Code
     if code is None:
         return errors.ResponseShapeError(
             "error envelope without Error.Code", request_id=request_id, excerpt=detail.Message[:_EXCERPT]
         )
     known = code
-    codes = _error_enum(cls)
+    codes = _error_enum(cls) if cls is not None else None
     if codes is not None:
         try:
             # Generated code enums mix in str, so a member is the code string.
             known = cast(str, codes(code))
         except ValueError:
             pass  # a code the specs do not list stays a plain string
-    return errors.error_class(code)(known, detail.Message, request_id, cls.__action__)
+    return errors.error_class(code)(known, detail.Message, request_id, cls.__action__ if cls is not None else action)
 
 
 def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | None:
@@ -147,7 +192,9 @@ def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | 
     return _error_of(cls, envelope.Response.Error, envelope.Response.RequestId, body)
 
 
-def _error_of(cls: type[Response], error: Any, request_id: Any, body: Any) -> errors.SDKError | None:
+def _error_of(
+    cls: type[Response] | None, error: Any, request_id: Any, body: Any, action: str = ""
+) -> errors.SDKError | None:
     if error is None:
         return None
     request_id = request_id if isinstance(request_id, str) else ""
@@ -155,10 +202,18 @@ def _error_of(cls: type[Response], error: Any, request_id: Any, body: Any) -> er
         detail = msgspec.convert(error, _ErrorDetail, strict=False)
     except msgspec.ValidationError as exc:
         return errors.ResponseShapeError(f"malformed error envelope: {exc}", request_id=request_id, excerpt=_excerpt(body))
-    return service_error(cls, detail, request_id)
+    return service_error(cls, detail, request_id, action)
 
 
-def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any]) -> R:
+def error_in(inner: Mapping[str, Any], action: str) -> errors.SDKError | None:
+    """The exception an already decoded ``Response`` object stands for, or None.
+
+    For answers read without a model (the common client): codes stay strings.
+    """
+    return _error_of(None, inner.get("Error"), inner.get("RequestId"), inner, action)
+
+
+def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False) -> R:
     """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
     if isinstance(body, Mapping):
         return _parse_mapping(cls, body)

@@ -16,7 +16,9 @@ Hierarchy::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
+from types import MappingProxyType
 
 __all__ = [
     "ErrorCode",
@@ -150,6 +152,9 @@ class CommonErrorCode(ErrorCode):
     """The action is not offered in the requested region."""
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
 class SDKError(Exception):
     """Base of every exception the generated bindings raise."""
 
@@ -177,6 +182,8 @@ class TencentCloudError(SDKError):
         self.action = action
         self.status = status
         """The HTTP status of the answer (0 when parsed from a body alone)."""
+        self.headers: Mapping[str, str] = _NO_HEADERS
+        """The HTTP headers of the answer (empty when parsed from a body alone)."""
         super().__init__(code, message, request_id, action, status)
 
     def __str__(self) -> str:
@@ -304,14 +311,16 @@ def error_class(code: str) -> type[TencentCloudError]:
 class ResponseError(SDKError):
     """The answer could not be read as a Tencent Cloud response.
 
-    ``status`` is the HTTP status (0 when not known), ``request_id`` the request
-    id when one could be read, and ``excerpt`` the start of the body.
+    ``status`` is the HTTP status (0 when not known), ``headers`` the HTTP
+    headers (empty when not known), ``request_id`` the request id when one
+    could be read, and ``excerpt`` the start of the body.
     """
 
     def __init__(
         self, message: str, *, status: int = 0, request_id: str = "", excerpt: str = ""
     ) -> None:
         self.status = status
+        self.headers: Mapping[str, str] = _NO_HEADERS
         self.request_id = request_id
         self.excerpt = excerpt
         super().__init__(message)

@@ -17,7 +17,22 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["RetryPolicy", "NO_RETRY", "is_throttling"]
+__all__ = [
+    "RetryPolicy",
+    "NO_RETRY",
+    "READ_ONLY_PREFIXES",
+    "is_read_only",
+    "is_throttling",
+]
+
+# Actions named with these prefixes only read state, so repeating them is
+# harmless. The generator marks generated actions read-only by the same rule.
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry", "Inquire")
+
+
+def is_read_only(action: str) -> bool:
+    """Whether an action only reads state, judged by its name."""
+    return action.startswith(READ_ONLY_PREFIXES)
 
 
 def is_throttling(code: str) -> bool:
