@@ -8,8 +8,12 @@ Prints the counts and every failure with its reason. Policy for examples,
 which people write by hand and translate:
 
 - responses are parsed with ``from_envelope`` (numbers sent as strings are
-  accepted, unknown fields ignored); an error example must raise the typed
-  error with its code;
+  accepted, unknown fields ignored), first with ``strict=True``; one that
+  does not match its model strictly must decode tolerantly (the default)
+  with no data lost: every value of a known field can be read back, as it
+  came, as its lossless coercion, or kept raw with its recorded deviation.
+  The deviations are listed. An error example must raise the typed error
+  with its code;
 - a POST request body decodes into the request model and, encoded back,
   equals the original once the same policy is applied to the original
   (unknown fields dropped, numbers written as strings read as numbers);
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import subprocess
 import sys
 import tempfile
@@ -31,7 +36,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,6 +63,7 @@ class Report:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     data_errors: list[str] = field(default_factory=list)
+    deviations: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def fail(self, kind: str, where: str, reason: str) -> None:
@@ -146,6 +152,8 @@ def _same(original: Any, encoded: Any) -> bool:
 
 def check_examples(corpus: Path, project: Project, report: Report) -> None:
     started = time.perf_counter()
+    # Tolerant decoding warns once per action and place; the report lists them all.
+    logging.getLogger(f"{PACKAGE}.common.tolerant").setLevel(logging.ERROR)
     by_folder = {f"{s.service}/{s.version}": s for s in project.services}
     from_tencent = {}
     for folder in service_folders(corpus):
@@ -181,8 +189,15 @@ def _check_response(example: dict[str, Any], response_cls: Any, errors_module: A
         return
     report.counts["responses"] += 1
     error = body["Response"].get("Error")
+    strict = True
     try:
-        parsed = response_cls.from_envelope(output)
+        try:
+            parsed = response_cls.from_envelope(output, strict=True)
+        except errors_module.ResponseShapeError as exc:
+            if not exc.deviations:
+                raise
+            strict = False
+            parsed = response_cls.from_envelope(output)
     except errors_module.TencentCloudError as exc:
         if isinstance(error, dict) and exc.code == error.get("Code"):
             report.counts["responses parsed"] += 1
@@ -196,10 +211,73 @@ def _check_response(example: dict[str, Any], response_cls: Any, errors_module: A
     if error is not None:
         report.fail("response", where, "error example parsed as a success")
         return
-    if parsed.request_id != body["Response"].get("RequestId"):
-        report.fail("response", where, "RequestId differs")
+    found = {d.path: d for d in parsed.meta.deviations}
+    lost = lost_data(body["Response"], response_cls, parsed, "", found)
+    if lost:
+        report.fail("response", where, "data lost at " + ", ".join(lost[:5]))
         return
+    if strict:
+        report.counts["responses matched strictly"] += 1
+    else:
+        report.counts["responses decoded tolerantly"] += 1
+        report.counts["deviations"] += len(found)
+        for deviation in parsed.meta.deviations:
+            if deviation.value is msgspec.UNSET:
+                got = "nothing (absent, kept None)"
+            else:
+                got = json.dumps(deviation.value)[:60] + (" (coerced)" if deviation.coerced else " (kept raw)")
+            report.deviations.append(f"{where}: {deviation.path}: expected {deviation.expected}, got {got}")
     report.counts["responses parsed"] += 1
+
+
+def _strip_optional(tp: Any) -> Any:
+    if get_origin(tp) is Union or type(tp).__name__ == "UnionType":
+        others = [a for a in get_args(tp) if a is not type(None)]
+        return others[0] if len(others) == 1 else tp
+    return tp
+
+
+def _join(path: str, step: str | int) -> str:
+    return f"{path}[{step}]" if isinstance(step, int) else (f"{path}.{step}" if path else step)
+
+
+def lost_data(value: Any, tp: Any, out: Any, path: str, found: dict[str, Any]) -> list[str]:
+    """Paths where a value of a known field cannot be read back from ``out``.
+
+    A value is kept when it decoded as the model says (as the typed decoder
+    takes it), or when a deviation at its path records it and ``out`` holds
+    the raw value or its lossless coercion (JSON text, a one-element list).
+    """
+    deviation = found.get(path)
+    if deviation is not None:
+        if deviation.value != value:
+            return [path]
+        if not deviation.coerced:
+            return [] if deviation.kept is out and out == value else [path]
+        if isinstance(out, str):
+            return [] if json.loads(out) == value else [path]
+        if isinstance(out, list) and len(out) == 1:
+            return lost_data(value, get_args(_strip_optional(tp))[0], out[0], _join(path, 0), found)
+        return [path]
+    tp = _strip_optional(tp)
+    if value is None:
+        return [] if out is None else [path]
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        if not isinstance(out, tp) or not isinstance(value, dict):
+            return [path]
+        lost = []
+        for info in msgspec.structs.fields(tp):
+            if info.encode_name in value:
+                lost += lost_data(value[info.encode_name], info.type, getattr(out, info.name), _join(path, info.encode_name), found)
+        return lost
+    if get_origin(tp) is list:
+        if not isinstance(out, list) or not isinstance(value, list) or len(out) != len(value):
+            return [path]
+        return [p for i, (v, o) in enumerate(zip(value, out)) for p in lost_data(v, get_args(tp)[0], o, _join(path, i), found)]
+    try:
+        return [] if out == msgspec.convert(value, tp, strict=False) else [path]
+    except msgspec.ValidationError:
+        return [path]
 
 
 def _check_request(example: dict[str, Any], request_cls: Any, where: str, report: Report) -> None:
@@ -287,6 +365,12 @@ def print_report(report: Report) -> None:
     print(f"modules:          {report.modules} generated, {report.compiled} compiled, {report.imported} imported")
     print(f"responses parsed: {report.counts['responses parsed']} / {report.counts['responses']} "
           f"({percent(report, 'responses parsed', 'responses'):.2f}%)")
+    print(f"  matched strictly:  {report.counts['responses matched strictly']} "
+          f"({percent(report, 'responses matched strictly', 'responses'):.2f}%), "
+          f"error examples raising their typed error: {report.counts['error responses raised their typed error']}")
+    print(f"  decoded tolerantly, no data lost: {report.counts['responses decoded tolerantly']} "
+          f"({percent(report, 'responses decoded tolerantly', 'responses'):.2f}%), "
+          f"with {report.counts['deviations']} deviations")
     json_ok = report.counts["JSON requests round-tripped exactly"] + report.counts["JSON requests round-tripped under the lax policy"]
     print(f"JSON requests:    {json_ok} / {report.counts['JSON requests']} round-tripped "
           f"({report.counts['JSON requests round-tripped exactly']} exactly, "
@@ -300,6 +384,9 @@ def print_report(report: Report) -> None:
             print(f"{key}: {report.counts[key]}")
     for stage, seconds in report.seconds.items():
         print(f"time {stage}: {seconds:.1f}s")
+    print(f"deviations: {len(report.deviations)}")
+    for deviation in report.deviations:
+        print(f"  {deviation}")
     print(f"failures: {len(report.failures)}")
     for failure in report.failures:
         print(f"  {failure}")

@@ -16,8 +16,11 @@ from . import naming
 from .diagnostics import Diagnostic, SpecError
 from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Project, ServiceVersion, TypeRef
 from .loader import SpecDocument
-from .templates.runtime.retry import READ_ONLY_PREFIXES
 
+# Actions with these prefixes only read state, so repeating them is harmless.
+# The runtime's CommonClient applies the same rule (retry.READ_ONLY_PREFIXES);
+# tests/test_common_client.py keeps the two equal.
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry", "Inquire")
 # A request field that makes a repeated call harmless: the server drops repeats.
 IDEMPOTENCY_FIELD = "ClientToken"
 # Every response carries it; the runtime's response base class declares it.

@@ -18,7 +18,7 @@ from .docstrings import docstring
 from .ir import Action, Field, Project, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
-RUNTIME_MODULES = ("model.py", "signing.py", "credentials.py", "retry.py", "client.py")
+RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "client.py")
 
 
 def template_dir() -> Path:

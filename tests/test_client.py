@@ -386,8 +386,10 @@ def test_bad_answers_become_distinct_documented_errors(harness: Harness, behavio
     from tcsdk.common import errors
 
     harness.server.then("DeleteCloudRecording", behaviour)
+    # A shape that does not fit the model is an error only in strict mode.
+    strict = error_name == "ResponseShapeError"
     with pytest.raises(errors.ResponseError) as caught:
-        harness.run(lambda c: c.delete_cloud_recording(sdk_app_id=1, task_id="t"))
+        harness.run(lambda c: c.delete_cloud_recording(sdk_app_id=1, task_id="t"), strict=strict)
     assert type(caught.value).__name__ == error_name
     assert caught.value.status in (200, 404)
     assert caught.value.excerpt

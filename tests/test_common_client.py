@@ -301,3 +301,13 @@ def test_retry_after_parsing(generated_on_path: Path) -> None:
     assert retry_after(formatdate(now - 10, usegmt=True), now) == 0.0
     for bad in [None, "", "nan", "soon", "Mon, 99 Foo"]:
         assert retry_after(bad, now) is None
+
+
+def test_the_runtime_and_the_generator_share_the_read_only_rule(generated_on_path: Path) -> None:
+    from codegen.build import READ_ONLY_PREFIXES
+    from tcsdk.common.retry import READ_ONLY_PREFIXES as runtime_prefixes
+    from tcsdk.common.retry import is_read_only
+
+    assert runtime_prefixes == READ_ONLY_PREFIXES
+    assert is_read_only("DescribeZones") and is_read_only("InquirePriceRunInstances")
+    assert not is_read_only("RunInstances") and not is_read_only("describeZones")

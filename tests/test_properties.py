@@ -227,7 +227,8 @@ def test_from_envelope_gives_a_response_or_a_documented_error(body: Any, generat
             repr(exc)
         else:
             assert isinstance(result, models.DescribeInstancesStatusResponse)
-            assert isinstance(result.request_id, str)
+            # A RequestId that is not a string is kept as it came, and recorded.
+            assert isinstance(result.request_id, str) or "RequestId" in {d.path for d in result.meta.deviations}
 
 
 def test_deeply_nested_and_huge_bodies(generated_on_path: Path) -> None:

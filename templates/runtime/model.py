@@ -7,6 +7,12 @@ and ``Message``. :meth:`Response.from_envelope` reads either form.
 Decoding policy: unknown fields are ignored (services add fields without a new
 API version), numbers and booleans sent as strings are accepted (``"10"`` for
 an integer), and every response field may be absent or null.
+
+An answer that still does not fit its model is decoded again, tolerantly (see
+the ``tolerant`` module): nothing of it is lost, and each place where it
+disagreed is recorded as a :class:`Deviation` in ``response.meta.deviations``.
+With ``strict=True`` such an answer raises
+:class:`~.errors.ResponseShapeError` instead.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import msgspec
 
 from . import errors
 
-__all__ = ["Model", "Request", "Response", "ResponseMeta", "parse_envelope", "envelope_error"]
+__all__ = ["Model", "Request", "Response", "ResponseMeta", "Deviation", "parse_envelope", "envelope_error"]
 
 _EXCERPT = 200
 
@@ -35,6 +41,29 @@ class Request(Model):
 
 
 R = TypeVar("R", bound="Response")
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One place where an answer disagreed with its response model.
+
+    ``kept`` is what the attribute at ``path`` holds: ``value`` itself when it
+    could not be coerced (``coerced`` false; ``None`` for a required field
+    that was absent), otherwise a lossless coercion of it (``coerced`` true):
+    a number or boolean where text is expected becomes its JSON text, and a
+    single value where a list is expected becomes a one-element list.
+    """
+
+    path: str
+    """Where, from the response object, with wire names: ``InstanceSet[0].Zone``."""
+    expected: str
+    """The type the model has there, null aside: ``str``, ``list[Instance]``."""
+    value: Any
+    """The value that came, as decoded from JSON; ``msgspec.UNSET`` when absent."""
+    kept: Any
+    """What the attribute holds instead of a value of the expected type."""
+    coerced: bool = False
+    """True when ``kept`` is a lossless coercion of ``value``, not ``value`` itself."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +83,7 @@ class ResponseMeta:
     """How many HTTP requests the call took, retries included."""
     elapsed: float = 0.0
     """Seconds from the start of the first attempt to the parsed answer, pauses included."""
-    deviations: tuple[Any, ...] = ()
+    deviations: tuple[Deviation, ...] = ()
     """Where the answer disagreed with the response model (see ``Deviation``)."""
 
 
@@ -100,6 +129,8 @@ class Response(Model, dict=True):
                 try:
                     result: R = decoder.decode(body).Response
                     return result
+                except msgspec.ValidationError as exc:
+                    return _mismatch(cls, body, exc, strict)
                 except (msgspec.DecodeError, UnicodeDecodeError):
                     pass
         return parse_envelope(cls, body, strict=strict)
@@ -216,7 +247,7 @@ def error_in(inner: Mapping[str, Any], action: str) -> errors.SDKError | None:
 def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False) -> R:
     """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
     if isinstance(body, Mapping):
-        return _parse_mapping(cls, body)
+        return _parse_mapping(cls, body, strict)
     if isinstance(body, (bytearray, memoryview)):
         body = bytes(body)
     if not isinstance(body, (bytes, str)):
@@ -227,7 +258,7 @@ def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, stric
     try:
         return _decoder(cls).decode(body).Response
     except msgspec.ValidationError as exc:
-        raise _shape_error(exc, body) from None
+        return _mismatch(cls, body, exc, strict)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)) from None
 
@@ -252,23 +283,27 @@ def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
     return found if isinstance(found, str) else ""
 
 
-def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]) -> errors.ResponseError:
-    message = str(exc)
+def _no_envelope(message: str) -> bool:
+    """Whether a validation message of ``_Envelope[...]`` means there is no envelope."""
     # msgspec ends its message with the failing place; the envelope is missing
     # when the top level is wrong, "Response" is absent, or it is no object.
-    missing = (
+    return (
         " - at `" not in message
         or message.startswith("Object missing required field `Response`")
         or (message.startswith("Expected `object`") and message.endswith("- at `$.Response`"))
     )
-    if missing:
+
+
+def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]) -> errors.ResponseError:
+    message = str(exc)
+    if _no_envelope(message):
         return errors.MissingEnvelopeError(f"no Response object in the body: {message}", excerpt=_excerpt(body))
     return errors.ResponseShapeError(
         f"response does not match the model: {message}", request_id=_request_id(body), excerpt=_excerpt(body)
     )
 
 
-def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
+def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
     inner = body.get("Response")
     if not isinstance(inner, Mapping):
         raise errors.MissingEnvelopeError("no Response object in the body", excerpt=_excerpt(body))
@@ -277,7 +312,17 @@ def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
         raise error
     try:
         return msgspec.convert(inner, cls, strict=False)
-    except msgspec.ValidationError as exc:
-        raise errors.ResponseShapeError(
-            f"response does not match the model: {exc}", request_id=_request_id(body), excerpt=_excerpt(body)
-        ) from None
+    except msgspec.ValidationError:
+        pass
+    from . import tolerant  # only answers that do not fit pay for importing it
+
+    return tolerant.decode_inner(cls, body, inner, strict)
+
+
+def _mismatch(cls: type[R], body: bytes | str, exc: msgspec.ValidationError, strict: bool) -> R:
+    """Decode an answer the typed decoder refused: tolerantly, or raise if strict."""
+    if _no_envelope(str(exc)):
+        raise _shape_error(exc, body) from None
+    from . import tolerant  # only answers that do not fit pay for importing it
+
+    return tolerant.decode(cls, body, exc, strict)

@@ -16,9 +16,13 @@ Hierarchy::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import Deviation
 
 __all__ = [
     "ErrorCode",
@@ -338,8 +342,34 @@ class MissingEnvelopeError(ResponseError):
     """The body was JSON but had no ``Response`` object."""
 
 
+_NO_BODY: Mapping[str, Any] = MappingProxyType({})
+
+
 class ResponseShapeError(ResponseError):
-    """The ``Response`` object did not match the action's response model."""
+    """The ``Response`` object did not match the action's response model.
+
+    Raised for such answers only when strict decoding was asked for (by
+    default they are decoded tolerantly and the differences recorded in
+    ``response.meta.deviations``), and for bodies that cannot be decoded at
+    all. ``body`` is the whole decoded body (empty when it could not be
+    decoded) and ``deviations`` every place where it disagreed with the model.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        request_id: str = "",
+        excerpt: str = "",
+        body: Mapping[str, Any] = _NO_BODY,
+        deviations: Sequence[Deviation] = (),
+    ) -> None:
+        super().__init__(message, status=status, request_id=request_id, excerpt=excerpt)
+        self.body = body
+        """The whole decoded body, so that no data of the answer is lost."""
+        self.deviations: tuple[Deviation, ...] = tuple(deviations)
+        """Where the answer disagreed with the response model, in model order."""
 
 
 class TransportError(SDKError):

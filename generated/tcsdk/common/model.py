@@ -10,6 +10,12 @@ and ``Message``. :meth:`Response.from_envelope` reads either form.
 Decoding policy: unknown fields are ignored (services add fields without a new
 API version), numbers and booleans sent as strings are accepted (``"10"`` for
 an integer), and every response field may be absent or null.
+
+An answer that still does not fit its model is decoded again, tolerantly (see
+the ``tolerant`` module): nothing of it is lost, and each place where it
+disagreed is recorded as a :class:`Deviation` in ``response.meta.deviations``.
+With ``strict=True`` such an answer raises
+:class:`~.errors.ResponseShapeError` instead.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ __all__ = [
     "Request",
     "Response",
     "ResponseMeta",
+    "Deviation",
     "parse_envelope",
     "envelope_error",
 ]
@@ -48,6 +55,29 @@ R = TypeVar("R", bound="Response")
 
 
 @dataclass(frozen=True)
+class Deviation:
+    """One place where an answer disagreed with its response model.
+
+    ``kept`` is what the attribute at ``path`` holds: ``value`` itself when it
+    could not be coerced (``coerced`` false; ``None`` for a required field
+    that was absent), otherwise a lossless coercion of it (``coerced`` true):
+    a number or boolean where text is expected becomes its JSON text, and a
+    single value where a list is expected becomes a one-element list.
+    """
+
+    path: str
+    """Where, from the response object, with wire names: ``InstanceSet[0].Zone``."""
+    expected: str
+    """The type the model has there, null aside: ``str``, ``list[Instance]``."""
+    value: Any
+    """The value that came, as decoded from JSON; ``msgspec.UNSET`` when absent."""
+    kept: Any
+    """What the attribute holds instead of a value of the expected type."""
+    coerced: bool = False
+    """True when ``kept`` is a lossless coercion of ``value``, not ``value`` itself."""
+
+
+@dataclass(frozen=True)
 class ResponseMeta:
     """What is known about how a response arrived; ``response.meta``.
 
@@ -64,7 +94,7 @@ class ResponseMeta:
     """How many HTTP requests the call took, retries included."""
     elapsed: float = 0.0
     """Seconds from the start of the first attempt to the parsed answer, pauses included."""
-    deviations: tuple[Any, ...] = ()
+    deviations: tuple[Deviation, ...] = ()
     """Where the answer disagreed with the response model (see ``Deviation``)."""
 
 
@@ -112,6 +142,8 @@ class Response(Model, dict=True):
                 try:
                     result: R = decoder.decode(body).Response
                     return result
+                except msgspec.ValidationError as exc:
+                    return _mismatch(cls, body, exc, strict)
                 except (msgspec.DecodeError, UnicodeDecodeError):
                     pass
         return parse_envelope(cls, body, strict=strict)
@@ -240,7 +272,7 @@ def parse_envelope(
 ) -> R:
     """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
     if isinstance(body, Mapping):
-        return _parse_mapping(cls, body)
+        return _parse_mapping(cls, body, strict)
     if isinstance(body, (bytearray, memoryview)):
         body = bytes(body)
     if not isinstance(body, (bytes, str)):
@@ -253,7 +285,7 @@ def parse_envelope(
     try:
         return _decoder(cls).decode(body).Response
     except msgspec.ValidationError as exc:
-        raise _shape_error(exc, body) from None
+        return _mismatch(cls, body, exc, strict)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise errors.InvalidJSONError(
             f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)
@@ -280,13 +312,11 @@ def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
     return found if isinstance(found, str) else ""
 
 
-def _shape_error(
-    exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
-) -> errors.ResponseError:
-    message = str(exc)
+def _no_envelope(message: str) -> bool:
+    """Whether a validation message of ``_Envelope[...]`` means there is no envelope."""
     # msgspec ends its message with the failing place; the envelope is missing
     # when the top level is wrong, "Response" is absent, or it is no object.
-    missing = (
+    return (
         " - at `" not in message
         or message.startswith("Object missing required field `Response`")
         or (
@@ -294,7 +324,13 @@ def _shape_error(
             and message.endswith("- at `$.Response`")
         )
     )
-    if missing:
+
+
+def _shape_error(
+    exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
+) -> errors.ResponseError:
+    message = str(exc)
+    if _no_envelope(message):
         return errors.MissingEnvelopeError(
             f"no Response object in the body: {message}", excerpt=_excerpt(body)
         )
@@ -305,7 +341,7 @@ def _shape_error(
     )
 
 
-def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
+def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
     inner = body.get("Response")
     if not isinstance(inner, Mapping):
         raise errors.MissingEnvelopeError(
@@ -316,9 +352,19 @@ def _parse_mapping(cls: type[R], body: Mapping[str, Any]) -> R:
         raise error
     try:
         return msgspec.convert(inner, cls, strict=False)
-    except msgspec.ValidationError as exc:
-        raise errors.ResponseShapeError(
-            f"response does not match the model: {exc}",
-            request_id=_request_id(body),
-            excerpt=_excerpt(body),
-        ) from None
+    except msgspec.ValidationError:
+        pass
+    from . import tolerant  # only answers that do not fit pay for importing it
+
+    return tolerant.decode_inner(cls, body, inner, strict)
+
+
+def _mismatch(
+    cls: type[R], body: bytes | str, exc: msgspec.ValidationError, strict: bool
+) -> R:
+    """Decode an answer the typed decoder refused: tolerantly, or raise if strict."""
+    if _no_envelope(str(exc)):
+        raise _shape_error(exc, body) from None
+    from . import tolerant  # only answers that do not fit pay for importing it
+
+    return tolerant.decode(cls, body, exc, strict)
