@@ -251,6 +251,7 @@ def _build_action(
         errors=common + own,
         examples=tuple(examples),
         source=document.path,
+        binary_fields=tuple(f.wire_name for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"),
     )
 
 
@@ -282,11 +283,14 @@ class _Resolver:
         # Names the response base class already has.
         taken = ["request_id", "from_envelope", "meta"] if role == "response" else []
         py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
+        # File content (bytes) is sent as a multipart part of its own, so only
+        # a top-level request field can carry it; see ``type_ref``.
+        files = {"request": "", "response": "in a response", "shared": f"in the shared type {name!r}"}[role]
         fields = tuple(
             Field(
                 wire_name=wire,
                 py_name=py_names[wire],
-                type=self.type_ref(prop, (*place, "properties", wire), document),
+                type=self.type_ref(prop, (*place, "properties", wire), document, files),
                 # Responses never fail on an absent field: real services omit
                 # fields their own specs call required.
                 required=wire in required and role != "response",
@@ -298,7 +302,10 @@ class _Resolver:
         )
         return ObjectType(name=name, description=raw.get("description", ""), fields=fields, role=role, action=action)
 
-    def type_ref(self, prop: Mapping[str, Any], place: tuple[Any, ...], document: SpecDocument) -> TypeRef:
+    def type_ref(
+        self, prop: Mapping[str, Any], place: tuple[Any, ...], document: SpecDocument, files: str = "as an array item"
+    ) -> TypeRef:
+        """The type of a property; ``files`` is where it is when ``bytes`` is not allowed there, else ""."""
         if "$ref" in prop:
             target = prop["$ref"].rsplit("/", 1)[-1]
             if target not in self.class_names:
@@ -307,6 +314,13 @@ class _Resolver:
             return TypeRef("object", self.class_names[target])
         if prop["type"] == "array":
             return TypeRef("list", "", item=self.type_ref(prop["items"], (*place, "items"), document))
+        if prop["type"] == "bytes" and files:
+            self.problems.append(
+                document.diagnostic(
+                    (*place, "type"),
+                    f"type 'bytes' (a file upload) is allowed only for top-level request fields of an action, not {files}",
+                )
+            )
         return TypeRef("scalar", SCALARS[prop["type"]], prop.get("format", ""))
 
 

@@ -12,8 +12,10 @@ from typing import Literal
 # Spec scalar types and the Python type each one becomes. Dates and times stay
 # ``str``: Tencent sends several formats ("2020-01-02 03:04:05" in Beijing time
 # with no offset, ISO 8601, plain dates), so parsing would guess a time zone and
-# could not give back the exact wire text.
-SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+# could not give back the exact wire text. ``bytes`` is file content: only a
+# top-level request field may have it (``build`` enforces that), and an action
+# with such a field is sent as multipart/form-data instead of JSON.
+SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "bytes": "bytes"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class Action:
     errors: tuple[ErrorCode, ...]  # common codes first, then the action's own
     examples: tuple[Example, ...]
     source: str
+    # Wire names of the request's top-level ``bytes`` fields, in field order;
+    # non-empty means the request is sent as multipart/form-data.
+    binary_fields: tuple[str, ...] = ()
 
     @property
     def error_enum(self) -> str:

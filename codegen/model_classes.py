@@ -22,7 +22,16 @@ from datamodel_code_generator.enums import DataModelType, InputFileType
 from .docstrings import docstring
 from .ir import Action, ObjectType, ServiceVersion, TypeRef
 
-_JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
+# What datamodel-code-generator is told each scalar is; it only has to keep
+# the fields and their order (our template writes the annotations), but its
+# own name for file content is a binary string.
+_JSON_TYPES: dict[str, dict[str, str]] = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "bytes": {"type": "string", "format": "binary"},
+}
 _BASES = {"shared": "_model.Model", "request": "_model.Request", "response": "_model.Response"}
 
 
@@ -40,7 +49,7 @@ def _schema(ref: TypeRef, placeholders: dict[str, str]) -> dict[str, Any]:
         return {"type": "array", "items": _schema(ref.item, placeholders)}
     if ref.kind == "object":
         return {"$ref": f"#/$defs/{placeholders[ref.name]}"}
-    return {"type": _JSON_TYPES[ref.name]}
+    return dict(_JSON_TYPES[ref.name])
 
 
 def _class_lines(obj: ObjectType, actions: dict[str, Action]) -> list[str]:

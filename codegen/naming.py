@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 # Names an annotation in a generated model may use. A field named like one of
 # them would shadow it inside the class body, where msgspec resolves the
 # annotations, so such fields get a trailing underscore like keywords do.
-ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "list", "None"})
+ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "list", "None"})
 
 # "self" would clash with the client methods' first parameter; datamodel-code-
 # generator refuses an attribute named "field" (its msgspec helper's name).

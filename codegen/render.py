@@ -18,7 +18,7 @@ from .docstrings import docstring
 from .ir import Action, Field, Project, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
-RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "client.py")
+RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "client.py")
 
 
 def template_dir() -> Path:
@@ -40,11 +40,18 @@ def _environment(folder: Path) -> jinja2.Environment:
     # A JSON string literal is a valid Python string literal (ASCII-only, so no
     # character of the input can end it or the line early).
     env.filters["pystr"] = json.dumps
+    env.filters["pytuple"] = pytuple
     env.filters["action_constant"] = action_constant
     env.filters["idempotency_attribute"] = idempotency_attribute
     env.filters["parameter_annotation"] = parameter_annotation
     env.filters["method_doc"] = method_doc
     return env
+
+
+def pytuple(items: tuple[str, ...]) -> str:
+    """A tuple of strings as a Python literal: ``("File",)``."""
+    texts = [json.dumps(item) for item in items]
+    return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
 
 
 def action_constant(action: Action) -> str:
@@ -85,6 +92,10 @@ def method_doc(action: Action) -> str:
         )
     else:
         parts.append("Not read-only: repeated only when the service throttled it or the connection failed before sending.")
+    if action.binary_fields:
+        names = {f.wire_name: f.py_name for f in action.request.fields}
+        uploads = ", ".join(f"``{names[wire]}``" for wire in action.binary_fields)
+        parts.append(f"Uploads {uploads} (bytes) as file content: the request is sent as multipart/form-data.")
     if action.deprecated:
         parts.append("Deprecated by the service: calling it emits a DeprecationWarning.")
     if action.streaming:

@@ -68,6 +68,8 @@ def import_tencentcloud(
         imported = convert(api_data, read_json(errors), read_json(examples), source=api.parent.as_posix(), only=actions)
     except (OSError, ValueError, AttributeError, TypeError) as exc:
         raise SpecError([Diagnostic(api.as_posix(), message=f"cannot import: {exc}")]) from None
+    if imported.problems:
+        raise SpecError([Diagnostic(api.as_posix(), message=problem) for problem in imported.problems])
     files = spec_texts(imported)
     common = out / COMMON_ERRORS
     if not common.is_file():

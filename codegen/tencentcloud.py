@@ -15,6 +15,9 @@ the same pipeline. Decisions, documented in docs/spec-format.md:
 - Examples are kept when their JSON parses; GET examples with flattened
   parameters (``Filters.0.Name=x``) are turned back into a JSON body.
 - ``RequestId`` is left out of responses: it is implicit.
+- ``binary`` members (file content) become ``bytes``; the build stage allows
+  them only as top-level request fields. A member type this module does not
+  know is a problem reported against api.json, naming object and member.
 """
 
 from __future__ import annotations
@@ -40,7 +43,11 @@ _SCALARS: dict[str, dict[str, str]] = {
     "uint64": {"type": "integer", "format": "uint64"},
     "float": {"type": "number", "format": "float"},
     "bool": {"type": "boolean"},
+    "binary": {"type": "bytes"},
 }
+# Member ``type`` values whose ``member`` names one of the scalars above.
+_SCALAR_KINDS = frozenset({"string", "int", "float", "bool", "binary"})
+_KNOWN_KINDS = "string, int, float, bool, binary, object or list"
 _VERSION = re.compile(r"^v?(\d{4})-?(\d{2})-?(\d{2})$")
 
 
@@ -53,6 +60,9 @@ class ImportedService:
     actions: dict[str, dict[str, Any]]
     source: str
     notes: list[str] = field(default_factory=list)
+    # Problems that make the description unusable ("place: message"); the
+    # caller reports them against its api.json and writes nothing.
+    problems: list[str] = field(default_factory=list)
 
 
 def read_json(path: Path | None) -> Any:
@@ -87,6 +97,7 @@ def convert(
     all_actions: Mapping[str, Any] = api.get("actions", {})
     objects: Mapping[str, Any] = api.get("objects", {})
     notes: list[str] = []
+    problems: list[str] = []
     wanted = list(all_actions) if only is None else list(only)
     for name in wanted:
         if name not in all_actions:
@@ -96,7 +107,9 @@ def convert(
         [all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects
     )
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
-    types = {name: _object(objects[name], response=False) for name in sorted(reached - roots)}
+    types = {
+        name: _object(objects[name], objects, name, "", problems, response=False) for name in sorted(reached - roots)
+    }
     code_table: Mapping[str, str] = (errors or {}).get("codes", {})
     action_codes: Mapping[str, list[str]] = (errors or {}).get("actions", {})
     example_table: Mapping[str, list[Any]] = (examples or {}).get("actions", {})
@@ -105,7 +118,7 @@ def convert(
         raw = all_actions[name]
         converted[name] = _action(
             name, raw, objects, {c: code_table.get(c, "") for c in action_codes.get(name, [])},
-            example_table.get(name, []), notes, source,
+            example_table.get(name, []), notes, source, problems,
         )
     service_doc: dict[str, Any] = {
         "service": service,
@@ -115,7 +128,7 @@ def convert(
     }
     if types:
         service_doc["types"] = types
-    return ImportedService(f"{service}/{version}", service_doc, converted, source, notes)
+    return ImportedService(f"{service}/{version}", service_doc, converted, source, notes, problems)
 
 
 def _version(text: str) -> str:
@@ -137,10 +150,29 @@ def _reachable(roots: Iterable[str], objects: Mapping[str, Any]) -> set[str]:
     return seen
 
 
-def _property(member: Mapping[str, Any]) -> dict[str, Any]:
+def _target(kind: Any, item: Any, objects: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The spec schema of a member's ``type``/``member`` pair, or None when unknown."""
+    if not isinstance(kind, str) or not isinstance(item, str):
+        return None
+    if kind == "binary":
+        return dict(_SCALARS["binary"])
+    if kind in _SCALAR_KINDS and item in _SCALARS:
+        return dict(_SCALARS[item])
+    if kind in ("object", "list") and item in objects:
+        ref: dict[str, Any] = {"$ref": f"#/types/{item}"}
+        return ref if kind == "object" else {"type": "array", "items": ref}
+    if kind == "list" and item in _SCALARS:
+        return {"type": "array", "items": dict(_SCALARS[item])}
+    return None
+
+
+def _property(member: Mapping[str, Any], objects: Mapping[str, Any], where: str, problems: list[str]) -> dict[str, Any]:
     kind, item = member.get("type"), member.get("member", "")
-    target = _SCALARS.get(item, {"$ref": f"#/types/{item}"})
-    prop: dict[str, Any] = {"type": "array", "items": dict(target)} if kind == "list" else dict(target)
+    found = _target(kind, item, objects)
+    if found is None:
+        problems.append(f"{where}: unknown member type {kind!r} (member {item!r}); expected {_KNOWN_KINDS}")
+        found = {"type": "string"}  # a placeholder; nothing is written while problems remain
+    prop: dict[str, Any] = found
     doc = str(member.get("document", "")).strip()
     if member.get("disabled"):
         prop["deprecated"] = True
@@ -152,7 +184,16 @@ def _property(member: Mapping[str, Any]) -> dict[str, Any]:
     return prop
 
 
-def _object(raw: Mapping[str, Any], response: bool, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _object(
+    raw: Mapping[str, Any],
+    objects: Mapping[str, Any],
+    name: str,
+    context: str,
+    problems: list[str],
+    response: bool,
+    skip: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """One object in our format; ``context`` ("request of X") goes into problem messages."""
     members = [m for m in raw.get("members", []) if m.get("name") not in skip]
     result: dict[str, Any] = {"type": "object"}
     if raw.get("document"):
@@ -160,7 +201,10 @@ def _object(raw: Mapping[str, Any], response: bool, skip: frozenset[str] = froze
     required = [m["name"] for m in members if m.get("required") and not response]
     if required:
         result["required"] = required
-    result["properties"] = {m["name"]: _property(m) for m in members}
+    suffix = f" ({context})" if context else ""
+    result["properties"] = {
+        m["name"]: _property(m, objects, f"objects/{name}/members/{m['name']}{suffix}", problems) for m in members
+    }
     return result
 
 
@@ -172,9 +216,11 @@ def _action(
     examples: list[Mapping[str, Any]],
     notes: list[str],
     source: str,
+    problems: list[str],
 ) -> dict[str, Any]:
-    request = objects.get(raw.get("input", ""), {"members": []})
-    response = objects.get(raw.get("output", ""), {"members": []})
+    request_name, response_name = str(raw.get("input", "")), str(raw.get("output", ""))
+    request = objects.get(request_name, {"members": []})
+    response = objects.get(response_name, {"members": []})
     streaming = name.endswith("SSE") or any(str(e.get("output", "")).startswith("data:") for e in examples)
     doc: dict[str, Any] = {"action": name, "summary": str(raw.get("name", "")).strip()}
     if raw.get("document"):
@@ -183,8 +229,10 @@ def _action(
         doc["deprecated"] = True
     if streaming:
         doc["streaming"] = True
-    doc["request"] = _object(request, response=False)
-    doc["response"] = _object(response, response=True, skip=frozenset({"RequestId"}))
+    doc["request"] = _object(request, objects, request_name, f"request of {name}", problems, response=False)
+    doc["response"] = _object(
+        response, objects, response_name, f"response of {name}", problems, response=True, skip=frozenset({"RequestId"})
+    )
     if errors:
         doc["errors"] = errors
     kept = []
@@ -302,6 +350,9 @@ def load_tencentcloud(root: Path, actions: Iterable[str] | None = None) -> list[
             problems.append(Diagnostic(f"{folder.as_posix()}/api.json", message=f"cannot import: {exc}"))
             continue
         if wanted is not None and not imported.actions:
+            continue
+        if imported.problems:
+            problems.extend(Diagnostic(f"{folder.as_posix()}/api.json", message=m) for m in imported.problems)
             continue
         for document in to_documents(imported):
             found = validate(document)

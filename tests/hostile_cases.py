@@ -68,13 +68,13 @@ CASES = [
     ]),
     Case("wrong value type", {P[7:]: PING.replace("summary: Ping.", "summary: [1, 2]")}, [f"{P}:2:10: summary: [1, 2] is not of type 'string'"]),
     Case("unknown property type", {P[7:]: PING.replace("Id: {type: string", "Id: {type: strng")}, [
-        f"{P}:7:16: request/properties/Id/type: 'strng' is not one of ['string', 'integer', 'number', 'boolean', 'array']",
+        f"{P}:7:16: request/properties/Id/type: 'strng' is not one of ['string', 'integer', 'number', 'boolean', 'bytes', 'array']",
     ]),
     Case("array without items", {P[7:]: action("").replace("request: {type: object, properties: {}}", "request: {type: object, properties: {L: {type: array}}}")}, [
         f"{P}:2:41: request/properties/L: 'items' is a required property",
     ]),
     Case("inline object instead of $ref", {P[7:]: action("").replace("request: {type: object, properties: {}}", "request: {type: object, properties: {O: {type: object}}}")}, [
-        f"{P}:2:48: request/properties/O/type: 'object' is not one of ['string', 'integer', 'number', 'boolean', 'array']",
+        f"{P}:2:48: request/properties/O/type: 'object' is not one of ['string', 'integer', 'number', 'boolean', 'bytes', 'array']",
     ]),
     Case("unquoted version is a date", {S[7:]: SERVICE.replace('"2020-01-01"', "2020-01-01")}, [f"{S}:2:10: version: YAML read 2020-01-01 as a date; quote it to keep it a string"]),
     Case("service folder mismatch", {S[7:]: SERVICE.replace("service: demo", "service: other")}, [f"{S}:1:10: service 'other' version '2020-01-01' must live in other/2020-01-01/, not demo/2020-01-01/"]),

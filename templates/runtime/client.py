@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 import msgspec
 
-from . import errors
+from . import errors, multipart
 from .credentials import Credentials, CredentialsProvider, StaticCredentials, default_credentials
 from .model import Model, Request, Response, ResponseMeta, attach_meta, envelope_error, error_in, parse_envelope
 from .retry import RetryPolicy, is_read_only, is_throttling
@@ -76,7 +76,9 @@ class Action(Generic[Req, Resp]):
     ``read_only`` and ``idempotency_attribute`` decide whether a call that
     may have reached the service can be repeated (see ``retry``). A request
     whose idempotency token is unset gets a fresh UUID, so that a retry is
-    recognised by the service as the same request.
+    recognised by the service as the same request. An action with
+    ``binary_fields`` (wire names of file fields) is sent as
+    multipart/form-data instead of JSON (see the ``multipart`` module).
     """
 
     name: str
@@ -85,6 +87,7 @@ class Action(Generic[Req, Resp]):
     read_only: bool = False
     idempotency_attribute: str = ""
     deprecated: bool = False
+    binary_fields: tuple[str, ...] = ()
 
     def build(self, request: Req | None, fields: Mapping[str, Any]) -> Req:
         if request is None:
@@ -101,6 +104,8 @@ class Action(Generic[Req, Resp]):
 
     def encode(self, request: Req) -> tuple[bytes, str]:
         """The request body and its Content-Type."""
+        if self.binary_fields:
+            return multipart.encode(request, self.binary_fields)
         return msgspec.json.encode(request), _JSON
 
     def safe_to_repeat(self, request: Req) -> bool:
