@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .fake_sts import refused_address
 
 SECRET = "credentials-test-SECRET-value"
 
@@ -16,6 +19,18 @@ def creds_module(generated_on_path: Path):  # type: ignore[no-untyped-def]
     from tcsdk.common import credentials
 
     return credentials
+
+
+@pytest.fixture(autouse=True)
+def no_metadata_service_nor_tke(creds_module, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The default chain's CVM and TKE links find nothing, without the network."""
+    for name in ("TKE_REGION", "TKE_PROVIDER_ID", "TKE_WEB_IDENTITY_TOKEN_FILE", "TKE_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    with refused_address() as dead:
+        monkeypatch.setenv("TENCENTCLOUD_METADATA_ENDPOINT", dead)
+        creds_module._metadata_misses.clear()
+        yield
+        creds_module._metadata_misses.clear()
 
 
 def test_environment_credentials(creds_module, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -51,6 +66,7 @@ def test_default_chain_order_and_error_naming_every_place(
     message = str(caught.value)
     assert "TENCENTCLOUD_SECRET_ID" in message and "TENCENTCLOUD_SECRET_KEY" in message
     assert str(missing) in message and "[default]" in message
+    assert "CVM role" in message and "TKE_ROLE_ARN" in message
 
     missing.write_text("[default]\nsecret_id = AKIDfile\nsecret_key = filekey\n")
     assert creds_module.default_credentials().get_credentials().secret_id == "AKIDfile"
@@ -130,5 +146,65 @@ def test_refreshing_credentials_async_fetch_once(creds_module) -> None:  # type:
 
 def test_reprs_hide_secrets(creds_module, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     credentials = creds_module.Credentials("AKIDr", SECRET, "session-secret-token")
-    for text in (repr(credentials), str(credentials), repr(creds_module.StaticCredentials("AKIDr", SECRET))):
-        assert SECRET not in text and "session-secret-token" not in text
+    token_file = tmp_path / "token"
+    token_file.write_text("web-identity-secret-token")
+    providers = [
+        creds_module.StaticCredentials("AKIDr", SECRET, "session-secret-token"),
+        creds_module.RefreshingCredentials(lambda: credentials),
+        creds_module.CVMRoleCredentials(),
+        creds_module.AssumeRoleCredentials("qcs::cam::uin/1:roleName/r", base=credentials, external_id="ext-secret"),
+        creds_module.WebIdentityCredentials("qcs::cam::uin/1:roleName/r", "idp", token_file=token_file),
+        creds_module.WebIdentityCredentials("qcs::cam::uin/1:roleName/r", "idp", token="web-identity-secret-token"),
+        creds_module.TKEOIDCCredentials(),
+    ]
+    texts = [repr(credentials), str(credentials)] + [repr(p) for p in providers] + [str(p) for p in providers]
+    texts.append(repr(creds_module.ChainCredentials(providers)))
+    for text in texts:
+        for secret in (SECRET, "session-secret-token", "ext-secret", "web-identity-secret-token"):
+            assert secret not in text
+
+
+def test_refreshing_credentials_keep_valid_keys_when_renewal_fails(  # type: ignore[no-untyped-def]
+    creds_module, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [1000.0]
+    answers: list[object] = [
+        creds_module.Credentials("AKID1", SECRET, "tok", expires_at=1600.0),
+        creds_module.CredentialsError("renewal refused"),
+        creds_module.Credentials("AKID2", SECRET, "tok", expires_at=2600.0),
+    ]
+
+    def fetch():  # type: ignore[no-untyped-def]
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    provider = creds_module.RefreshingCredentials(fetch, margin=300, clock=lambda: now[0], retry_interval=30)
+    assert provider.get_credentials().secret_id == "AKID1"
+    now[0] = 1400.0  # renewal due; it fails; the keys are valid for 200 s more
+    with caplog.at_level("WARNING"):
+        assert provider.get_credentials().secret_id == "AKID1"
+    assert "renewal refused" in caplog.text and SECRET not in caplog.text
+    now[0] = 1420.0  # within retry_interval: no new attempt
+    assert provider.get_credentials().secret_id == "AKID1" and len(answers) == 1
+    now[0] = 1431.0
+    assert provider.get_credentials().secret_id == "AKID2"
+
+
+def test_refreshing_credentials_short_lived_keys_are_not_fetched_every_call(creds_module) -> None:  # type: ignore[no-untyped-def]
+    now = [0.0]
+    fetched: list[int] = []
+
+    def fetch():  # type: ignore[no-untyped-def]
+        fetched.append(1)
+        return creds_module.Credentials("AKID", SECRET, expires_at=now[0] + 120)  # shorter than the margin
+
+    provider = creds_module.RefreshingCredentials(fetch, margin=300, clock=lambda: now[0])
+    for step in range(5):
+        now[0] = step * 10.0
+        provider.get_credentials()
+    assert len(fetched) == 1  # renewed at half the lifetime, not at every call
+    now[0] = 61.0
+    provider.get_credentials()
+    assert len(fetched) == 2
