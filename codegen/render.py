@@ -18,7 +18,7 @@ from .docstrings import docstring
 from .ir import Action, Field, Project, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
-RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "client.py")
+RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py")
 
 
 def template_dir() -> Path:
@@ -45,6 +45,7 @@ def _environment(folder: Path) -> jinja2.Environment:
     env.filters["idempotency_attribute"] = idempotency_attribute
     env.filters["parameter_annotation"] = parameter_annotation
     env.filters["method_doc"] = method_doc
+    env.filters["returns"] = returns
     return env
 
 
@@ -80,6 +81,14 @@ def parameter_annotation(field: Field) -> str:
     return f"{text} | None" if field.optional else text
 
 
+def returns(action: Action, is_async: bool) -> str:
+    """The return annotation of an action's client method."""
+    response = f"_models.{action.response.name}"
+    if action.streaming:
+        return f"_client.{'AsyncStream' if is_async else 'Stream'}[{response}]"
+    return response
+
+
 def method_doc(action: Action) -> str:
     """The client method's docstring: the action's text and its retry behaviour."""
     parts = [action.summary or action.name, action.description]
@@ -99,7 +108,10 @@ def method_doc(action: Action) -> str:
     if action.deprecated:
         parts.append("Deprecated by the service: calling it emits a DeprecationWarning.")
     if action.streaming:
-        parts.append("The service streams this answer as server-sent events; streaming is not supported yet.")
+        parts.append(
+            "The service answers with server-sent events: iterate the returned stream (in a ``with`` or "
+            "``async with`` block) for each event's data as a typed response; see ``common.streaming``."
+        )
     return "\n\n".join(p for p in parts if p)
 
 

@@ -221,7 +221,7 @@ def _action(
     request_name, response_name = str(raw.get("input", "")), str(raw.get("output", ""))
     request = objects.get(request_name, {"members": []})
     response = objects.get(response_name, {"members": []})
-    streaming = name.endswith("SSE") or any(str(e.get("output", "")).startswith("data:") for e in examples)
+    streaming = name.endswith("SSE") or any(_event_stream(str(e.get("output", ""))) for e in examples)
     doc: dict[str, Any] = {"action": name, "summary": str(raw.get("name", "")).strip()}
     if raw.get("document"):
         doc["description"] = str(raw["document"]).strip()
@@ -245,6 +245,11 @@ def _action(
     if kept:
         doc["examples"] = kept
     return doc
+
+
+def _event_stream(output: str) -> bool:
+    """Whether an example answer is a server-sent event stream, not JSON."""
+    return output.lstrip().startswith(("data:", "id:", "event:"))
 
 
 def convert_example(example: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -54,7 +54,8 @@ def test_service_files_and_their_content() -> None:
 def test_method_doc_states_the_retry_behaviour() -> None:
     assert "Read-only" in method_doc(make_service(read_only=True).actions[0])
     assert "Not read-only" in method_doc(make_service().actions[0])
-    assert "streaming is not supported yet" in method_doc(make_service(streaming=True).actions[0])
+    assert "server-sent events" in method_doc(make_service(streaming=True).actions[0])
+    assert "not supported" not in method_doc(make_service(streaming=True).actions[0])
 
 
 def test_common_files() -> None:

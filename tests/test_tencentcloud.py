@@ -146,7 +146,7 @@ def test_imported_package_types_and_examples(demo_package: Path) -> None:
     request = msgspec.json.decode(b'{"Limit": "5", "Ids": ["3"]}', type=models.DescribeWidgetsRequest, strict=False)
     assert request.limit == 5 and request.ids == [3]
     source = (demo_package / "demopkg/demo/v20200101/client.py").read_text()
-    assert "streaming is not supported yet" in source
+    assert "-> _client.Stream[_models.StreamWidgetSSEResponse]" in source and "not supported" not in source
     assert "deprecated=True" in source
     assert 'idempotency_attribute="client_token"' in source
     assert "read_only=True" in source  # DescribeWidgets

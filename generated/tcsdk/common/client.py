@@ -28,6 +28,7 @@ import httpx
 import msgspec
 
 from . import errors, multipart
+from .streaming import AsyncStream, Opened, Stream, is_event_stream
 from .credentials import (
     Credentials,
     CredentialsProvider,
@@ -54,6 +55,8 @@ __all__ = [
     "CommonClient",
     "AsyncCommonClient",
     "CommonResponse",
+    "Stream",
+    "AsyncStream",
     "DEFAULT_TIMEOUT",
     "ENV_REGION",
 ]
@@ -361,12 +364,16 @@ class _Exchange:
         self.stream = stream
 
 
-def _call_plan(core: _Core, call: _Call) -> Generator[_Step, Any, Any]:
+def _call_plan(
+    core: _Core, call: _Call, stream: bool = False
+) -> Generator[_Step, Any, Any]:
     """One call as a generator of I/O steps, the same for both clients.
 
     It yields what it needs (credentials, an HTTP exchange, a pause) and gets
     the result sent back, or an exception thrown in; the sync and async
-    drivers below only carry the steps out.
+    drivers below only carry the steps out. With ``stream`` an answer that
+    is an event stream ends the plan unread (as :class:`Opened`): nothing is
+    repeated once events may have been used.
     """
     attempt = 0
     first = time.monotonic()
@@ -376,8 +383,12 @@ def _call_plan(core: _Core, call: _Call) -> Generator[_Step, Any, Any]:
         try:
             credentials = yield _CREDENTIALS
             response = yield _Exchange(
-                core.prepare(call.action, call.body, credentials, call.content_type)
+                core.prepare(call.action, call.body, credentials, call.content_type),
+                stream,
             )
+            if stream and is_event_stream(response):
+                core.log(call.action, attempt, started, "stream", None)
+                return Opened(response, attempt, time.monotonic() - first)
             result = core.judge(call, response)
         except errors.SDKError as error:
             delay = core.retry_delay(error, attempt, call.safe)
@@ -661,8 +672,24 @@ class BaseClient(_ClientBase[httpx.Client]):
             else:
                 try:
                     value = self._http.send(step.request, stream=step.stream)
+                    if step.stream and not is_event_stream(value):
+                        value.read()  # an ordinary answer: judged like any other
+                        value.close()
                 except httpx.TransportError as exc:
                     error = _transport_error(exc, action)
+
+    def _invoke_stream(
+        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+    ) -> Stream[Resp]:
+        plan = _call_plan(
+            self._core, _action_call(self._core, action, request, fields), stream=True
+        )
+        return Stream(
+            action.response,
+            action.name,
+            self._run(plan, action.name),
+            self._core.settings.strict,
+        )
 
 
 class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
@@ -725,8 +752,23 @@ class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
             else:
                 try:
                     value = await self._http.send(step.request, stream=step.stream)
+                    if step.stream and not is_event_stream(value):
+                        await value.aread()  # an ordinary answer: judged like any other
+                        await value.aclose()
                 except httpx.TransportError as exc:
                     error = _transport_error(exc, action)
+
+    def _open_stream(
+        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+    ) -> AsyncStream[Resp]:
+        # Built now (so bad arguments fail at the call), sent on entering the stream.
+        call = _action_call(self._core, action, request, fields)
+        core = self._core
+
+        async def open() -> Any:
+            return await self._run(_call_plan(core, call, stream=True), action.name)
+
+        return AsyncStream(action.response, action.name, open, core.settings.strict)
 
 
 # Calling any action: no generated models needed.
