@@ -433,3 +433,39 @@ def test_streaming_package_passes_mypy_strict_and_black(stream_package: Path) ->
     assert "-> _client.Stream[_models.TalkSSEResponse]:" in source
     assert "-> _client.AsyncStream[_models.TalkSSEResponse]:" in source
     assert "not supported" not in source
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_abandoned_stream_closes_its_connection(mode: str, fake: FakeStreams, stream_package: Path) -> None:
+    """No ``with`` block, no ``close()``: dropping the stream hangs up."""
+    import gc
+
+    from streampkg.chat.v20240101.client import AsyncChatClient, ChatClient
+    from streampkg.common.credentials import Credentials
+
+    fake.script.append(Answer(chunks=[event({"IsEnd": False})], endless=True))
+    if mode == "sync":
+        with ChatClient(Credentials(SECRET_ID, SECRET_KEY), endpoint=fake.url) as client:
+            stream = client.talk_sse(prompt="x")
+            items = iter(stream)
+            assert next(items).is_end is False
+            del stream, items
+            gc.collect()
+            assert fake.disconnected.wait(10)
+        return
+
+    async def main() -> None:
+        async with AsyncChatClient(Credentials(SECRET_ID, SECRET_KEY), endpoint=fake.url) as client:
+            stream = client.talk_sse(prompt="x")
+            async for item in stream:
+                assert item.is_end is False
+                break
+            del stream
+            gc.collect()
+            for _ in range(200):  # the loop finalises the dropped generators
+                if fake.disconnected.is_set():
+                    break
+                await asyncio.sleep(0.05)
+            assert fake.disconnected.is_set()
+
+    asyncio.run(main())
