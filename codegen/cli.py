@@ -11,9 +11,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from .changelog import SURFACE_FILE
 from .config import load_defaults
 from .diagnostics import SpecError
+from .diff import diff_surfaces
+from .diff_report import as_json, as_markdown, as_text
+from .diff_sources import FORMATS, Side, changed_surfaces, folder_side, git_side
 from .naming import safe_identifier
 from .pipeline import Options, run
 from .specfiles import import_tencentcloud
@@ -43,7 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--actions", help="with --from: only these actions (comma-separated)")
     generate.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU)")
+    generate.add_argument(
+        "--changelog", type=Path, metavar="FILE",
+        help="when the output changes, prepend a dated entry saying what changed for user code "
+        "(the package then records its API surface in " + SURFACE_FILE + ")",
+    )
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
+    _diff_parser(commands)
     imports = commands.add_parser("import", help="write spec files from another format")
     imports.add_argument("format", choices=["tencentcloud"], help="the input format")
     imports.add_argument("--api", type=Path, required=True, help="Tencent's api.json of one service version")
@@ -52,6 +63,26 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--out", type=Path, required=True, help="spec folder to write into")
     imports.add_argument("--actions", help="only these actions (comma-separated) and the types they reach")
     return parser
+
+
+def _diff_parser(commands: Any) -> None:
+    diff = commands.add_parser(
+        "diff", help="what changed between two sets of specs, classified for the code that uses the package"
+    )
+    diff.add_argument(
+        "folders", nargs="*", type=Path, metavar="OLD NEW",
+        help="two spec folders; with --git, at most one folder (default: [tool.codegen] specs, else specs)",
+    )
+    diff.add_argument("--from", dest="source_format", choices=FORMATS, default="specs", help="the folders' format")
+    diff.add_argument(
+        "--git", metavar="REV[..REV]",
+        help="compare the folder at REV with the working tree, or at REV with the folder at the second REV",
+    )
+    diff.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
+    diff.add_argument(
+        "--fail-on", choices=("breaking", "any"), help="exit 1 when a breaking change (or any change) is found"
+    )
+    diff.add_argument("--package", help="package name used in Python names (default: [tool.codegen] package)")
 
 
 def _actions(text: str | None) -> tuple[str, ...] | None:
@@ -80,6 +111,8 @@ def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "import":
         return run_import(args)
+    if args.command == "diff":
+        return run_diff(args)
     source_format, source_dir = args.source if args.source else ("specs", None)
     if source_format not in ("specs", "tencentcloud"):
         print(f"codegen: --from {source_format!r}: the only format is 'tencentcloud'", file=sys.stderr)
@@ -102,6 +135,7 @@ def _main(argv: list[str] | None = None) -> int:
             source_format=source_format,
             actions=_actions(args.actions),
             jobs=args.jobs,
+            changelog=args.changelog,
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -120,20 +154,67 @@ def _main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _diff_sides(args: argparse.Namespace, specs: Path) -> tuple[Side, Side]:
+    if args.git:
+        if len(args.folders) > 1:
+            raise _Usage("with --git, give at most one folder")
+        folder = args.folders[0] if args.folders else specs
+        first, _, second = args.git.partition("..")
+        old = git_side(folder, first, args.source_format)
+        new = git_side(folder, second, args.source_format) if second else folder_side(folder, args.source_format)
+        return old, new
+    if len(args.folders) != 2:
+        raise _Usage("give two folders, OLD and NEW, or --git REV")
+    return folder_side(args.folders[0], args.source_format), folder_side(args.folders[1], args.source_format)
+
+
+class _Usage(Exception):
+    """A command line that cannot be carried out."""
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """``codegen diff``: exit 0, 1 when --fail-on matched, 2 on bad input."""
+    try:
+        defaults = load_defaults(Path.cwd())
+        old, new = _diff_sides(args, defaults.specs)
+        changes = diff_surfaces(*changed_surfaces(old, new))
+    except _Usage as exc:
+        print(f"codegen diff: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"codegen diff: {len(exc.diagnostics)} problem(s) in the input", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    package = args.package or defaults.package
+    render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
+    sys.stdout.write(render(changes, package))
+    failing = [c for c in changes if args.fail_on == "any" or c.severity == "breaking"] if args.fail_on else []
+    return EXIT_STALE if failing else 0
+
+
 def run_import(args: argparse.Namespace) -> int:
     """``codegen import tencentcloud``: write (or update) spec files for one service version."""
     try:
+        package = load_defaults(Path.cwd()).package
         changes = import_tencentcloud(args.api, args.errors, args.examples, args.out, _actions(args.actions))
     except SpecError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
         print(f"codegen: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except LockedError as exc:
+        print(f"codegen: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for note in changes.notes:
         print(f"note: {note}", file=sys.stderr)
     for label, names in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
         for name in names:
             print(f"{label}: {name}", file=sys.stderr)
+    if changes.api:
+        sys.stderr.write(as_text(changes.api, package))
+    elif not changes.first_import and (changes.added or changes.changed or changes.removed):
+        print("codegen diff: no API changes", file=sys.stderr)
     print(
         f"codegen: imported {changes.folder}: {len(changes.added)} added, {len(changes.changed)} changed, "
         f"{len(changes.unchanged)} unchanged, {len(changes.removed)} removed",

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import build_project
+from .changelog import SURFACE_FILE, entry, prepend, previous_surface
 from .formatting import format_python
 from .ir import Project, ServiceVersion
 from .loader import load_specs
 from .render import render_common, render_service
+from .surface import from_project, to_json
 from .tencentcloud import load_tencentcloud
-from .writer import Changes, compare, locked, write_tree
+from .writer import Changes, compare, folder_lock, locked, write_tree
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,21 @@ class Options:
     source_format: str = "specs"  # or "tencentcloud": Tencent's api.json folders
     actions: tuple[str, ...] | None = None
     jobs: int | None = None
+    # With a changelog, the package records its API surface and each run that
+    # changes the output adds a dated entry saying what changed for user code.
+    changelog: Path | None = None
 
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
-    """Stages 1 and 2: spec files (or Tencent descriptions) to IR; SpecError on bad input."""
+    """Stages 1 and 2: spec files (or Tencent descriptions) to IR; SpecError on bad input.
+
+    Spec files are read under a shared lock, so an import never changes them mid-read.
+    """
     if source_format == "tencentcloud":
         return build_project(load_tencentcloud(specs, actions))
-    return build_project(load_specs(specs))
+    with folder_lock(specs, shared=True):
+        documents = load_specs(specs)
+    return build_project(documents)
 
 
 def _formatted(files: dict[str, str]) -> dict[str, str]:
@@ -94,6 +104,12 @@ def generate_files(
     return dict(sorted(files.items()))
 
 
+def _with_surface(files: dict[str, str], project: Project, options: Options) -> dict[str, str]:
+    if options.changelog is None:
+        return files
+    return {**files, f"{options.package}/{SURFACE_FILE}": to_json(from_project(project))}
+
+
 def run(options: Options) -> tuple[Changes, str]:
     """Run the whole pipeline; return the changes and a one-line summary."""
     started = time.perf_counter()
@@ -105,15 +121,19 @@ def run(options: Options) -> tuple[Changes, str]:
     progress(f"loading {options.source_format} from {options.specs.as_posix()}")
     if options.check:
         project = load_project(options.specs, options.source_format, options.actions)
-        files = generate_files(project, options.package, progress, options.jobs)
+        files = _with_surface(generate_files(project, options.package, progress, options.jobs), project, options)
         changes = compare(files, options.out, options.package)
     else:
         # Held from the start: a second run on the same folder stops at once
         # with a clear message instead of racing this one.
         with locked(options.out, options.package):
             project = load_project(options.specs, options.source_format, options.actions)
-            files = generate_files(project, options.package, progress, options.jobs)
+            files = _with_surface(generate_files(project, options.package, progress, options.jobs), project, options)
+            previous = previous_surface(options.out / options.package)
             changes = write_tree(files, options.out, options.package)
+            if options.changelog is not None and (changes.written or changes.removed):
+                count = len(changes.written) + len(changes.removed)
+                prepend(options.changelog, entry(previous, from_project(project), options.package, count))
     elapsed = time.perf_counter() - started
     actions = sum(len(s.actions) for s in project.services)
     verb = "would change" if options.check else "written"

@@ -18,9 +18,13 @@ from typing import Any
 import yaml
 
 from .build import build_project
+from .diff import Change, diff_surfaces
+from .diff_sources import folder_side, surface_of
 from .diagnostics import Diagnostic, SpecError
 from .loader import COMMON_ERRORS, SERVICE_FILE, load_specs
+from .surface import Surface
 from .tencentcloud import ImportedService, convert, read_json
+from .writer import WORKSPACE, folder_lock, recover_workspace, replace_folder
 
 
 @dataclass
@@ -31,6 +35,8 @@ class ImportChanges:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    api: list[Change] = field(default_factory=list)  # what the import changed for user code
+    first_import: bool = False
 
 
 class _Dumper(yaml.SafeDumper):
@@ -61,6 +67,8 @@ def spec_texts(imported: ImportedService) -> dict[str, str]:
 def import_tencentcloud(
     api: Path, errors: Path | None, examples: Path | None, out: Path, actions: tuple[str, ...] | None
 ) -> ImportChanges:
+    if not api.is_file():
+        raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
     try:
         api_data = read_json(api)
         if not isinstance(api_data, dict):
@@ -71,28 +79,54 @@ def import_tencentcloud(
     if imported.problems:
         raise SpecError([Diagnostic(api.as_posix(), message=problem) for problem in imported.problems])
     files = spec_texts(imported)
+    out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, shared=False):
+        return _write_import(imported, files, out, actions)
+
+
+def _write_import(
+    imported: ImportedService, files: dict[str, str], out: Path, actions: tuple[str, ...] | None
+) -> ImportChanges:
+    """Check the spec folder as it will be, then replace the service version folder at once."""
     common = out / COMMON_ERRORS
     if not common.is_file():
         files[COMMON_ERRORS.as_posix()] = resources.files("codegen").joinpath("common_errors.yaml").read_text("utf-8")
     folder = out / imported.folder
+    recover_workspace(out / WORKSPACE)
+    current = {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in sorted(folder.glob("*.yaml"))}
     # Actions that are no longer described go, unless only some were asked for.
-    stale = [] if actions else sorted(
-        p.relative_to(out).as_posix() for p in folder.glob("*.yaml") if p.relative_to(out).as_posix() not in files
-    )
+    stale = [] if actions else sorted(name for name in current if name not in files)
     _check(out, files, stale)
     changes = ImportChanges(imported.folder, notes=imported.notes)
     for name, text in sorted(files.items()):
-        path = out / name
-        old = path.read_text("utf-8") if path.is_file() else None
+        old = current.get(name) if name != COMMON_ERRORS.as_posix() else None
         if old == text:
             changes.unchanged.append(name)
-            continue
-        (changes.added if old is None else changes.changed).append(name)
-        _write(path, text)
-    for name in stale:
-        (out / name).unlink()
-        changes.removed.append(name)
+        else:
+            (changes.added if old is None else changes.changed).append(name)
+    changes.removed = stale
+    if not changes.added and not changes.changed and not changes.removed:
+        return changes
+    before = _surface(out, imported.folder) if current else None
+    if COMMON_ERRORS.as_posix() in files:
+        _write(common, files.pop(COMMON_ERRORS.as_posix()))
+    prefix = f"{imported.folder}/"
+    kept = {name: text for name, text in current.items() if name not in stale}
+    final = {**kept, **{name: text for name, text in files.items() if name.startswith(prefix)}}
+    replace_folder(folder, {name[len(prefix):]: text for name, text in sorted(final.items())}, out / WORKSPACE)
+    after = _surface(out, imported.folder)
+    changes.api = diff_surfaces(before, after) if before is not None and after is not None else []
+    changes.first_import = not current
     return changes
+
+
+def _surface(out: Path, folder: str) -> Surface | None:
+    """The surface of one service version of a spec folder; None if it does not load."""
+    try:
+        surface = surface_of(folder_side(out, "specs"), [folder])
+    except SpecError:
+        return None
+    return Surface({}, surface.services)
 
 
 def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:

@@ -335,13 +335,17 @@ def to_documents(imported: ImportedService) -> list[SpecDocument]:
     return documents
 
 
-def load_tencentcloud(root: Path, actions: Iterable[str] | None = None) -> list[SpecDocument]:
+def load_tencentcloud(
+    root: Path, actions: Iterable[str] | None = None, folders: list[Path] | None = None
+) -> list[SpecDocument]:
     """Stage 1 for Tencent-format input: import every service version below ``root``.
 
-    The common error table is the one shipped with the generator. Raises
-    :class:`SpecError` with every problem found.
+    ``folders`` limits it to some service version folders (``codegen diff``
+    loads only those that changed). The common error table is the one
+    shipped with the generator. Raises :class:`SpecError` with every problem
+    found.
     """
-    folders = service_folders(root)
+    folders = service_folders(root) if folders is None else folders
     if not folders:
         raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
     common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))

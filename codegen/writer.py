@@ -79,6 +79,83 @@ def locked(out: Path, package: str) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def folder_lock(folder: Path, *, shared: bool) -> Iterator[None]:
+    """Lock ``folder`` itself, leaving no lock file in it.
+
+    ``codegen import`` holds it exclusively while it writes spec files;
+    ``codegen generate`` holds it shared while it reads them. Either fails at
+    once when the other holds it. A folder that is missing, or cannot be
+    opened (another platform), is not locked.
+    """
+    if fcntl is None or not folder.is_dir():
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            what = "a codegen import is writing" if shared else "another codegen run is using"
+            raise LockedError(f"{folder}: {what} this spec folder") from None
+        yield
+    finally:
+        os.close(handle)
+
+
+# Scratch space of replace_folder, inside the folder it writes into so that
+# renames stay on one file system; deep enough that no spec glob reaches it.
+WORKSPACE = ".codegen-import"
+
+
+def replace_folder(target: Path, files: Mapping[str, str], workspace: Path) -> None:
+    """Make ``target`` hold exactly ``files`` (paths relative to it), all or nothing.
+
+    The new folder is written in ``workspace`` and swapped in with two
+    renames; a run killed between them is repaired by the next call.
+    """
+    recover_workspace(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    job = Path(tempfile.mkdtemp(dir=workspace))
+    try:
+        (job / "target").write_text(str(target.resolve()), encoding="utf-8")
+        staging = job / "new"
+        staging.mkdir(mode=_directory_mode())
+        for name, text in files.items():
+            destination = staging / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with open(destination, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.rename(job / "old")
+        staging.rename(target)
+    finally:
+        if (job / "old").is_dir() and not target.exists():
+            (job / "old").rename(target)
+        shutil.rmtree(job, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            workspace.rmdir()
+
+
+def recover_workspace(workspace: Path) -> None:
+    """Put back a folder that a killed :func:`replace_folder` had moved aside; drop the rest."""
+    if not workspace.is_dir():
+        return
+    for job in sorted(workspace.iterdir()):
+        old = job / "old"
+        try:
+            target = Path((job / "target").read_text("utf-8"))
+        except OSError:
+            target = None
+        if target is not None and old.is_dir() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            old.rename(target)
+        shutil.rmtree(job, ignore_errors=True)
+
+
 def _recover(out: Path, package: str) -> None:
     """Finish or undo a swap that a killed run left half done."""
     target = out / package

@@ -1,0 +1,186 @@
+"""The two sides of ``codegen diff``: spec folders on disk or in git.
+
+A side lists its files per service version folder with the git blob hash of
+each (computed for files on disk, read from ``git ls-tree`` for revisions),
+so service versions whose files are identical on both sides are recognised
+without reading or checking them: identical input builds an identical
+surface. Only the service versions that differ are loaded, checked and built,
+which keeps a diff of the whole Tencent corpus to the time of the few that
+changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+
+from .build import build_project
+from .diagnostics import Diagnostic, SpecError
+from .loader import COMMON_ERRORS, SERVICE_FILE, SpecDocument, load_file
+from .surface import Surface, from_project
+from .tencentcloud import load_tencentcloud
+
+FORMATS = ("specs", "tencentcloud")
+# Files that shape the surface; Tencent's examples.json does not.
+_TENCENT_FILES = frozenset({"api.json", "errors.json"})
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a diff: ``files`` maps paths below the root to blob hashes."""
+
+    label: str  # how messages name the root: a folder, or REV:folder
+    source_format: str
+    files: dict[str, str]
+    read: Callable[[str], bytes]
+
+    def units(self) -> dict[str, str]:
+        """Service version folders with a fingerprint of their files."""
+        grouped: dict[str, list[str]] = {}
+        for path, blob in sorted(self.files.items()):
+            unit = str(PurePosixPath(path).parent)
+            if path != COMMON_ERRORS.as_posix():
+                grouped.setdefault(unit, []).append(f"{PurePosixPath(path).name}\x00{blob}")
+        return {unit: hashlib.sha256("\x01".join(items).encode()).hexdigest() for unit, items in grouped.items()}
+
+
+def _wanted(path: str, source_format: str) -> bool:
+    parts = PurePosixPath(path).parts
+    if source_format == "tencentcloud":
+        return parts[-1] in _TENCENT_FILES and len(parts) in (1, 3)
+    return path == COMMON_ERRORS.as_posix() or (len(parts) == 3 and parts[-1].endswith(".yaml"))
+
+
+def blob_hash(data: bytes) -> str:
+    """The hash git gives the same content, so disk and revisions compare directly."""
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
+
+
+def folder_side(root: Path, source_format: str) -> Side:
+    if not root.is_dir():
+        raise SpecError([Diagnostic(root.as_posix(), message="folder not found")])
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and _wanted(relative, source_format):
+            files[relative] = blob_hash(path.read_bytes())
+    return Side(root.as_posix(), source_format, files, lambda relative: (root / relative).read_bytes())
+
+
+def git_side(folder: Path, revision: str, source_format: str) -> Side:
+    """``folder`` as it was at ``revision``, read with git itself (no checkout)."""
+    top = Path(_git(folder, "rev-parse", "--show-toplevel").decode().strip())
+    prefix = folder.resolve().relative_to(top.resolve()).as_posix()
+    prefix = "" if prefix == "." else prefix
+    _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", revision, "--", prefix or ".")
+    files = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\x00"):
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        _, kind, blob = meta.split()
+        relative = path[len(prefix) + 1:] if prefix else path
+        if kind == "blob" and _wanted(relative, source_format):
+            files[relative] = blob
+
+    def read(relative: str) -> bytes:
+        return _git(top, "cat-file", "blob", files[relative])
+
+    return Side(f"{revision}:{prefix or '.'}", source_format, files, read)
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise SpecError([Diagnostic(cwd.as_posix(), message="git is not installed")]) from None
+    if done.returncode != 0:
+        reason = " ".join(done.stderr.decode("utf-8", "replace").split()) or f"git {args[0]} failed"
+        if args[:2] == ("rev-parse", "--verify"):
+            reason = f"unknown revision {args[-1].removesuffix('^{commit}')!r}"
+        raise SpecError([Diagnostic(cwd.as_posix(), message=reason)])
+    return done.stdout
+
+
+def changed_surfaces(old: Side, new: Side) -> tuple[Surface, Surface]:
+    """Surfaces of the service versions that differ between the sides (and the common errors)."""
+    old_units, new_units = old.units(), new.units()
+    differ = sorted(u for u in set(old_units) | set(new_units) if old_units.get(u) != new_units.get(u))
+    return (
+        surface_of(old, [u for u in differ if u in old_units]),
+        surface_of(new, [u for u in differ if u in new_units]),
+    )
+
+
+def surface_of(side: Side, units: list[str]) -> Surface:
+    """Load, check and build only ``units`` of a side; errors name the side's own paths."""
+    with _materialised(side, units) as root:
+        try:
+            if side.source_format == "tencentcloud":
+                documents = (
+                    load_tencentcloud(root, folders=[root / u for u in units]) if units else _shipped_common()
+                )
+            else:
+                documents = _load_spec_units(root, units)
+            project = build_project(documents)
+        except SpecError as exc:
+            raise SpecError([_shown(d, root, side.label) for d in exc.diagnostics]) from None
+    return from_project(project)
+
+
+def _shipped_common() -> list[SpecDocument]:
+    from importlib import resources
+
+    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
+    document, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
+    if document is None:
+        raise SpecError(problems)
+    return [document]
+
+
+def _load_spec_units(root: Path, units: list[str]) -> list[SpecDocument]:
+    paths = [(root / COMMON_ERRORS, "errors_file")] if (root / COMMON_ERRORS).is_file() else []
+    for unit in units:
+        for path in sorted((root / unit).glob("*.yaml")):
+            paths.append((path, "service_file" if path.name == SERVICE_FILE else "action_file"))
+    documents, problems = [], []
+    for path, kind in paths:
+        document, found = load_file(path, kind, path.as_posix())
+        problems.extend(found)
+        if document is not None:
+            documents.append(document)
+    if problems:
+        raise SpecError(problems)
+    return documents
+
+
+@contextmanager
+def _materialised(side: Side, units: list[str]) -> Iterator[Path]:
+    """The side's files of ``units`` (and the common table) in a scratch folder."""
+    scratch = Path(tempfile.mkdtemp(prefix="codegen-diff-"))
+    try:
+        wanted = set(units)
+        for relative in side.files:
+            if relative == COMMON_ERRORS.as_posix() or str(PurePosixPath(relative).parent) in wanted:
+                target = scratch / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(side.read(relative))
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _shown(diagnostic: Diagnostic, root: Path, label: str) -> Diagnostic:
+    try:
+        relative = Path(diagnostic.path).relative_to(root).as_posix()
+    except ValueError:
+        return diagnostic
+    joiner = "" if label.endswith((":", "/")) else "/"
+    return replace(diagnostic, path=f"{label}{joiner}{relative}")
