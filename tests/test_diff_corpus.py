@@ -91,6 +91,21 @@ def _status_and_docs(api: dict[str, Any], errors: dict[str, Any]) -> set[tuple[s
     }
 
 
+def _types(api: dict[str, Any], errors: dict[str, Any]) -> set[tuple[str, str]]:
+    # UserInformation stays reachable from DescribeUserInfo; RoomState already is.
+    _member(api, "DescribeCallDetailInfo", "output", "UserList")["member"] = "RoomState"
+    # ServerPushText is reached from this one member only.
+    members = _members(api, "ControlAIConversation", "input")
+    members.remove(_member(api, "ControlAIConversation", "input", "ServerPushText"))
+    api["actions"]["RemoveUserAgain"] = dict(api["actions"]["RemoveUser"])
+    return {
+        ("field_type_changed", "DescribeCallDetailInfo"),
+        ("field_removed", "ControlAIConversation"),
+        ("type_removed", "ServerPushText"),
+        ("action_added", "RemoveUserAgain"),
+    }
+
+
 def _retry_safety(api: dict[str, Any], errors: dict[str, Any]) -> set[tuple[str, str]]:
     members = _members(api, "CreateLoadBalancer", "input")
     members.remove(next(m for m in members if m["name"] == "ClientToken"))
@@ -98,7 +113,7 @@ def _retry_safety(api: dict[str, Any], errors: dict[str, Any]) -> set[tuple[str,
 
 
 EDITS: dict[str, list[Edit]] = {
-    "trtc/v20190722": [_remove_action, _request_changes, _response_changes, _status_and_docs],
+    "trtc/v20190722": [_remove_action, _request_changes, _response_changes, _status_and_docs, _types],
     "clb/v20230417": [_retry_safety],
 }
 
@@ -122,8 +137,13 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tuple[st
             expected |= {(service, kind, subject) for kind, subject in edit(api, errors)}
         api_path.write_text(json.dumps(api, ensure_ascii=False), encoding="utf-8")
         errors_path.write_text(json.dumps(errors, ensure_ascii=False), encoding="utf-8")
-    shutil.rmtree(root / "advisor")
-    expected.add(("advisor", "service_version_removed", ""))
+    # A service version replaced by a newer one.
+    advisor = root / "advisor" / "v20200721"
+    api = json.loads((advisor / "api.json").read_text("utf-8"))
+    api["metadata"]["apiVersion"] = "2099-01-01"
+    (advisor / "api.json").write_text(json.dumps(api, ensure_ascii=False), encoding="utf-8")
+    advisor.rename(root / "advisor" / "v20990101")
+    expected |= {("advisor", "service_version_removed", ""), ("advisor", "service_version_added", "")}
     return root, expected
 
 
