@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .changelog import SURFACE_FILE
-from .config import load_defaults
+from .config import Defaults, load_defaults
 from .diagnostics import SpecError
 from .diff import diff_surfaces
 from .diff_report import as_json, as_markdown, as_text
 from .diff_sources import FORMATS, Side, changed_surfaces, folder_side, git_side
+from .distribution import name_problem, version_problem
 from .naming import safe_identifier
 from .pipeline import Options, run
 from .specfiles import import_tencentcloud
@@ -51,7 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--changelog", type=Path, metavar="FILE",
         help="when the output changes, prepend a dated entry saying what changed for user code "
-        "(the package then records its API surface in " + SURFACE_FILE + ")",
+        "(default: [tool.codegen] changelog; the package then records its API surface in " + SURFACE_FILE + ")",
+    )
+    generate.add_argument(
+        "--distribution", metavar="NAME",
+        help="also write OUT/pyproject.toml so the package builds as a wheel named NAME "
+        "(default: [tool.codegen] distribution; empty: none)",
+    )
+    generate.add_argument(
+        "--distribution-version", metavar="V",
+        help="with --distribution: the version (default: 0.0.0+g and a hash of the generated files)",
     )
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
     _diff_parser(commands)
@@ -126,6 +136,10 @@ def _main(argv: list[str] | None = None) -> int:
         if safe_identifier(package, "") != package or not package.isidentifier():
             print(f"codegen: --package {package!r} is not a usable package name", file=sys.stderr)
             return EXIT_BAD_INPUT
+        distribution = _distribution_settings(args, defaults)
+        if isinstance(distribution, str):
+            print(f"codegen: {distribution}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         options = Options(
             specs=Path(source_dir) if source_dir else args.specs or defaults.specs,
             out=args.out or defaults.out,
@@ -135,7 +149,9 @@ def _main(argv: list[str] | None = None) -> int:
             source_format=source_format,
             actions=_actions(args.actions),
             jobs=args.jobs,
-            changelog=args.changelog,
+            changelog=args.changelog or defaults.changelog,
+            distribution=distribution[0],
+            distribution_version=distribution[1],
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -152,6 +168,29 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"stale: {(options.out / name).as_posix()}", file=sys.stderr)
         return EXIT_STALE
     return 0
+
+
+def _distribution_settings(args: argparse.Namespace, defaults: Defaults) -> tuple[str, str] | str:
+    """(name, version) for --distribution, from the options or [tool.codegen]; a string says what is wrong."""
+    name, name_source = (
+        (args.distribution, "--distribution")
+        if args.distribution is not None
+        else (defaults.distribution, "[tool.codegen] distribution")
+    )
+    version, version_source = (
+        (args.distribution_version, "--distribution-version")
+        if args.distribution_version is not None
+        else (defaults.distribution_version, "[tool.codegen] distribution_version")
+    )
+    if name and (problem := name_problem(name)):
+        return f"{name_source} {name!r} {problem}"
+    if version and not name:
+        if args.distribution == "" and args.distribution_version is None:
+            return "", ""  # --distribution "" turns off what [tool.codegen] turned on
+        return f"{version_source} goes with a distribution name (--distribution)"
+    if version and (problem := version_problem(version)):
+        return f"{version_source} {version!r} {problem}"
+    return name, version
 
 
 def _diff_sides(args: argparse.Namespace, specs: Path) -> tuple[Side, Side]:

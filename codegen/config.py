@@ -9,7 +9,15 @@ from typing import Any
 
 from .diagnostics import Diagnostic, SpecError
 
-KEYS = {"specs": "specs", "out": "generated", "package": "tcsdk"}
+# distribution and distribution_version: empty means no pyproject.toml is written.
+KEYS = {
+    "specs": "specs",
+    "out": "generated",
+    "package": "tcsdk",
+    "distribution": "",
+    "distribution_version": "",
+    "changelog": "",  # a path; empty means no changelog
+}
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,9 @@ class Defaults:
     specs: Path
     out: Path
     package: str
+    distribution: str = ""
+    distribution_version: str = ""
+    changelog: Path | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -48,7 +59,14 @@ def load_defaults(start: Path) -> Defaults:
     for key, value in values.items():
         if not isinstance(value, str):
             raise SpecError([Diagnostic(str(pyproject), message=f"[tool.codegen] {key} must be a string")])
-    return Defaults(specs=_relative(base, values["specs"]), out=_relative(base, values["out"]), package=values["package"])
+    return Defaults(
+        specs=_relative(base, values["specs"]),
+        out=_relative(base, values["out"]),
+        package=values["package"],
+        distribution=values["distribution"],
+        distribution_version=values["distribution_version"],
+        changelog=_relative(base, values["changelog"]) if values["changelog"] else None,
+    )
 
 
 def _relative(base: Path, value: str) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .build import build_project
 from .changelog import SURFACE_FILE, entry, prepend, previous_surface
+from .distribution import PYPROJECT, pyproject_text, update_pyproject
 from .formatting import format_python
 from .ir import Project, ServiceVersion
 from .loader import load_specs
@@ -36,6 +37,10 @@ class Options:
     # With a changelog, the package records its API surface and each run that
     # changes the output adds a dated entry saying what changed for user code.
     changelog: Path | None = None
+    # A distribution name writes out/pyproject.toml so the package builds as a
+    # wheel; the version defaults to one derived from the generated files.
+    distribution: str = ""
+    distribution_version: str = ""
 
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
@@ -110,6 +115,15 @@ def _with_surface(files: dict[str, str], project: Project, options: Options) -> 
     return {**files, f"{options.package}/{SURFACE_FILE}": to_json(from_project(project))}
 
 
+def _distribution(files: dict[str, str], options: Options, changes: Changes) -> None:
+    """Check or write out/pyproject.toml (after the package tree) and record it in ``changes``."""
+    if not options.distribution:
+        return
+    text = pyproject_text(options.distribution, options.package, files, options.distribution_version)
+    changed = update_pyproject(options.out, text, check=options.check)
+    (changes.written if changed else changes.unchanged).append(PYPROJECT)
+
+
 def run(options: Options) -> tuple[Changes, str]:
     """Run the whole pipeline; return the changes and a one-line summary."""
     started = time.perf_counter()
@@ -123,6 +137,7 @@ def run(options: Options) -> tuple[Changes, str]:
         project = load_project(options.specs, options.source_format, options.actions)
         files = _with_surface(generate_files(project, options.package, progress, options.jobs), project, options)
         changes = compare(files, options.out, options.package)
+        _distribution(files, options, changes)
     else:
         # Held from the start: a second run on the same folder stops at once
         # with a clear message instead of racing this one.
@@ -134,6 +149,7 @@ def run(options: Options) -> tuple[Changes, str]:
             if options.changelog is not None and (changes.written or changes.removed):
                 count = len(changes.written) + len(changes.removed)
                 prepend(options.changelog, entry(previous, from_project(project), options.package, count))
+            _distribution(files, options, changes)
     elapsed = time.perf_counter() - started
     actions = sum(len(s.actions) for s in project.services)
     verb = "would change" if options.check else "written"

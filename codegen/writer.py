@@ -203,6 +203,50 @@ def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
     return changes
 
 
+def replace_file(path: Path, text: str) -> bool:
+    """Give the single file ``path`` the content ``text``; False when it already had it.
+
+    The new content goes to a temporary file in the same folder that is then
+    renamed over ``path``, so a reader (or a killed run) sees the old file or
+    the new one, never a part of either. A file that already holds ``text``
+    is not touched and keeps its timestamp. A replaced file keeps its
+    permissions; a new one gets the usual ones.
+    """
+    data = text.encode("utf-8")
+    try:
+        old = path.read_bytes()
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        old, mode = None, 0o666 & ~_umask()
+    if old == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{path.name}.codegen-"
+    for leftover in path.parent.iterdir():  # from a run killed before its rename
+        if leftover.name.startswith(prefix) and leftover.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+    handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return True
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _directory_mode() -> int:
     # mkdtemp makes a private (0700) folder; the package should get the usual
     # permissions, as if made by mkdir.

@@ -198,3 +198,12 @@ def test_vendoring_recipe_generates_into_a_source_tree(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "src", capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "myapp._vendor.tencentcloud.trtc.v20190722.client 2\n"
+
+
+def test_changelog_from_tool_codegen(tmp_path: Path) -> None:
+    write_specs(tmp_path / "specs")
+    (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nchangelog = "docs/CHANGES.md"\n', encoding="utf-8")
+    result = run_codegen("generate", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "docs" / "CHANGES.md").read_text("utf-8").startswith("# Changelog\n\n## ")
+    assert (tmp_path / "generated" / "tcsdk" / SURFACE_FILE).is_file()
