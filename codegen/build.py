@@ -14,7 +14,7 @@ from typing import Any
 
 from . import naming
 from .diagnostics import Diagnostic, SpecError
-from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Project, ServiceVersion, TypeRef
+from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Pagination, Project, ServiceVersion, TypeRef
 from .loader import SpecDocument
 
 # Actions with these prefixes only read state, so repeating them is harmless.
@@ -119,16 +119,18 @@ def _build_service(
                 f"type {spec_names.get(cls, cls)!r} can never be built: its required fields lead back to it ({path})",
             )
         )
-    methods = {a.method: a for a in actions}
-    if len(methods) != len(actions):
-        seen: dict[str, Action] = {}
-        for action in actions:
-            if action.method in seen:
+    seen: dict[str, Action] = {}
+    for action in actions:
+        names = [action.method]
+        if action.pagination is not None:
+            names += [action.pagination.iter_method, action.pagination.pages_method]
+        for method in names:
+            if method in seen:
                 problems.append(
-                    Diagnostic(action.source, message=f"action {action.name!r} and {seen[action.method].name!r} "
-                               f"both become the method {action.method!r}")
+                    Diagnostic(action.source, message=f"action {action.name!r} and {seen[method].name!r} "
+                               f"both become the method {method!r}")
                 )
-            seen[action.method] = action
+            seen[method] = action
     if len(problems) > start:
         return None
     return ServiceVersion(
@@ -237,9 +239,11 @@ def _build_action(
             )
         except (TypeError, ValueError) as exc:
             problems.append(document.diagnostic(("examples", index), f"example is not plain JSON data: {exc}"))
+    method = naming.method_name(data["action"])
+    pagination = _pagination(document, data.get("pagination"), request, response, method, problems)
     return Action(
         name=name,
-        method=naming.method_name(data["action"]),
+        method=method,
         summary=data.get("summary", ""),
         description=data.get("description", ""),
         deprecated=bool(data.get("deprecated", False)),
@@ -252,6 +256,72 @@ def _build_action(
         examples=tuple(examples),
         source=document.path,
         binary_fields=tuple(f.wire_name for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"),
+        pagination=pagination,
+    )
+
+
+# Which keys each paging style uses: (key, request or response side, Python type).
+_PAGING_KEYS: dict[str, dict[str, tuple[str, str]]] = {
+    "offset": {"offset": ("request", "int"), "limit": ("request", "int"), "total": ("response", "int")},
+    "page": {"page": ("request", "int"), "limit": ("request", "int"), "total": ("response", "int"), "first_page": ("", "")},
+    "token": {"token": ("request", "str"), "next_token": ("response", "str")},
+}
+
+
+def _pagination(
+    document: SpecDocument,
+    block: Mapping[str, Any] | None,
+    request: ObjectType,
+    response: ObjectType,
+    method: str,
+    problems: list[Diagnostic],
+) -> Pagination | None:
+    """The action's paging fields, each checked to exist with the type its role needs."""
+    if not block:
+        return None
+    style = block["style"]
+    allowed = _PAGING_KEYS[style]
+    start = len(problems)
+    for key in block:
+        if key not in allowed and key not in ("style", "items"):
+            problems.append(document.diagnostic(("pagination", key), f"pagination: {key!r} does not go with style {style!r}"))
+    sides = {"request": {f.wire_name: f for f in request.fields}, "response": {f.wire_name: f for f in response.fields}}
+
+    def field(key: str, side: str, python: str) -> Field | None:
+        wire = block.get(key)
+        if wire is None or not side:
+            return None
+        found = sides[side].get(wire)
+        if found is None:
+            problems.append(document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} is not a {side} field"))
+        elif found.type.kind != "scalar" or found.type.name != python:
+            problems.append(
+                document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} must be {python}, not {found.type.annotation}")
+            )
+        else:
+            return found
+        return None
+
+    resolved = {key: field(key, side, python) for key, (side, python) in allowed.items()}
+    items = sides["response"].get(block["items"])
+    if items is None or items.type.kind != "list":
+        problems.append(
+            document.diagnostic(("pagination", "items"), f"pagination: items {block['items']!r} is not a list field of the response")
+        )
+    if len(problems) > start or items is None:
+        return None
+    cursor = resolved.get(style if style != "offset" else "offset")
+    assert cursor is not None
+    return Pagination(
+        style=style,
+        items=items,
+        cursor=cursor,
+        limit=resolved.get("limit"),
+        total=resolved.get("total"),
+        next_token=resolved.get("next_token"),
+        first_page=int(block.get("first_page", 1)),
+        iter_method=f"iter_{method}",
+        pages_method=f"pages_{method}",
     )
 
 

@@ -36,6 +36,8 @@ KINDS: dict[str, Severity] = {
     "common_error_member_renamed": "breaking",
     "retry_safety_lost": "breaking",
     "streaming_changed": "breaking",
+    "paginator_removed": "breaking",
+    "paginator_changed": "breaking",
     "action_deprecated": "deprecation",
     "field_deprecated": "deprecation",
     "service_version_added": "compatible",
@@ -50,6 +52,7 @@ KINDS: dict[str, Severity] = {
     "error_code_added": "compatible",
     "common_error_added": "compatible",
     "retry_safety_gained": "compatible",
+    "paginator_added": "compatible",
     "action_undeprecated": "compatible",
     "field_undeprecated": "compatible",
     "endpoint_changed": "compatible",
@@ -168,6 +171,15 @@ def _action(
                   "no longer safe to retry: the client stops retrying it after transient failures")
     elif new.retry_safe and not old.retry_safe:
         yield _at(service, name, "retry_safety_gained", method, "now safe to retry (idempotency token added)")
+    if old.paging != new.paging:
+        pages = f"{service.client}.iter_{new.method}"
+        if not new.paging:
+            yield _at(service, name, "paginator_removed", pages, f"iter_{old.method} and pages_{old.method} removed", old.paging)
+        elif not old.paging:
+            yield _at(service, name, "paginator_added", pages, f"iter_{new.method} and pages_{new.method} added", "", new.paging)
+        else:
+            yield _at(service, name, "paginator_changed", pages, f"paging changed: {old.paging} -> {new.paging}",
+                      old.paging, new.paging)
     yield from _fields(service, name, "request field", old.request, new.request, frozenset({"in"}))
     yield from _fields(service, name, "response field", old.response, new.response, frozenset({"out"}))
     enum = new.error_enum

@@ -76,6 +76,26 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """How a list action pages: the fields the generated paginators read and set.
+
+    ``cursor`` is the request field the paginator manages (the offset, the
+    page number or the token); ``limit`` the page size field (offset and
+    page styles); ``next_token`` the response field holding the next token.
+    """
+
+    style: Literal["offset", "page", "token"]
+    items: Field
+    cursor: Field
+    limit: Field | None = None
+    total: Field | None = None
+    next_token: Field | None = None
+    first_page: int = 1
+    iter_method: str = ""  # e.g. "iter_describe_instances"
+    pages_method: str = ""  # e.g. "pages_describe_instances"
+
+
+@dataclass(frozen=True)
 class Action:
     name: str
     method: str
@@ -93,6 +113,7 @@ class Action:
     # Wire names of the request's top-level ``bytes`` fields, in field order;
     # non-empty means the request is sent as multipart/form-data.
     binary_fields: tuple[str, ...] = ()
+    pagination: Pagination | None = None
 
     @property
     def error_enum(self) -> str:

@@ -18,7 +18,10 @@ from .docstrings import docstring
 from .ir import Action, Field, Project, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
-RUNTIME_MODULES = ("model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py")
+RUNTIME_MODULES = (
+    "model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py",
+    "paging.py", "testing.py",
+)
 
 
 def template_dir() -> Path:
@@ -46,6 +49,8 @@ def _environment(folder: Path) -> jinja2.Environment:
     env.filters["parameter_annotation"] = parameter_annotation
     env.filters["method_doc"] = method_doc
     env.filters["returns"] = returns
+    env.filters["paging_constant"] = paging_constant
+    env.filters["paging_item"] = paging_item
     return env
 
 
@@ -58,6 +63,17 @@ def pytuple(items: tuple[str, ...]) -> str:
 def action_constant(action: Action) -> str:
     """Module-level name of an action's runtime description in client.py."""
     return "_" + action.method.upper().rstrip("_")
+
+
+def paging_constant(action: Action) -> str:
+    """Module-level name of an action's paging description in client.py."""
+    return action_constant(action) + "_PAGING"
+
+
+def paging_item(action: Action) -> str:
+    """The annotation of one item that ``iter_<method>`` yields."""
+    assert action.pagination is not None and action.pagination.items.type.item is not None
+    return annotation(action.pagination.items.type.item)
 
 
 def idempotency_attribute(action: Action) -> str:
@@ -165,7 +181,25 @@ def render_service(service: ServiceVersion, package: str) -> dict[str, str]:
         ),
         f"{base}/errors.py": env.get_template("errors.py.jinja").render(source=source, service=service),
         f"{base}/client.py": env.get_template("client.py.jinja").render(source=source, service=service),
+        f"{base}/{EXAMPLES_FILE}": examples_data(service),
     }
+
+
+# The spec's examples, as data for ``common.testing`` (Stubber.add_example);
+# nothing else reads the file, so importing the models stays as light as before.
+EXAMPLES_FILE = "examples.json"
+
+
+def examples_data(service: ServiceVersion) -> str:
+    data = {
+        action.name: [
+            {"title": e.title, "request": json.loads(e.request_json), "response": json.loads(e.response_json)}
+            for e in action.examples
+        ]
+        for action in service.actions
+        if action.examples
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
 def render_project(project: Project, package: str) -> dict[str, str]:

@@ -62,6 +62,9 @@ class ActionSurface:
     streaming: bool
     deprecated: bool
     doc: str
+    # "<style> <items field's Python name>: <item annotation>" when the clients
+    # have iter_/pages_ methods for the action, else "".
+    paging: str = ""
 
     @property
     def retry_safe(self) -> bool:
@@ -122,7 +125,15 @@ def _action(action: Action) -> ActionSurface:
         streaming=action.streaming,
         deprecated=action.deprecated,
         doc=digest(action.summary, action.description),
+        paging=_paging(action),
     )
+
+
+def _paging(action: Action) -> str:
+    paging = action.pagination
+    if paging is None or paging.items.type.item is None:
+        return ""
+    return f"{paging.style} {paging.items.py_name}: {paging.items.type.item.annotation}"
 
 
 def _type(obj: ObjectType, usage: Usage) -> TypeSurface:

@@ -15,6 +15,8 @@ the same pipeline. Decisions, documented in docs/spec-format.md:
 - Examples are kept when their JSON parses; GET examples with flattened
   parameters (``Filters.0.Name=x``) are turned back into a JSON body.
 - ``RequestId`` is left out of responses: it is implicit.
+- List actions get a ``pagination`` block when ``pagination.detect`` finds
+  how they page (offset and limit, page number and size, or a token).
 - ``binary`` members (file content) become ``bytes``; the build stage allows
   them only as top-level request fields. A member type this module does not
   know is a problem reported against api.json, naming object and member.
@@ -33,6 +35,7 @@ from urllib.parse import unquote_plus
 
 from .diagnostics import Diagnostic, SpecError
 from .loader import SpecDocument, load_file, validate
+from .pagination import detect as detect_pagination
 
 _SCALARS: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
@@ -233,6 +236,9 @@ def _action(
     doc["response"] = _object(
         response, objects, response_name, f"response of {name}", problems, response=True, skip=frozenset({"RequestId"})
     )
+    paging = detect_pagination(doc)
+    if paging.block is not None and not streaming:
+        doc["pagination"] = dict(paging.block)
     if errors:
         doc["errors"] = errors
     kept = []

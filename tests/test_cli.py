@@ -88,7 +88,7 @@ def test_stale_files_of_removed_actions_are_deleted(tmp_path: Path) -> None:
     result = run_codegen("generate", "--specs", str(specs), "--out", str(out), "-q")
     assert result.returncode == 0, result.stderr
     assert not (out / "tcsdk/demo").exists()
-    assert "5 removed" in result.stderr
+    assert "6 removed" in result.stderr  # __init__, models, errors, client, examples.json and the service __init__
 
 
 def test_defaults_come_from_tool_codegen(tmp_path: Path) -> None:

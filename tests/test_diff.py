@@ -66,6 +66,7 @@ def _base() -> dict[str, Any]:
             },
         },
         "errors": {"ResourceNotFound.Widget": "No such widget.", "InvalidParameter.Limit": "Bad limit."},
+        "pagination": {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Widgets", "total": "TotalCount"},
     }
     create = {
         "action": "CreateWidget",
@@ -154,12 +155,14 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ),
     ("request field removed", lambda d: props(d, "CreateWidget.yaml").pop("Weight"),
      {("field_removed", "CreateWidgetRequest.weight")}),
-    ("response field removed", lambda d: props(d, "DescribeWidgets.yaml", "response").pop("TotalCount"),
+    ("response field removed", lambda d: (props(d, "DescribeWidgets.yaml", "response").pop("TotalCount"),
+                                          d["DescribeWidgets.yaml"]["pagination"].pop("total")),
      {("field_removed", "DescribeWidgetsResponse.total_count")}),
     (
         "wire name changed, Python name kept",
-        lambda d: _set(props(d, "DescribeWidgets.yaml", "response"), "totalCount",
-                       props(d, "DescribeWidgets.yaml", "response").pop("TotalCount")),
+        lambda d: (_set(props(d, "DescribeWidgets.yaml", "response"), "totalCount",
+                        props(d, "DescribeWidgets.yaml", "response").pop("TotalCount")),
+                   _set(d["DescribeWidgets.yaml"]["pagination"], "total", "totalCount")),
         {("field_renamed", "DescribeWidgetsResponse.total_count")},
     ),
     (
@@ -203,6 +206,17 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
                    _set(d["service.yaml"]["types"]["Filter"], "required", ["Op"])),
         {("request_field_added_required", "Filter.op")},
     ),
+    (
+        "paginator removed",
+        lambda d: d["DescribeWidgets.yaml"].pop("pagination"),
+        {("paginator_removed", "DemoClient.iter_describe_widgets")},
+    ),
+    (
+        "paginator changed",
+        lambda d: _set(d["DescribeWidgets.yaml"], "pagination",
+                       {"style": "page", "page": "Offset", "limit": "Limit", "first_page": 0, "items": "Widgets"}),
+        {("paginator_changed", "DemoClient.iter_describe_widgets")},
+    ),
     # Deprecations.
     ("action deprecated", lambda d: _set(d["DeleteWidget.yaml"], "deprecated", True),
      {("action_deprecated", "DemoClient.delete_widget")}),
@@ -213,6 +227,15 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         "action added",
         lambda d: _set(d, "ResetWidget.yaml", {**copy.deepcopy(d["DeleteWidget.yaml"]), "action": "ResetWidget"}),
         {("action_added", "DemoClient.reset_widget")},
+    ),
+    (
+        "paginator added",
+        lambda d: _set(d["DeleteWidget.yaml"]["response"]["properties"], "Ids", {"type": "array", "items": {"type": "string"}})
+        or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Offset", {"type": "integer"})
+        or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Limit", {"type": "integer"})
+        or _set(d["DeleteWidget.yaml"], "pagination", {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Ids"}),
+        {("paginator_added", "DemoClient.iter_delete_widget"), ("request_field_added", "DeleteWidgetRequest.offset"),
+         ("request_field_added", "DeleteWidgetRequest.limit"), ("response_field_added", "DeleteWidgetResponse.ids")},
     ),
     ("optional request field added", lambda d: _set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
      {("request_field_added", "CreateWidgetRequest.color")}),
@@ -228,8 +251,8 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
      {("documentation_changed", "DemoClient.create_widget")}),
     ("required request field made optional", lambda d: d["CreateWidget.yaml"]["request"].pop("required"),
      {("request_field_made_optional", "CreateWidgetRequest.name")}),
-    ("request integer widened to number", lambda d: _set(props(d, "DescribeWidgets.yaml"), "Limit", {"type": "number", "description": "A number."}),
-     {("field_type_widened", "DescribeWidgetsRequest.limit")}),
+    ("request integer widened to number", lambda d: _set(props(d, "CreateWidget.yaml"), "size", {"type": "number", "description": "A number."}),
+     {("field_type_widened", "CreateWidgetRequest.size")}),
     (
         "response number narrowed to integer",
         lambda d: _set(d["service.yaml"]["types"]["Stats"]["properties"], "Ratio", {"type": "integer"}),

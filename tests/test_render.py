@@ -32,8 +32,9 @@ def test_service_files_and_their_content() -> None:
     files = render_service(service, "pkg")
     assert sorted(files) == [
         "pkg/demo/v20200101/__init__.py", "pkg/demo/v20200101/client.py",
-        "pkg/demo/v20200101/errors.py", "pkg/demo/v20200101/models.py",
+        "pkg/demo/v20200101/errors.py", "pkg/demo/v20200101/examples.json", "pkg/demo/v20200101/models.py",
     ]
+    assert files["pkg/demo/v20200101/examples.json"] == "{}\n"  # no examples in this spec
     models = format_python(files["pkg/demo/v20200101/models.py"])
     tree = ast.parse(models)
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}

@@ -9,9 +9,11 @@ keyword arguments, returns the typed response and raises a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, overload
 
 from ...common import client as _client
+from ...common import paging as _paging
 from . import models as _models
 
 __all__ = ["CvmClient", "AsyncCvmClient"]
@@ -25,6 +27,17 @@ _DESCRIBE_INSTANCES_STATUS: _client.Action[
     read_only=True,
     idempotency_attribute="",
     deprecated=False,
+)
+_DESCRIBE_INSTANCES_STATUS_PAGING: _paging.Paging[
+    _models.DescribeInstancesStatusRequest, _models.DescribeInstancesStatusResponse
+] = _paging.Paging(
+    "DescribeInstancesStatus",
+    _models.DescribeInstancesStatusRequest,
+    "offset",
+    items="instance_status_set",
+    cursor="offset",
+    limit="limit",
+    total="total_count",
 )
 
 
@@ -70,6 +83,75 @@ class CvmClient(_client.BaseClient):
         """
         return self._invoke(_DESCRIBE_INSTANCES_STATUS, request, fields)
 
+    @overload
+    def pages_describe_instances_status(
+        self, request: _models.DescribeInstancesStatusRequest, /
+    ) -> Iterator[_models.DescribeInstancesStatusResponse]: ...
+
+    @overload
+    def pages_describe_instances_status(
+        self,
+        /,
+        *,
+        instance_ids: list[str] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[_models.DescribeInstancesStatusResponse]: ...
+
+    def pages_describe_instances_status(
+        self,
+        request: _models.DescribeInstancesStatusRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> Iterator[_models.DescribeInstancesStatusResponse]:
+        """Every page of ``describe_instances_status``, one call each, as they are asked for.
+
+        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
+        sets. Stops after the last page; ``common.paging.PaginationError`` if the
+        service answers the same page again.
+        """
+        return _paging.pages(
+            self.describe_instances_status,
+            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            request,
+            fields,
+        )
+
+    @overload
+    def iter_describe_instances_status(
+        self, request: _models.DescribeInstancesStatusRequest, /
+    ) -> Iterator[_models.InstanceStatus]: ...
+
+    @overload
+    def iter_describe_instances_status(
+        self,
+        /,
+        *,
+        instance_ids: list[str] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[_models.InstanceStatus]: ...
+
+    def iter_describe_instances_status(
+        self,
+        request: _models.DescribeInstancesStatusRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> Iterator[_models.InstanceStatus]:
+        """Every item of ``describe_instances_status``'s ``instance_status_set``, page after page.
+
+        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
+        sets. Stops after the last page; ``common.paging.PaginationError`` if the
+        service answers the same page again.
+        """
+        return _paging.items(
+            _paging.pages(
+                self.describe_instances_status,
+                _DESCRIBE_INSTANCES_STATUS_PAGING,
+                request,
+                fields,
+            ),
+            "instance_status_set",
+        )
+
 
 class AsyncCvmClient(_client.AsyncBaseClient):
     """Asynchronous client for Cloud Virtual Machine (2017-03-12).
@@ -112,3 +194,72 @@ class AsyncCvmClient(_client.AsyncBaseClient):
         Read-only: a failed call is repeated per the retry policy.
         """
         return await self._invoke(_DESCRIBE_INSTANCES_STATUS, request, fields)
+
+    @overload
+    def pages_describe_instances_status(
+        self, request: _models.DescribeInstancesStatusRequest, /
+    ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]: ...
+
+    @overload
+    def pages_describe_instances_status(
+        self,
+        /,
+        *,
+        instance_ids: list[str] | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]: ...
+
+    def pages_describe_instances_status(
+        self,
+        request: _models.DescribeInstancesStatusRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]:
+        """Every page of ``describe_instances_status``, one call each, as they are asked for.
+
+        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
+        sets. Stops after the last page; ``common.paging.PaginationError`` if the
+        service answers the same page again.
+        """
+        return _paging.async_pages(
+            self.describe_instances_status,
+            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            request,
+            fields,
+        )
+
+    @overload
+    def iter_describe_instances_status(
+        self, request: _models.DescribeInstancesStatusRequest, /
+    ) -> AsyncIterator[_models.InstanceStatus]: ...
+
+    @overload
+    def iter_describe_instances_status(
+        self,
+        /,
+        *,
+        instance_ids: list[str] | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[_models.InstanceStatus]: ...
+
+    def iter_describe_instances_status(
+        self,
+        request: _models.DescribeInstancesStatusRequest | None = None,
+        /,
+        **fields: Any,
+    ) -> AsyncIterator[_models.InstanceStatus]:
+        """Every item of ``describe_instances_status``'s ``instance_status_set``, page after page.
+
+        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
+        sets. Stops after the last page; ``common.paging.PaginationError`` if the
+        service answers the same page again.
+        """
+        return _paging.async_items(
+            _paging.async_pages(
+                self.describe_instances_status,
+                _DESCRIBE_INSTANCES_STATUS_PAGING,
+                request,
+                fields,
+            ),
+            "instance_status_set",
+        )

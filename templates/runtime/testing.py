@@ -1,0 +1,252 @@
+"""Test code that calls Tencent Cloud without calling it: :class:`Stubber`.
+
+::
+
+    client = TrtcClient(Credentials("id", "key"), region="ap-guangzhou")
+    with Stubber(client) as stubber:
+        stubber.add_response("DescribeRoomInfo", {"Total": 1, "RoomList": [{"RoomId": "1"}]},
+                             expected_params={"SdkAppId": 1400000001, "StartTime": 1, "EndTime": 2})
+        stubber.add_error("DismissRoom", "FailedOperation.RoomNotExist")
+        code_under_test(client)
+        stubber.assert_no_pending_responses()
+
+While active, the client's calls take their answers from per-action queues,
+in call order: nothing is signed, nothing is sent, nothing is retried or
+waited for. Answers go through the same parsing as real ones, so a queued
+error raises the same typed exception (with its enum code) that the service's
+answer would. ``add_example`` replays the spec's own examples, kept in the
+package's ``examples.json`` files that only this module reads. The clients
+never import this module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import sys
+import warnings
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import msgspec
+
+from .client import Action, AsyncBaseClient, BaseClient
+from .model import Response, ResponseMeta, attach_meta, parse_envelope
+
+__all__ = ["Stubber", "StubError"]
+
+STUB_REQUEST_ID = "00000000-0000-0000-0000-000000000000"
+
+
+class StubError(AssertionError):
+    """The code under test called the client in a way the test did not queue."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    response: Response | None  # a ready model, or
+    envelope: Mapping[str, Any] | None  # an envelope parsed at call time (errors, examples)
+    expected_params: Mapping[str, Any] | None
+
+
+class Stubber:
+    """Queue answers for a sync or async generated client; use as a (async) context manager."""
+
+    def __init__(self, client: BaseClient | AsyncBaseClient) -> None:
+        if not isinstance(client, (BaseClient, AsyncBaseClient)):
+            raise TypeError(f"expected a generated client, got {type(client).__name__}")
+        self.client = client
+        module = sys.modules[type(client).__module__]
+        self._actions: dict[str, Action[Any, Any]] = {
+            value.name: value for value in vars(module).values() if isinstance(value, Action)
+        }
+        self._queues: dict[str, deque[_Answer]] = {}
+        self._active = False
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # (action, wire params), in call order
+
+    # Queueing answers.
+
+    def add_response(
+        self, action: str, response: Response | Mapping[str, Any], expected_params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Answer the next call of ``action`` with a response model or a dict of its wire fields.
+
+        A dict is checked against the response model now: an unknown field or
+        a value of the wrong type fails here, not in the code under test.
+        """
+        described = self._action(action)
+        if isinstance(response, Response):
+            if not isinstance(response, described.response):
+                raise TypeError(f"{action} answers with {described.response.__name__}, not {type(response).__name__}")
+            self._queue(action, _Answer(response, None, expected_params))
+            return
+        body = dict(response)
+        _check_fields(described.response, body, described.response.__name__)
+        body.setdefault("RequestId", STUB_REQUEST_ID)
+        parsed = parse_envelope(described.response, {"Response": body}, strict=True)
+        self._queue(action, _Answer(parsed, None, expected_params))
+
+    def add_error(
+        self,
+        action: str,
+        code: str,
+        message: str = "",
+        expected_params: Mapping[str, Any] | None = None,
+        request_id: str = STUB_REQUEST_ID,
+    ) -> None:
+        """Make the next call of ``action`` raise the typed error of ``code``."""
+        self._action(action)
+        error = {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
+        self._queue(action, _Answer(None, {"Response": error}, expected_params))
+
+    def add_example(self, action: str, index: int = 0, expected_params: Mapping[str, Any] | None = None) -> None:
+        """Answer the next call of ``action`` with the spec's example number ``index``."""
+        self._action(action)
+        examples = self._examples().get(action, [])
+        if not 0 <= index < len(examples):
+            raise IndexError(f"{action} has {len(examples)} example(s) in the spec; there is no example {index}")
+        self._queue(action, _Answer(None, examples[index]["response"], expected_params))
+
+    def assert_no_pending_responses(self) -> None:
+        pending = {name: len(queue) for name, queue in self._queues.items() if queue}
+        if pending:
+            listed = ", ".join(f"{name} ({count})" for name, count in sorted(pending.items()))
+            raise StubError(f"answers were queued but never asked for: {listed}")
+
+    # Switching the client over.
+
+    def activate(self) -> None:
+        client: Any = self.client
+        if isinstance(self.client, AsyncBaseClient):
+            client._invoke = self._answer_async
+            client._open_stream = self._no_stream
+        else:
+            client._invoke = self._answer
+            client._invoke_stream = self._no_stream
+        self._active = True
+
+    def deactivate(self) -> None:
+        for name in ("_invoke", "_open_stream", "_invoke_stream"):
+            self.client.__dict__.pop(name, None)
+        self._active = False
+
+    def __enter__(self) -> Stubber:
+        self.activate()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.deactivate()
+
+    async def __aenter__(self) -> Stubber:
+        self.activate()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.deactivate()
+
+    # What the client calls while stubbed.
+
+    def _answer(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]) -> Any:
+        built = action.build(request, fields)
+        if action.deprecated:
+            warnings.warn(f"{action.name} is deprecated by the service", DeprecationWarning, stacklevel=4)
+        params = _params(action, built, request, fields)
+        self.calls.append((action.name, params))
+        queue = self._queues.get(action.name)
+        if not queue:
+            raise StubError(f"{action.name} was called with {_show(params)} but no answer is queued for it")
+        answer = queue.popleft()
+        if answer.expected_params is not None and dict(answer.expected_params) != params:
+            raise StubError(f"{action.name} was called with other parameters than expected:\n{_difference(answer.expected_params, params)}")
+        if answer.response is not None:
+            attach_meta(answer.response, ResponseMeta(status=200, attempts=1))
+            return answer.response
+        assert answer.envelope is not None
+        strict = getattr(self.client, "_core").settings.strict
+        try:
+            response = parse_envelope(action.response, answer.envelope, strict=strict)
+        except Exception as exc:
+            if hasattr(exc, "status"):
+                exc.status = 200
+            raise
+        attach_meta(response, ResponseMeta(status=200, attempts=1, deviations=response.meta.deviations))
+        return response
+
+    async def _answer_async(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]) -> Any:
+        return self._answer(action, request, fields)
+
+    def _no_stream(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]) -> Any:
+        raise StubError(f"{action.name} answers with a stream of events; the Stubber does not replay streams")
+
+    # Helpers.
+
+    def _action(self, name: str) -> Action[Any, Any]:
+        found = self._actions.get(name)
+        if found is None:
+            close = difflib.get_close_matches(name, list(self._actions), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"{type(self.client).__name__} has no action {name!r}{hint}")
+        return found
+
+    def _queue(self, action: str, answer: _Answer) -> None:
+        self._queues.setdefault(action, deque()).append(answer)
+
+    def _examples(self) -> dict[str, list[dict[str, Any]]]:
+        package = type(self.client).__module__.rpartition(".")[0]
+        importlib.import_module(package)
+        text = resources.files(package).joinpath("examples.json").read_text("utf-8")
+        data: dict[str, list[dict[str, Any]]] = json.loads(text)
+        return data
+
+
+def _params(action: Action[Any, Any], built: Any, request: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's parameters as wire data, without a token the client made up itself."""
+    params: dict[str, Any] = msgspec.to_builtins(built, builtin_types=(bytes,))
+    token = action.idempotency_attribute
+    if token:
+        given = getattr(request, token, None) if request is not None else fields.get(token)
+        if given is None:
+            wire = next(f.encode_name for f in msgspec.structs.fields(action.request) if f.name == token)
+            params.pop(wire, None)
+    return params
+
+
+def _show(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, ensure_ascii=False, sort_keys=True, default=repr)
+
+
+def _difference(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> str:
+    def lines(value: Mapping[str, Any]) -> list[str]:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2, default=repr).splitlines()
+
+    return "\n".join(difflib.unified_diff(lines(expected), lines(actual), "expected", "called with", lineterm=""))
+
+
+def _check_fields(cls: Any, body: Mapping[str, Any], where: str) -> None:
+    """Unknown wire fields in a dict answer, anywhere in it, are a test mistake."""
+    _check(msgspec.inspect.type_info(cls), body, where)
+
+
+def _check(info: Any, value: Any, where: str) -> None:
+    inspect = msgspec.inspect
+    if isinstance(info, inspect.UnionType):
+        for option in info.types:
+            if not isinstance(option, inspect.NoneType):
+                _check(option, value, where)
+    elif isinstance(info, (inspect.ListType, inspect.VarTupleType)) and isinstance(value, list):
+        for index, item in enumerate(value):
+            _check(info.item_type, item, f"{where}[{index}]")
+    elif isinstance(info, inspect.StructType) and isinstance(value, Mapping):
+        known = {f.encode_name: f for f in info.fields}
+        for key, item in value.items():
+            if key == "RequestId" and "RequestId" not in known:
+                continue
+            if key not in known:
+                close = [k for k in known if k.lower() == key.lower()] or difflib.get_close_matches(key, list(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise StubError(f"{where} has no field {key!r}{hint}")
+            _check(known[key].type, item, f"{where}.{key}")
