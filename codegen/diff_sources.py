@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
-from .loader import COMMON_ERRORS, SERVICE_FILE, SpecDocument, load_file
+from .loader import COMMON_ERRORS, SpecDocument, load_file, load_specs
 from .surface import Surface, from_project
 from .tencentcloud import load_tencentcloud
 
@@ -128,7 +128,7 @@ def surface_of(side: Side, units: list[str]) -> Surface:
                     load_tencentcloud(root, folders=[root / u for u in units]) if units else _shipped_common()
                 )
             else:
-                documents = _load_spec_units(root, units)
+                documents = load_specs(root, units)
             project = build_project(documents)
         except SpecError as exc:
             raise SpecError([_shown(d, root, side.label) for d in exc.diagnostics]) from None
@@ -143,22 +143,6 @@ def _shipped_common() -> list[SpecDocument]:
     if document is None:
         raise SpecError(problems)
     return [document]
-
-
-def _load_spec_units(root: Path, units: list[str]) -> list[SpecDocument]:
-    paths = [(root / COMMON_ERRORS, "errors_file")] if (root / COMMON_ERRORS).is_file() else []
-    for unit in units:
-        for path in sorted((root / unit).glob("*.yaml")):
-            paths.append((path, "service_file" if path.name == SERVICE_FILE else "action_file"))
-    documents, problems = [], []
-    for path, kind in paths:
-        document, found = load_file(path, kind, path.as_posix())
-        problems.extend(found)
-        if document is not None:
-            documents.append(document)
-    if problems:
-        raise SpecError(problems)
-    return documents
 
 
 @contextmanager

@@ -201,14 +201,21 @@ def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
     return problems
 
 
-def load_specs(root: Path) -> list[SpecDocument]:
-    """Load every spec file below ``root``; raise :class:`SpecError` on any problem."""
+def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocument]:
+    """Load every spec file below ``root``; raise :class:`SpecError` on any problem.
+
+    ``folders`` (``trtc/2019-07-22``, ...) limits it to those service versions
+    and the common error table, which need not exist then.
+    """
     if not root.is_dir():
         raise SpecError([Diagnostic(str(root), message="spec folder not found")])
     documents: list[SpecDocument] = []
     problems: list[Diagnostic] = []
     files = discover(root)
-    if not any(kind == "errors_file" for _, kind in files):
+    if folders is not None:
+        wanted = set(folders)
+        files = [(path, kind) for path, kind in files if kind == "errors_file" or _folder_of(path) in wanted]
+    elif not any(kind == "errors_file" for _, kind in files):
         problems.append(Diagnostic(str(root / COMMON_ERRORS), message="the common error table is missing"))
     for path, kind in files:
         document, found = load_file(path, kind, path.as_posix())

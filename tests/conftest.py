@@ -6,6 +6,7 @@ import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,19 @@ def generated_on_path() -> Iterator[Path]:
     sys.path.remove(str(GENERATED))
 
 
-@pytest.fixture(scope="session")
-def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """tests/fixtures/edge generated as package ``edgepkg``, importable."""
-    out = tmp_path_factory.mktemp("edge")
-    result = run_codegen("generate", "--specs", str(FIXTURES / "edge"), "--out", str(out), "--package", "edgepkg", "-q")
+@contextmanager
+def importable_package(out: Path, package: str, *source: str) -> Iterator[Path]:
+    """Generate ``package`` into ``out`` from ``source`` (generate's arguments) and put it on sys.path."""
+    result = run_codegen("generate", *source, "--out", str(out), "--package", package, "-q")
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()
     yield out
     sys.path.remove(str(out))
+
+
+@pytest.fixture(scope="session")
+def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """tests/fixtures/edge generated as package ``edgepkg``, importable."""
+    with importable_package(tmp_path_factory.mktemp("edge"), "edgepkg", "--specs", str(FIXTURES / "edge")) as out:
+        yield out

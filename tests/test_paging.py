@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import FIXTURES, run_codegen
+from .conftest import FIXTURES, importable_package
 from .fake_tencent import Behaviour, FakeTencentCloud
 
 KEYS = {"AKIDpager": "pager-secret"}
@@ -21,13 +19,8 @@ MODES = ["sync", "async"]
 
 @pytest.fixture(scope="module")
 def pager_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("pager")
-    result = run_codegen("generate", "--specs", str(FIXTURES / "paging"), "--out", str(out), "--package", "pagerpkg", "-q")
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(out))
-    importlib.invalidate_caches()
-    yield out
-    sys.path.remove(str(out))
+    with importable_package(tmp_path_factory.mktemp("pager"), "pagerpkg", "--specs", str(FIXTURES / "paging")) as out:
+        yield out
 
 
 @pytest.fixture()

@@ -23,7 +23,7 @@ import pytest
 
 from codegen.tencentcloud import request_body
 
-from .conftest import FIXTURES, SHARED, run_codegen
+from .conftest import FIXTURES, SHARED, importable_package, run_codegen
 from .fake_tencent import verify
 
 SECRET_ID = "AKIDstreamtest"
@@ -109,13 +109,8 @@ def event(data: dict[str, Any], *, sep: bytes = b"\n") -> bytes:
 
 @pytest.fixture(scope="module")
 def stream_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("streaming")
-    result = run_codegen("generate", "--specs", str(FIXTURES / "streaming"), "--out", str(out), "--package", "streampkg", "-q")
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(out))
-    importlib.invalidate_caches()
-    yield out
-    sys.path.remove(str(out))
+    with importable_package(tmp_path_factory.mktemp("streaming"), "streampkg", "--specs", str(FIXTURES / "streaming")) as out:
+        yield out
 
 
 @pytest.fixture()

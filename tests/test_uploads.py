@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib
 import json
 import re
 import shutil
@@ -30,7 +29,7 @@ from codegen.diagnostics import SpecError
 from codegen.loader import load_specs
 from codegen.tencentcloud import load_folder
 
-from .conftest import FIXTURES, SHARED, run_codegen
+from .conftest import FIXTURES, SHARED, importable_package, run_codegen
 from .fake_tencent import Behaviour, FakeTencentCloud
 from .spec_helpers import write_specs
 
@@ -201,13 +200,8 @@ def test_a_hand_written_bytes_spec_builds(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def upload_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("upload")
-    result = run_codegen("generate", "--from", "tencentcloud", str(ROOT), "--out", str(out), "--package", "uppkg", "-q")
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(out))
-    importlib.invalidate_caches()
-    yield out
-    sys.path.remove(str(out))
+    with importable_package(tmp_path_factory.mktemp("upload"), "uppkg", "--from", "tencentcloud", str(ROOT)) as out:
+        yield out
 
 
 @pytest.fixture()

@@ -105,6 +105,13 @@ class Action(Generic[Req, Resp]):
             request = msgspec.structs.replace(request, **{token: str(uuid.uuid4())})
         return request
 
+    def start(self, request: Req | None, fields: Mapping[str, Any], stacklevel: int) -> Req:
+        """:meth:`build`, then a warning at the user's line when the service deprecates the action."""
+        built = self.build(request, fields)
+        if self.deprecated:
+            warnings.warn(f"{self.name} is deprecated by the service", DeprecationWarning, stacklevel=stacklevel)
+        return built
+
     def encode(self, request: Req) -> tuple[bytes, str]:
         """The request body and its Content-Type."""
         if self.binary_fields:
@@ -351,10 +358,7 @@ def _call_plan(core: _Core, call: _Call, stream: bool = False) -> Generator[_Ste
 
 
 def _action_call(core: _Core, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> _Call:
-    built = action.build(request, fields)
-    if action.deprecated:
-        warnings.warn(f"{action.name} is deprecated by the service", DeprecationWarning, stacklevel=4)
-    return _typed_call(action, built, core.settings.strict)
+    return _typed_call(action, action.start(request, fields, stacklevel=5), core.settings.strict)
 
 
 class _Done(Exception):

@@ -28,7 +28,6 @@ import difflib
 import importlib
 import json
 import sys
-import warnings
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -174,15 +173,13 @@ class Stubber:
     # What the client calls while stubbed.
 
     def _answer(
-        self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
+        self,
+        action: Action[Any, Any],
+        request: Any,
+        fields: Mapping[str, Any],
+        stacklevel: int = 4,
     ) -> Any:
-        built = action.build(request, fields)
-        if action.deprecated:
-            warnings.warn(
-                f"{action.name} is deprecated by the service",
-                DeprecationWarning,
-                stacklevel=4,
-            )
+        built = action.start(request, fields, stacklevel)
         params = _params(action, built, request, fields)
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
@@ -218,7 +215,7 @@ class Stubber:
     async def _answer_async(
         self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
     ) -> Any:
-        return self._answer(action, request, fields)
+        return self._answer(action, request, fields, stacklevel=5)
 
     def _no_stream(
         self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
