@@ -310,7 +310,7 @@ def _pagination(
         )
     if len(problems) > start or items is None:
         return None
-    cursor = resolved.get(style if style != "offset" else "offset")
+    cursor = resolved.get(style)
     assert cursor is not None
     return Pagination(
         style=style,

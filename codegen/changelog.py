@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from pathlib import Path
 
 from .diff import diff_surfaces
 from .diff_report import as_markdown
 from .surface import Surface, SurfaceFormatError, from_json
+from .writer import replace_file
 
 SURFACE_FILE = "codegen-surface.json"
 HEADING = "# Changelog"
@@ -60,19 +60,4 @@ def prepend(path: Path, text: str) -> None:
         head, _, rest = current.partition("\n")
         head += "\n\n"
     body = f"{head}{text}\n{rest.lstrip(chr(10))}".rstrip("\n") + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mask = os.umask(0)
-        os.umask(mask)
-        mode = 0o666 & ~mask
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(body)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_file(path, body)

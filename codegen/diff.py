@@ -140,9 +140,7 @@ def _service(old: ServiceSurface, new: ServiceSurface, new_common: set[str]) -> 
         elif was is not None and now is not None:
             sides = _sides(now.usage)
             yield from _fields(new, name, "field", was, now, sides)
-            if was.doc != now.doc or any(
-                f.doc != now.fields[w].doc for w, f in was.fields.items() if w in now.fields
-            ):
+            if _field_docs_differ(was, now):
                 yield _at(new, name, "documentation_changed", name, "documentation changed")
 
 

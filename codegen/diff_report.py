@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .diff import KINDS, SEVERITIES, Change, counts
+from .diff import SEVERITIES, Change, counts
 
 JSON_SCHEMA = "codegen-diff/1"
 _LABELS = {"breaking": "BREAKING", "deprecation": "deprecated", "compatible": "compatible"}
@@ -93,8 +93,3 @@ def as_json(changes: list[Change], package: str) -> str:
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-
-
-def kinds_table() -> list[tuple[str, str]]:
-    """Every kind with its severity (for the docs and their test)."""
-    return sorted(KINDS.items(), key=lambda item: (SEVERITIES.index(item[1]), item[0]))

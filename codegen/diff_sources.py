@@ -16,15 +16,15 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
-from .loader import COMMON_ERRORS, SpecDocument, load_file, load_specs
+from .loader import COMMON_ERRORS, SpecDocument, load_specs
 from .surface import Surface, from_project
-from .tencentcloud import load_tencentcloud
+from .tencentcloud import load_tencentcloud, shipped_common_errors
 
 FORMATS = ("specs", "tencentcloud")
 # Files that shape the surface; Tencent's examples.json does not.
@@ -39,6 +39,7 @@ class Side:
     source_format: str
     files: dict[str, str]
     read: Callable[[str], bytes]
+    root: Path | None = None  # a folder on disk, loaded in place; None for a revision
 
     def units(self) -> dict[str, str]:
         """Service version folders with a fingerprint of their files."""
@@ -70,7 +71,7 @@ def folder_side(root: Path, source_format: str) -> Side:
         relative = path.relative_to(root).as_posix()
         if path.is_file() and _wanted(relative, source_format):
             files[relative] = blob_hash(path.read_bytes())
-    return Side(root.as_posix(), source_format, files, lambda relative: (root / relative).read_bytes())
+    return Side(root.as_posix(), source_format, files, lambda relative: (root / relative).read_bytes(), root)
 
 
 def git_side(folder: Path, revision: str, source_format: str) -> Side:
@@ -121,7 +122,7 @@ def changed_surfaces(old: Side, new: Side) -> tuple[Surface, Surface]:
 
 def surface_of(side: Side, units: list[str]) -> Surface:
     """Load, check and build only ``units`` of a side; errors name the side's own paths."""
-    with _materialised(side, units) as root:
+    with _materialised(side, units) if side.root is None else nullcontext(side.root) as root:
         try:
             if side.source_format == "tencentcloud":
                 documents = (
@@ -136,18 +137,15 @@ def surface_of(side: Side, units: list[str]) -> Surface:
 
 
 def _shipped_common() -> list[SpecDocument]:
-    from importlib import resources
-
-    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
-    document, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
-    if document is None:
+    documents, problems = shipped_common_errors()
+    if problems:
         raise SpecError(problems)
-    return [document]
+    return documents
 
 
 @contextmanager
 def _materialised(side: Side, units: list[str]) -> Iterator[Path]:
-    """The side's files of ``units`` (and the common table) in a scratch folder."""
+    """A revision's files of ``units`` (and the common table) in a scratch folder."""
     scratch = Path(tempfile.mkdtemp(prefix="codegen-diff-"))
     try:
         wanted = set(units)

@@ -19,7 +19,7 @@ from .formatting import format_python
 from .ir import Project, ServiceVersion
 from .loader import load_specs
 from .render import render_common, render_service
-from .surface import from_project, to_json
+from .surface import Surface, from_project, to_json
 from .tencentcloud import load_tencentcloud
 from .writer import Changes, compare, folder_lock, locked, write_tree
 
@@ -109,10 +109,10 @@ def generate_files(
     return dict(sorted(files.items()))
 
 
-def _with_surface(files: dict[str, str], project: Project, options: Options) -> dict[str, str]:
-    if options.changelog is None:
+def _with_surface(files: dict[str, str], surface: Surface | None, options: Options) -> dict[str, str]:
+    if surface is None:
         return files
-    return {**files, f"{options.package}/{SURFACE_FILE}": to_json(from_project(project))}
+    return {**files, f"{options.package}/{SURFACE_FILE}": to_json(surface)}
 
 
 def _distribution(files: dict[str, str], options: Options, changes: Changes) -> None:
@@ -135,7 +135,8 @@ def run(options: Options) -> tuple[Changes, str]:
     progress(f"loading {options.source_format} from {options.specs.as_posix()}")
     if options.check:
         project = load_project(options.specs, options.source_format, options.actions)
-        files = _with_surface(generate_files(project, options.package, progress, options.jobs), project, options)
+        surface = from_project(project) if options.changelog is not None else None
+        files = _with_surface(generate_files(project, options.package, progress, options.jobs), surface, options)
         changes = compare(files, options.out, options.package)
         _distribution(files, options, changes)
     else:
@@ -143,12 +144,13 @@ def run(options: Options) -> tuple[Changes, str]:
         # with a clear message instead of racing this one.
         with locked(options.out, options.package):
             project = load_project(options.specs, options.source_format, options.actions)
-            files = _with_surface(generate_files(project, options.package, progress, options.jobs), project, options)
+            surface = from_project(project) if options.changelog is not None else None
+            files = _with_surface(generate_files(project, options.package, progress, options.jobs), surface, options)
             previous = previous_surface(options.out / options.package)
             changes = write_tree(files, options.out, options.package)
-            if options.changelog is not None and (changes.written or changes.removed):
+            if options.changelog is not None and surface is not None and (changes.written or changes.removed):
                 count = len(changes.written) + len(changes.removed)
-                prepend(options.changelog, entry(previous, from_project(project), options.package, count))
+                prepend(options.changelog, entry(previous, surface, options.package, count))
             _distribution(files, options, changes)
     elapsed = time.perf_counter() - started
     actions = sum(len(s.actions) for s in project.services)

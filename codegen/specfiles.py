@@ -8,7 +8,6 @@ removed.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,12 +18,11 @@ import yaml
 
 from .build import build_project
 from .diff import Change, diff_surfaces
-from .diff_sources import folder_side, surface_of
 from .diagnostics import Diagnostic, SpecError
 from .loader import COMMON_ERRORS, SERVICE_FILE, load_specs
-from .surface import Surface
+from .surface import Surface, from_project
 from .tencentcloud import ImportedService, convert, read_json
-from .writer import WORKSPACE, folder_lock, recover_workspace, replace_folder
+from .writer import WORKSPACE, folder_lock, recover_workspace, replace_file, replace_folder
 
 
 @dataclass
@@ -109,7 +107,7 @@ def _write_import(
         return changes
     before = _surface(out, imported.folder) if current else None
     if COMMON_ERRORS.as_posix() in files:
-        _write(common, files.pop(COMMON_ERRORS.as_posix()))
+        replace_file(common, files.pop(COMMON_ERRORS.as_posix()))
     prefix = f"{imported.folder}/"
     kept = {name: text for name, text in current.items() if name not in stale}
     final = {**kept, **{name: text for name, text in files.items() if name.startswith(prefix)}}
@@ -123,10 +121,10 @@ def _write_import(
 def _surface(out: Path, folder: str) -> Surface | None:
     """The surface of one service version of a spec folder; None if it does not load."""
     try:
-        surface = surface_of(folder_side(out, "specs"), [folder])
+        project = build_project(load_specs(out, [folder]))
     except SpecError:
         return None
-    return Surface({}, surface.services)
+    return Surface({}, from_project(project).services)
 
 
 def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:
@@ -150,11 +148,3 @@ def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:
             raise SpecError(
                 [Diagnostic((out / Path(d.path).relative_to(root)).as_posix(), d.line, d.column, d.message) for d in exc.diagnostics]
             ) from None
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, path)

@@ -341,6 +341,13 @@ def to_documents(imported: ImportedService) -> list[SpecDocument]:
     return documents
 
 
+def shipped_common_errors() -> tuple[list[SpecDocument], list[Diagnostic]]:
+    """The common error table shipped with the generator, which Tencent input uses."""
+    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
+    document, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
+    return ([document] if document is not None else []), problems
+
+
 def load_tencentcloud(
     root: Path, actions: Iterable[str] | None = None, folders: list[Path] | None = None
 ) -> list[SpecDocument]:
@@ -354,9 +361,7 @@ def load_tencentcloud(
     folders = service_folders(root) if folders is None else folders
     if not folders:
         raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
-    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
-    errors_doc, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
-    documents = [errors_doc] if errors_doc is not None else []
+    documents, problems = shipped_common_errors()
     wanted = list(actions) if actions is not None else None
     for folder in folders:
         try:

@@ -124,10 +124,7 @@ def replace_folder(target: Path, files: Mapping[str, str], workspace: Path) -> N
         for name, text in files.items():
             destination = staging / name
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with open(destination, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_durably(destination, text)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             target.rename(job / "old")
@@ -192,10 +189,7 @@ def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
                     continue
                 except OSError:
                     pass
-            with open(destination, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_durably(destination, text)
         _swap(staging, out / package, out, package)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -250,9 +244,15 @@ def _umask() -> int:
 def _directory_mode() -> int:
     # mkdtemp makes a private (0700) folder; the package should get the usual
     # permissions, as if made by mkdir.
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o777 & ~mask
+    return 0o777 & ~_umask()
+
+
+def _write_durably(path: Path, text: str) -> None:
+    """Write a new file and flush it to disk before it is renamed into place."""
+    with open(path, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _swap(staging: Path, target: Path, out: Path, package: str) -> None:

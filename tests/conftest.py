@@ -46,6 +46,13 @@ def importable_package(out: Path, package: str, *source: str) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
+def pager_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """tests/fixtures/paging (one list action per paging style) as package ``pagerpkg``, importable."""
+    with importable_package(tmp_path_factory.mktemp("pager"), "pagerpkg", "--specs", str(FIXTURES / "paging")) as out:
+        yield out
+
+
+@pytest.fixture(scope="session")
 def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """tests/fixtures/edge generated as package ``edgepkg``, importable."""
     with importable_package(tmp_path_factory.mktemp("edge"), "edgepkg", "--specs", str(FIXTURES / "edge")) as out:

@@ -10,17 +10,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import FIXTURES, importable_package
 from .fake_tencent import Behaviour, FakeTencentCloud
 
 KEYS = {"AKIDpager": "pager-secret"}
 MODES = ["sync", "async"]
-
-
-@pytest.fixture(scope="module")
-def pager_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with importable_package(tmp_path_factory.mktemp("pager"), "pagerpkg", "--specs", str(FIXTURES / "paging")) as out:
-        yield out
 
 
 @pytest.fixture()

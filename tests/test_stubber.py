@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from .conftest import GENERATED
-from .test_paging import pager_package  # noqa: F401 - the generated fixture package
 
 MODES = ["sync", "async"]
 NOWHERE = "http://127.0.0.1:9"  # nothing listens there: a call that went out would fail

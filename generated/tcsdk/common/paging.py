@@ -26,7 +26,7 @@ import msgspec
 
 from .model import Request, Response
 
-__all__ = ["Paging", "PaginationError", "pages", "async_pages"]
+__all__ = ["Paging", "PaginationError", "pages", "async_pages", "items", "async_items"]
 
 Req = TypeVar("Req", bound=Request)
 Resp = TypeVar("Resp", bound=Response)
