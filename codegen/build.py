@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from . import naming
 from .diagnostics import Diagnostic, SpecError
-from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Pagination, Project, ServiceVersion, TypeRef
+from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Pagination, Project, ServiceIndex, ServiceVersion, TypeRef
 from .loader import SpecDocument
 
 # Actions with these prefixes only read state, so repeating them is harmless.
@@ -44,7 +44,7 @@ def build_project(documents: Iterable[SpecDocument]) -> Project:
         service = _build_service(folder, groups[folder], common, problems)
         if service is not None:
             services.append(service)
-    _check_packages(services, problems)
+    problems += check_packages([s.index for s in services])
     if problems:
         raise SpecError(problems)
     return Project(common_errors=common, services=tuple(services))
@@ -394,15 +394,15 @@ class _Resolver:
         return TypeRef("scalar", SCALARS[prop["type"]], prop.get("format", ""))
 
 
-def _check_packages(services: list[ServiceVersion], problems: list[Diagnostic]) -> None:
+def check_packages(services: Sequence[ServiceIndex]) -> list[Diagnostic]:
     """Two spec folders must not generate into the same package folder."""
-    seen: dict[tuple[str, str], ServiceVersion] = {}
+    problems = []
+    seen: dict[tuple[str, str], ServiceIndex] = {}
     for service in services:
         if service.package == RUNTIME_PACKAGE:
-            problems.append(Diagnostic(service.sources[0], message=f"service name {service.service!r} is reserved"))
+            problems.append(Diagnostic(service.source, message=f"service name {service.service!r} is reserved"))
         key = (service.package, service.module)
         if key in seen:
-            problems.append(
-                Diagnostic(service.sources[0], message=f"generates the same package as {seen[key].sources[0]}")
-            )
+            problems.append(Diagnostic(service.source, message=f"generates the same package as {seen[key].source}"))
         seen[key] = service
+    return problems

@@ -15,10 +15,9 @@ from pathlib import Path
 
 from .diff import diff_surfaces
 from .diff_report import as_markdown
-from .surface import Surface, SurfaceFormatError, from_json
+from .surface import SURFACE_FILE, Surface, SurfaceFormatError, from_json
 from .writer import replace_file
 
-SURFACE_FILE = "codegen-surface.json"
 HEADING = "# Changelog"
 
 

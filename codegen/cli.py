@@ -11,19 +11,19 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .changelog import SURFACE_FILE
+from .cache import default_dir as default_cache_dir
 from .config import Defaults, load_defaults
 from .diagnostics import SpecError
-from .diff import diff_surfaces
-from .diff_report import as_json, as_markdown, as_text
-from .diff_sources import FORMATS, Side, changed_surfaces, folder_side, git_side
 from .distribution import name_problem, version_problem
 from .naming import safe_identifier
-from .pipeline import Options, run
-from .specfiles import import_tencentcloud
+from .pipeline import SOURCE_FORMATS, Options, run
+from .surface import SURFACE_FILE
 from .writer import LockedError
+
+if TYPE_CHECKING:
+    from .diff_sources import Side
 
 EXIT_STALE = 1
 EXIT_BAD_INPUT = 2
@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
         "--distribution-version", metavar="V",
         help="with --distribution: the version (default: 0.0.0+g and a hash of the generated files)",
     )
+    cache = generate.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir", type=Path, metavar="DIR",
+        help="where to keep results for the next run (default: [tool.codegen] cache_dir, else $CODEGEN_CACHE_DIR, "
+        "else $XDG_CACHE_HOME/tencentcloud-codegen, else ~/.cache/tencentcloud-codegen)",
+    )
+    cache.add_argument("--no-cache", action="store_true", help="generate everything; read and write no cache")
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
     _diff_parser(commands)
     imports = commands.add_parser("import", help="write spec files from another format")
@@ -83,7 +90,7 @@ def _diff_parser(commands: Any) -> None:
         "folders", nargs="*", type=Path, metavar="OLD NEW",
         help="two spec folders; with --git, at most one folder (default: [tool.codegen] specs, else specs)",
     )
-    diff.add_argument("--from", dest="source_format", choices=FORMATS, default="specs", help="the folders' format")
+    diff.add_argument("--from", dest="source_format", choices=SOURCE_FORMATS, default="specs", help="the folders' format")
     diff.add_argument(
         "--git", metavar="REV[..REV]",
         help="compare the folder at REV with the working tree, or at REV with the folder at the second REV",
@@ -124,7 +131,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         return run_diff(args)
     source_format, source_dir = args.source if args.source else ("specs", None)
-    if source_format not in ("specs", "tencentcloud"):
+    if source_format not in SOURCE_FORMATS:
         print(f"codegen: --from {source_format!r}: the only format is 'tencentcloud'", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.actions and not args.source:
@@ -152,6 +159,7 @@ def _main(argv: list[str] | None = None) -> int:
             changelog=args.changelog or defaults.changelog,
             distribution=distribution[0],
             distribution_version=distribution[1],
+            cache_dir=None if args.no_cache else args.cache_dir or defaults.cache_dir or default_cache_dir(),
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -194,6 +202,8 @@ def _distribution_settings(args: argparse.Namespace, defaults: Defaults) -> tupl
 
 
 def _diff_sides(args: argparse.Namespace, specs: Path) -> tuple[Side, Side]:
+    from .diff_sources import folder_side, git_side
+
     if args.git:
         if len(args.folders) > 1:
             raise _Usage("with --git, give at most one folder")
@@ -213,6 +223,10 @@ class _Usage(Exception):
 
 def run_diff(args: argparse.Namespace) -> int:
     """``codegen diff``: exit 0, 1 when --fail-on matched, 2 on bad input."""
+    from .diff import diff_surfaces
+    from .diff_report import as_json, as_markdown, as_text
+    from .diff_sources import changed_surfaces
+
     try:
         defaults = load_defaults(Path.cwd())
         old, new = _diff_sides(args, defaults.specs)
@@ -234,6 +248,9 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """``codegen import tencentcloud``: write (or update) spec files for one service version."""
+    from .diff_report import as_text
+    from .specfiles import import_tencentcloud
+
     try:
         package = load_defaults(Path.cwd()).package
         changes = import_tencentcloud(args.api, args.errors, args.examples, args.out, _actions(args.actions))

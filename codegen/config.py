@@ -17,6 +17,7 @@ KEYS = {
     "distribution": "",
     "distribution_version": "",
     "changelog": "",  # a path; empty means no changelog
+    "cache_dir": "",  # a path; empty means the default (see cache.default_dir)
 }
 
 
@@ -28,6 +29,7 @@ class Defaults:
     distribution: str = ""
     distribution_version: str = ""
     changelog: Path | None = None
+    cache_dir: Path | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -66,6 +68,7 @@ def load_defaults(start: Path) -> Defaults:
         distribution=values["distribution"],
         distribution_version=values["distribution_version"],
         changelog=_relative(base, values["changelog"]) if values["changelog"] else None,
+        cache_dir=_relative(base, values["cache_dir"]) if values["cache_dir"] else None,
     )
 
 

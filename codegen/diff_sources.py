@@ -23,10 +23,11 @@ from pathlib import Path, PurePosixPath
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .loader import COMMON_ERRORS, SpecDocument, load_specs
+from .pipeline import SOURCE_FORMATS
 from .surface import Surface, from_project
 from .tencentcloud import load_tencentcloud, shipped_common_errors
 
-FORMATS = ("specs", "tencentcloud")
+FORMATS = SOURCE_FORMATS  # the formats `codegen diff --from` reads
 # Files that shape the surface; Tencent's examples.json does not.
 _TENCENT_FILES = frozenset({"api.json", "errors.json"})
 

@@ -121,6 +121,23 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ServiceIndex:
+    """What the package-level files and checks need of a service version.
+
+    Small and JSON-friendly: the cache keeps it beside the service's files,
+    so a run that takes them from the cache need not build the service.
+    """
+
+    service: str
+    version: str
+    title: str
+    package: str
+    module: str
+    actions: int
+    source: str  # the service's first spec file, for messages
+
+
+@dataclass(frozen=True)
 class ServiceVersion:
     service: str
     version: str
@@ -133,6 +150,12 @@ class ServiceVersion:
     types: tuple[ObjectType, ...]
     actions: tuple[Action, ...]
     sources: tuple[str, ...]
+
+    @property
+    def index(self) -> ServiceIndex:
+        return ServiceIndex(
+            self.service, self.version, self.title, self.package, self.module, len(self.actions), self.sources[0] if self.sources else ""
+        )
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,17 @@ import datetime
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
+from .cache import Cache, digest
 from .diagnostics import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 COMMON_ERRORS = Path("common") / "errors.yaml"
 SERVICE_FILE = "service.yaml"
@@ -85,6 +88,8 @@ def spec_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema  # slow to import; a run served by the cache never needs it
+
     schema = dict(spec_schema())
     schema["$ref"] = f"#/$defs/{kind}"
     return jsonschema.Draft202012Validator(schema)
@@ -101,14 +106,20 @@ def discover(root: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, list[Diagnostic]]:
-    """Parse and check one file; ``shown`` is the path used in messages."""
+def read_file(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of one spec file, or the problem that keeps them from being read."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, [Diagnostic(shown, message=f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
-        raw = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
         return None, [Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]
+
+
+def load_bytes(
+    raw: bytes, kind: str, shown: str, folder: str, name: str, cache: Cache | None = None
+) -> tuple[SpecDocument | None, list[Diagnostic]]:
+    """Parse and check the bytes of one spec file (``folder``/``name`` as in :class:`SpecDocument`)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -137,8 +148,8 @@ def load_file(path: Path, kind: str, shown: str) -> tuple[SpecDocument | None, l
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         return None, [Diagnostic(shown, line, column, f"invalid YAML value: {exc}")]
-    document = SpecDocument(shown, kind, data, node, folder=_folder_of(path), name=path.stem)
-    problems = validate(document)
+    document = SpecDocument(shown, kind, data, node, folder=folder, name=name)
+    problems = validate(document, cache)
     return (None if problems else document), problems
 
 
@@ -146,12 +157,28 @@ def _folder_of(path: Path) -> str:
     return f"{path.parent.parent.name}/{path.parent.name}"
 
 
-def validate(document: SpecDocument) -> list[Diagnostic]:
-    """Check a document against the spec format's JSON Schema."""
-    return [
+def validate(document: SpecDocument, cache: Cache | None = None) -> list[Diagnostic]:
+    """Check a document against the spec format's JSON Schema.
+
+    With a cache, data that passed before is not checked again. The key is
+    the data's ``repr``: exact for what YAML and JSON produce (it tells 1
+    from "1" and True, and a date from a string).
+    """
+    key = digest(_schema_digest(), document.kind, repr(document.data)) if cache is not None else ""
+    if cache is not None and cache.get("valid", key) is True:
+        return []
+    problems = [
         document.diagnostic(tuple(error.absolute_path), _describe(error))
         for error in _validator(document.kind).iter_errors(document.data)
     ]
+    if cache is not None and not problems:
+        cache.put("valid", key, True)
+    return problems
+
+
+@lru_cache(maxsize=None)
+def _schema_digest() -> str:
+    return digest(json.dumps(spec_schema(), sort_keys=True), metadata.version("jsonschema"))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -201,16 +228,48 @@ def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
     return problems
 
 
-def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocument]:
-    """Load every spec file below ``root``; raise :class:`SpecError` on any problem.
+@dataclass(frozen=True)
+class Unit:
+    """The input files of one service version (or of the common error table).
 
-    ``folders`` (``trtc/2019-07-22``, ...) limits it to those service versions
-    and the common error table, which need not exist then.
+    Read once, so that a cache key and the build that follows see the same
+    bytes even if a file changes in between.
     """
+
+    folder: str  # "trtc/2019-07-22" for spec files; the api.json folder for Tencent input
+    files: tuple[tuple[str, bytes], ...]  # (path shown in messages, content), in a fixed order
+
+    def key_parts(self) -> list[bytes | str]:
+        """What identifies the unit's content: its folder below the root, file names and bytes.
+
+        Not the root itself, so the same specs reached by another path hit the cache.
+        """
+        return [self.name, *(part for shown, raw in self.files for part in (Path(shown).name, raw))]
+
+    @property
+    def name(self) -> str:
+        return "/".join(Path(self.folder).parts[-2:])
+
+    def shown(self, file_name: str) -> str:
+        """The path shown in messages for one of the unit's files."""
+        return next((shown for shown, _ in self.files if Path(shown).name == file_name), file_name)
+
+
+def read_units(root: Path) -> tuple[Unit, list[Unit]]:
+    """The common error table and each service version's files below ``root``; SpecError if unreadable."""
+    common, units, problems = _read(root, None)
+    if problems:
+        raise SpecError(problems)
+    return common, units
+
+
+def _read(root: Path, folders: list[str] | None) -> tuple[Unit, list[Unit], list[Diagnostic]]:
+    """Like :func:`read_units`, returning the problems; ``folders`` limits it to some service versions."""
     if not root.is_dir():
-        raise SpecError([Diagnostic(str(root), message="spec folder not found")])
-    documents: list[SpecDocument] = []
+        return Unit("common", ()), [], [Diagnostic(str(root), message="spec folder not found")]
     problems: list[Diagnostic] = []
+    common: list[tuple[str, bytes]] = []
+    grouped: dict[str, list[tuple[str, bytes]]] = {}
     files = discover(root)
     if folders is not None:
         wanted = set(folders)
@@ -218,10 +277,40 @@ def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocumen
     elif not any(kind == "errors_file" for _, kind in files):
         problems.append(Diagnostic(str(root / COMMON_ERRORS), message="the common error table is missing"))
     for path, kind in files:
-        document, found = load_file(path, kind, path.as_posix())
+        raw, found = read_file(path, path.as_posix())
+        problems.extend(found)
+        if raw is not None:
+            group = common if kind == "errors_file" else grouped.setdefault(_folder_of(path), [])
+            group.append((path.as_posix(), raw))
+    return Unit("common", tuple(common)), [Unit(folder, tuple(items)) for folder, items in grouped.items()], problems
+
+
+def load_unit(unit: Unit, cache: Cache | None = None) -> tuple[list[SpecDocument], list[Diagnostic]]:
+    """The checked documents of a unit read by :func:`read_units`, and every problem found."""
+    documents: list[SpecDocument] = []
+    problems: list[Diagnostic] = []
+    for shown, raw in unit.files:
+        name = Path(shown).name
+        kind = "errors_file" if unit.folder == "common" else "service_file" if name == SERVICE_FILE else "action_file"
+        document, found = load_bytes(raw, kind, shown, unit.folder, Path(shown).stem, cache)
         problems.extend(found)
         if document is not None:
             documents.append(document)
+    return documents, problems
+
+
+def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocument]:
+    """Load every spec file below ``root``; raise :class:`SpecError` on any problem.
+
+    ``folders`` (``trtc/2019-07-22``, ...) limits it to those service versions
+    and the common error table, which need not exist then.
+    """
+    common, units, problems = _read(root, folders)
+    documents: list[SpecDocument] = []
+    for unit in [common, *units]:
+        found, unit_problems = load_unit(unit)
+        documents += found
+        problems += unit_problems
     if problems:
         raise SpecError(problems)
     return documents

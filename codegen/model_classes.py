@@ -19,8 +19,9 @@ from typing import Any
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
 
+from . import layout
 from .docstrings import docstring
-from .ir import Action, ObjectType, ServiceVersion, TypeRef
+from .ir import Action, Field, ObjectType, ServiceVersion, TypeRef
 
 # What datamodel-code-generator is told each scalar is; it only has to keep
 # the fields and their order (our template writes the annotations), but its
@@ -33,6 +34,15 @@ _JSON_TYPES: dict[str, dict[str, str]] = {
     "bytes": {"type": "string", "format": "binary"},
 }
 _BASES = {"shared": "_model.Model", "request": "_model.Request", "response": "_model.Response"}
+
+
+def _base(obj: ObjectType) -> str:
+    # The runtime's Response claims the wire name "Error" to spot error
+    # envelopes in its one typed decode; a response with an Error field of its
+    # own (lkeap has one) takes the base that leaves the name to it.
+    if obj.role == "response" and any(f.wire_name == "Error" for f in obj.fields):
+        return "_model.ResponseWithErrorField"
+    return _BASES[obj.role]
 
 
 def object_types(service: ServiceVersion) -> list[ObjectType]:
@@ -96,14 +106,12 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
             aliases[f"{key}.{f.wire_name}"] = f.py_name
         extra[key] = {
             "name": obj.name,
-            "base": _BASES[obj.role],
+            "base": _base(obj),
             "doc": _class_doc(obj, actions),
             "class_lines": _class_lines(obj, actions),
             "field_info": {
                 f.wire_name: {
-                    "annotation": f.type.annotation + (" | None" if f.optional else ""),
-                    "optional": f.optional,
-                    "wire": json.dumps(f.wire_name),
+                    "line": _field_line(f),
                     "doc": docstring(_field_doc(f.description, f.deprecated), 4),
                 }
                 for f in obj.fields
@@ -132,6 +140,13 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
     return _class_definitions(output, [obj.name for obj in classes])
 
 
+def _field_line(item: Field) -> str:
+    """The attribute's statement, laid out as black would (see ``layout``)."""
+    annotation = item.type.annotation + (" | None" if item.optional else "")
+    arguments = [f"name={json.dumps(item.wire_name)}"] + (["default=None"] if item.optional else [])
+    return layout.call(f"{item.py_name}: {annotation}", "_field", arguments, 4)
+
+
 def _field_doc(description: str, deprecated: bool) -> str:
     if deprecated:
         return (description + "\n\nDeprecated.").strip()
@@ -145,4 +160,6 @@ def _class_definitions(output: str, expected: list[str]) -> str:
     found = [line[6:].split("(", 1)[0] for line in body.splitlines() if line.startswith("class ")]
     if sorted(found) != sorted(expected):
         raise RuntimeError(f"datamodel-code-generator renamed classes: {sorted(set(found) ^ set(expected))}")
-    return body
+    # Two blank lines between classes, as black wants them (docstring lines are
+    # indented, so no line of one starts with "class ").
+    return "\n\n\nclass ".join(part.strip("\n") for part in body.split("\nclass "))

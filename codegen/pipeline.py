@@ -1,27 +1,38 @@
-"""The generator's stages wired together: load, build, render, format, write."""
+"""The generator's stages wired together: load, build, render, format, write.
+
+The unit of work is a service version. Its input files are read once and
+hashed; with a cache (the default) a unit whose key was seen before takes its
+files from the cache and is neither loaded, built, rendered nor formatted.
+The package-level files are a unit of their own, keyed by the common error
+table and the list of service versions. Units that miss run in worker
+processes; results are merged in a fixed order, so the output is the same
+bytes whatever came from the cache.
+
+Black, datamodel-code-generator and Jinja2 are imported only by code that
+renders, so a run that finds everything in the cache never loads them.
+"""
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from .build import build_project
-from .changelog import SURFACE_FILE, entry, prepend, previous_surface
-from .distribution import PYPROJECT, pyproject_text, update_pyproject
-from .formatting import format_python
-from .ir import Project, ServiceVersion
-from .loader import load_specs
-from .render import render_common, render_service
-from .surface import Surface, from_project, to_json
-from .tencentcloud import load_tencentcloud
+from .build import build_project, check_packages
+from .cache import Cache, digest, generator_fingerprint
+from .diagnostics import Diagnostic, SpecError
+from .ir import Project, ServiceIndex
+from .loader import Unit, load_specs, load_unit, read_units
+from .units import Job, UnitResult, formatted, run_jobs, service_files
 from .writer import Changes, compare, folder_lock, locked, write_tree
+
+SOURCE_FORMATS = ("specs", "tencentcloud")
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Options:
     # wheel; the version defaults to one derived from the generated files.
     distribution: str = ""
     distribution_version: str = ""
+    # None: no cache (every unit is generated).
+    cache_dir: Path | None = None
 
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
@@ -49,69 +62,128 @@ def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, 
     Spec files are read under a shared lock, so an import never changes them mid-read.
     """
     if source_format == "tencentcloud":
+        from .tencentcloud import load_tencentcloud
+
         return build_project(load_tencentcloud(specs, actions))
     with folder_lock(specs, shared=True):
         documents = load_specs(specs)
     return build_project(documents)
 
 
-def _formatted(files: dict[str, str]) -> dict[str, str]:
-    return {name: format_python(text) if name.endswith(".py") else text for name, text in files.items()}
+def generate_files(project: Project, package: str) -> dict[str, str]:
+    """Stages 3 and 4 for a whole project, in this process, without a cache."""
+    from .render import render_common, runtime_files
 
-
-def _watch_parent(parent: int) -> None:
-    """Worker initializer: exit when the generator process is gone.
-
-    A killed run cannot shut its pool down, and a worker blocked on the task
-    queue would otherwise live on forever.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _service_files(job: tuple[ServiceVersion, str]) -> dict[str, str]:
-    """Render and format one service version (runs in a worker process)."""
-    service, package = job
-    return _formatted(render_service(service, package))
-
-
-def generate_files(
-    project: Project, package: str, progress: Callable[[str], None] | None = None, jobs: int | None = None
-) -> dict[str, str]:
-    """Stages 3 and 4: the formatted package as ``{relative path: text}``.
-
-    Service versions are independent, so they are rendered and formatted in
-    parallel (black dominates the time); results are merged in a fixed order.
-    """
-    files = _formatted(render_common(project, package))
-    jobs = min(jobs or os.cpu_count() or 1, len(project.services))
-    work = [(service, package) for service in project.services]
-    if jobs > 1 and len(work) > 2:
-        # Spawned, not forked: a forked worker would inherit the output lock
-        # and keep it after a killed run, blocking the next one.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-            results = pool.map(_service_files, work, chunksize=1)
-            for (service, _), result in zip(work, results):
-                if progress is not None:
-                    progress(f"generated {service.service} {service.version}")
-                files.update(result)
-    else:
-        for job in work:
-            if progress is not None:
-                progress(f"generating {job[0].service} {job[0].version}")
-            files.update(_service_files(job))
+    common = render_common(project.common_errors, [s.index for s in project.services], package)
+    files = formatted(common, ready=runtime_files(package))
+    for service in project.services:
+        files.update(service_files(service, package))
     return dict(sorted(files.items()))
 
 
-def _with_surface(files: dict[str, str], surface: Surface | None, options: Options) -> dict[str, str]:
+@dataclass(frozen=True)
+class Generation:
+    files: dict[str, str]
+    services: list[ServiceIndex]
+    common_errors: dict[str, str]  # code -> enum member, for the surface
+    surfaces: dict[str, dict[str, Any]]  # "service/version" -> ServiceSurface data
+    from_cache: int  # service versions taken from the cache
+
+
+def generate(options: Options, progress: Callable[[str], None]) -> Generation:
+    """Stages 1 to 4 with the cache: ``{relative path: text}`` of the whole package."""
+    cache = Cache(options.cache_dir)
+    with folder_lock(options.specs, shared=True) if options.source_format == "specs" else nullcontext():
+        if options.source_format == "tencentcloud":
+            from .tencentcloud import read_units as read_tencent_units
+
+            common, units = read_tencent_units(options.specs)
+        else:
+            common, units = read_units(options.specs)
+    with_surface = options.changelog is not None
+    base = digest(
+        generator_fingerprint(), options.package, options.source_format, json.dumps(options.actions),
+        str(with_surface), *common.key_parts(),
+    )
+    keys = {unit.folder: digest(base, *unit.key_parts()) for unit in units}
+    results: dict[str, UnitResult] = {}
+    for unit in units:
+        stored = UnitResult.from_json(cache.get("service", keys[unit.folder]))
+        if stored is not None and (stored.surface is not None or not with_surface or stored.index is None):
+            # Messages name the files where they are now, not where a past run read them.
+            index = stored.index and replace(stored.index, source=unit.shown(Path(stored.index.source).name))
+            results[unit.folder] = replace(stored, index=index)
+    from_cache = len(results)
+    if from_cache:
+        progress(f"{from_cache} of {len(units)} service versions from the cache")
+    # Biggest first, so that no worker is left with a large service at the end.
+    missing = sorted((u for u in units if u.folder not in results), key=lambda u: -sum(len(raw) for _, raw in u.files))
+    jobs = [
+        Job(unit, common, options.source_format, options.package, options.actions, with_surface, cache.root)
+        for unit in missing
+    ]
+    problems: list[Diagnostic] = []
+    if jobs:
+        # The common table first, so a problem in it is reported once, not per service.
+        problems += load_unit(common, cache)[1]
+        if problems:
+            raise SpecError(problems)
+    failed: dict[str, tuple[Diagnostic, ...]] = {}
+    for job, result in zip(jobs, run_jobs(jobs, options.jobs or os.cpu_count() or 1)):
+        progress(f"generated {job.unit.folder}")
+        if result.problems:
+            failed[job.unit.folder] = result.problems
+            continue
+        results[job.unit.folder] = result
+        cache.put("service", keys[job.unit.folder], result.to_json())
+    if failed:
+        raise SpecError([problem for folder in sorted(failed) for problem in failed[folder]])
+    chosen = [results[unit.folder] for unit in sorted(units, key=lambda u: u.folder)]
+    services = [r.index for r in chosen if r.index is not None]
+    problems = check_packages(services)
+    if problems:
+        raise SpecError(problems)
+    files, common_errors = _package_files(options.package, common, services, base, cache)
+    surfaces = {}
+    for result in chosen:
+        files.update(result.files)
+        if result.index is not None and result.surface is not None:
+            surfaces[f"{result.index.service}/{result.index.version}"] = result.surface
+    return Generation(dict(sorted(files.items())), services, common_errors, surfaces, from_cache)
+
+
+def _package_files(
+    package: str, common: Unit, services: list[ServiceIndex], base: str, cache: Cache
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The files outside the service versions, and the common codes' enum members."""
+    key = digest(base, json.dumps([[s.service, s.version, s.title, s.package, s.module] for s in services]))
+    stored = cache.get("package", key)
+    if isinstance(stored, dict) and isinstance(stored.get("files"), dict) and isinstance(stored.get("errors"), dict):
+        return dict(stored["files"]), dict(stored["errors"])
+    documents, problems = load_unit(common, cache)
+    if problems:
+        raise SpecError(problems)
+    common_errors = build_project(documents).common_errors
+    from .render import render_common, runtime_files
+
+    files = formatted(render_common(common_errors, services, package), ready=runtime_files(package))
+    errors = {e.code: e.member for e in common_errors}
+    cache.put("package", key, {"files": files, "errors": errors})
+    return files, errors
+
+
+def _surface_of(generation: Generation) -> Any:
+    from .surface import Surface, service_from_data
+
+    services = {key: service_from_data(data) for key, data in sorted(generation.surfaces.items())}
+    return Surface(generation.common_errors, services)
+
+
+def _with_surface(files: dict[str, str], surface: Any, options: Options) -> dict[str, str]:
     if surface is None:
         return files
+    from .surface import SURFACE_FILE, to_json
+
     return {**files, f"{options.package}/{SURFACE_FILE}": to_json(surface)}
 
 
@@ -119,9 +191,19 @@ def _distribution(files: dict[str, str], options: Options, changes: Changes) -> 
     """Check or write out/pyproject.toml (after the package tree) and record it in ``changes``."""
     if not options.distribution:
         return
+    from .distribution import PYPROJECT, pyproject_text, update_pyproject
+
     text = pyproject_text(options.distribution, options.package, files, options.distribution_version)
     changed = update_pyproject(options.out, text, check=options.check)
     (changes.written if changed else changes.unchanged).append(PYPROJECT)
+
+
+@contextmanager
+def _output_lock(options: Options) -> Iterator[None]:
+    # Held from the start: a second run on the same folder stops at once with
+    # a clear message instead of racing this one. --check writes nothing.
+    with nullcontext() if options.check else locked(options.out, options.package):
+        yield
 
 
 def run(options: Options) -> tuple[Changes, str]:
@@ -133,31 +215,36 @@ def run(options: Options) -> tuple[Changes, str]:
             print(f"codegen: {message}", file=sys.stderr)
 
     progress(f"loading {options.source_format} from {options.specs.as_posix()}")
-    if options.check:
-        project = load_project(options.specs, options.source_format, options.actions)
-        surface = from_project(project) if options.changelog is not None else None
-        files = _with_surface(generate_files(project, options.package, progress, options.jobs), surface, options)
-        changes = compare(files, options.out, options.package)
+    with _output_lock(options):
+        generation = generate(options, progress)
+        surface = _surface_of(generation) if options.changelog is not None else None
+        files = _with_surface(generation.files, surface, options)
+        if options.check:
+            changes = compare(files, options.out, options.package)
+        else:
+            changes = _write(files, surface, options)
         _distribution(files, options, changes)
-    else:
-        # Held from the start: a second run on the same folder stops at once
-        # with a clear message instead of racing this one.
-        with locked(options.out, options.package):
-            project = load_project(options.specs, options.source_format, options.actions)
-            surface = from_project(project) if options.changelog is not None else None
-            files = _with_surface(generate_files(project, options.package, progress, options.jobs), surface, options)
-            previous = previous_surface(options.out / options.package)
-            changes = write_tree(files, options.out, options.package)
-            if options.changelog is not None and surface is not None and (changes.written or changes.removed):
-                count = len(changes.written) + len(changes.removed)
-                prepend(options.changelog, entry(previous, surface, options.package, count))
-            _distribution(files, options, changes)
     elapsed = time.perf_counter() - started
-    actions = sum(len(s.actions) for s in project.services)
+    actions = sum(s.actions for s in generation.services)
     verb = "would change" if options.check else "written"
+    cached = f" ({generation.from_cache} from the cache)" if generation.from_cache else ""
     summary = (
-        f"codegen: {len(project.services)} service versions, {actions} actions: "
+        f"codegen: {len(generation.services)} service versions{cached}, {actions} actions: "
         f"{len(changes.written)} files {verb}, {len(changes.unchanged)} unchanged, "
         f"{len(changes.removed)} {'would be ' if options.check else ''}removed in {elapsed:.2f}s"
     )
     return changes, summary
+
+
+def _write(files: dict[str, str], surface: Any, options: Options) -> Changes:
+    if options.changelog is None:
+        return write_tree(files, options.out, options.package)
+    from .changelog import entry, prepend, previous_surface
+
+    previous = previous_surface(options.out / options.package)
+    changes = write_tree(files, options.out, options.package)
+    if changes.written or changes.removed:
+        count = len(changes.written) + len(changes.removed)
+        prepend(options.changelog, entry(previous, surface, options.package, count))
+    return changes
+

@@ -7,21 +7,28 @@ which file and with which IR objects. Nothing is written here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
-from . import naming
+from . import layout, naming
 from .docstrings import docstring
-from .ir import Action, Field, Project, ServiceVersion, TypeRef
+from .ir import Action, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
 
 RUNTIME_MODULES = (
     "model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py",
-    "paging.py", "testing.py",
+    "aio.py", "paging.py", "testing.py",
 )
+
+
+def runtime_files(package: str) -> list[str]:
+    """Paths of the runtime modules, copied as they are: they are kept
+    black-clean in the source tree (a test checks), so black can skip them."""
+    return [f"{package}/common/{module}" for module in RUNTIME_MODULES]
 
 
 def template_dir() -> Path:
@@ -40,6 +47,10 @@ def _environment(folder: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["doc"] = docstring
+    env.filters["assign"] = layout.assign
+    env.filters["generic_call"] = layout.generic_call
+    env.filters["signature"] = layout.signature
+    env.filters["statement"] = layout.statement
     # A JSON string literal is a valid Python string literal (ASCII-only, so no
     # character of the input can end it or the line early).
     env.filters["pystr"] = json.dumps
@@ -131,34 +142,34 @@ def method_doc(action: Action) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _categories(project: Project) -> list[dict[str, str]]:
+def _categories(common_errors: Sequence[ErrorCode]) -> list[dict[str, str]]:
     seen: dict[str, dict[str, str]] = {}
-    for error in project.common_errors:
+    for error in common_errors:
         prefix = error.code.split(".", 1)[0]
         if prefix not in seen:
             seen[prefix] = {"prefix": prefix, "class_name": naming.category_class(prefix)}
     return list(seen.values())
 
 
-def render_common(project: Project, package: str) -> dict[str, str]:
+def render_common(common_errors: Sequence[ErrorCode], services: Sequence[ServiceIndex], package: str) -> dict[str, str]:
     """The files that do not belong to one service version: runtime and package inits."""
     folder = template_dir()
     env = _environment(folder)
     header = env.get_template("header.jinja").render(source="")
     files: dict[str, str] = {
         f"{package}/__init__.py": env.get_template("package_init.py.jinja").render(
-            source="", package=package, services=project.services
+            source="", package=package, services=services
         ),
         f"{package}/py.typed": "",
         f"{package}/common/__init__.py": env.get_template("common_init.py.jinja").render(source=""),
         f"{package}/common/errors.py": env.get_template("common_errors.py.jinja").render(
-            source="common/errors.yaml", errors=project.common_errors, categories=_categories(project)
+            source="common/errors.yaml", errors=common_errors, categories=_categories(common_errors)
         ),
     }
-    for module in RUNTIME_MODULES:
-        files[f"{package}/common/{module}"] = header + "\n" + (folder / "runtime" / module).read_text("utf-8")
-    by_package: dict[str, list[ServiceVersion]] = {}
-    for service in project.services:
+    for module, path in zip(RUNTIME_MODULES, runtime_files(package)):
+        files[path] = header + "\n" + (folder / "runtime" / module).read_text("utf-8")
+    by_package: dict[str, list[ServiceIndex]] = {}
+    for service in services:
         by_package.setdefault(service.package, []).append(service)
     for name, versions in sorted(by_package.items()):
         files[f"{package}/{name}/__init__.py"] = env.get_template("service_init.py.jinja").render(
@@ -168,21 +179,26 @@ def render_common(project: Project, package: str) -> dict[str, str]:
 
 
 def render_service(service: ServiceVersion, package: str) -> dict[str, str]:
-    """The files of one service version's package (models, errors, client)."""
+    """The files of one service version's package (models, errors, client, aio)."""
+    return dict(iter_service(service, package))
+
+
+def iter_service(service: ServiceVersion, package: str) -> Iterator[tuple[str, str]]:
+    """The files of :func:`render_service` one at a time, the slowest (models) last,
+    so that a caller can format the others while the models are rendered."""
     folder = template_dir()
     env = _environment(folder)
     base = f"{package}/{service.package}/{service.module}"
     source = f"{service.service}/{service.version}"
+    for name in ("version_init", "errors", "client", "aio"):
+        path = f"{base}/{'__init__' if name == 'version_init' else name}.py"
+        yield path, env.get_template(f"{name}.py.jinja").render(source=source, service=service)
+    yield f"{base}/{EXAMPLES_FILE}", examples_data(service)
     exported = [obj.name for obj in object_types(service)]
-    return {
-        f"{base}/__init__.py": env.get_template("version_init.py.jinja").render(source=source, service=service),
-        f"{base}/models.py": env.get_template("models.py.jinja").render(
-            source=source, service=service, exported=exported, classes=render_models(service, folder / "models")
-        ),
-        f"{base}/errors.py": env.get_template("errors.py.jinja").render(source=source, service=service),
-        f"{base}/client.py": env.get_template("client.py.jinja").render(source=source, service=service),
-        f"{base}/{EXAMPLES_FILE}": examples_data(service),
-    }
+    models = render_models(service, folder / "models")
+    yield f"{base}/models.py", env.get_template("models.py.jinja").render(
+        source=source, service=service, exported=exported, classes=models
+    )
 
 
 # The spec's examples, as data for ``common.testing`` (Stubber.add_example);
@@ -200,11 +216,3 @@ def examples_data(service: ServiceVersion) -> str:
         if action.examples
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
-
-
-def render_project(project: Project, package: str) -> dict[str, str]:
-    """Every file of the generated package, keyed by path relative to the output folder."""
-    files = render_common(project, package)
-    for service in project.services:
-        files.update(render_service(service, package))
-    return files

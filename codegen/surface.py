@@ -22,6 +22,8 @@ from .ir import Action, Field, ObjectType, Project, ServiceVersion, TypeRef
 
 # Bumped when the JSON layout changes; an unknown version is not read.
 SCHEMA = "codegen-surface/1"
+# Where a generated package made with a changelog records its surface.
+SURFACE_FILE = "codegen-surface.json"
 Usage = Literal["in", "out", "both", "none"]
 
 
@@ -193,7 +195,7 @@ def from_json(text: str) -> Surface:
             raise SurfaceFormatError(f"not a {SCHEMA} document")
         return Surface(
             dict(data["common_errors"]),
-            {key: _service_from(raw) for key, raw in sorted(data["services"].items())},
+            {key: service_from_data(raw) for key, raw in sorted(data["services"].items())},
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         if isinstance(exc, SurfaceFormatError):
@@ -201,7 +203,7 @@ def from_json(text: str) -> Surface:
         raise SurfaceFormatError(f"damaged surface: {type(exc).__name__}: {exc}") from None
 
 
-def _service_from(raw: dict[str, Any]) -> ServiceSurface:
+def service_from_data(raw: dict[str, Any]) -> ServiceSurface:
     return ServiceSurface(
         service=raw["service"],
         version=raw["version"],

@@ -34,7 +34,9 @@ from importlib import resources
 from urllib.parse import unquote_plus
 
 from .diagnostics import Diagnostic, SpecError
-from .loader import SpecDocument, load_file, validate
+from .cache import Cache
+from .loader import SpecDocument, Unit, validate
+from .loader import load_unit as load_spec_unit
 from .pagination import detect as detect_pagination
 
 _SCALARS: dict[str, dict[str, str]] = {
@@ -343,9 +345,64 @@ def to_documents(imported: ImportedService) -> list[SpecDocument]:
 
 def shipped_common_errors() -> tuple[list[SpecDocument], list[Diagnostic]]:
     """The common error table shipped with the generator, which Tencent input uses."""
-    common = Path(str(resources.files("codegen").joinpath("common_errors.yaml")))
-    document, problems = load_file(common, "errors_file", "codegen/common_errors.yaml")
-    return ([document] if document is not None else []), problems
+    return load_spec_unit(_shipped_common_unit())
+
+
+def _shipped_common_unit() -> Unit:
+    raw = resources.files("codegen").joinpath("common_errors.yaml").read_bytes()
+    return Unit("common", (("codegen/common_errors.yaml", raw),))
+
+
+_FILES = ("api.json", "errors.json", "examples.json")
+
+
+def read_units(root: Path, folders: list[Path] | None = None) -> tuple[Unit, list[Unit]]:
+    """The shipped common error table and each service version's files below ``root`` (or in ``folders``)."""
+    folders = service_folders(root) if folders is None else folders
+    if not folders:
+        raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
+    units = []
+    problems: list[Diagnostic] = []
+    for folder in folders:
+        files = []
+        for name in _FILES:
+            path = folder / name
+            try:
+                files.append((path.as_posix(), path.read_bytes()))
+            except FileNotFoundError:
+                continue  # errors.json and examples.json are optional
+            except OSError as exc:
+                problems.append(Diagnostic(path.as_posix(), message=f"cannot read file: {exc.strerror}"))
+        units.append(Unit(folder.as_posix(), tuple(files)))
+    if problems:
+        raise SpecError(problems)
+    return _shipped_common_unit(), units
+
+
+def load_unit(
+    unit: Unit, actions: Iterable[str] | None = None, cache: Cache | None = None
+) -> tuple[list[SpecDocument], list[Diagnostic]]:
+    """The spec documents of a unit read by :func:`read_units` (none when ``actions`` are all elsewhere)."""
+    source = f"{unit.folder}/api.json"
+    data = {Path(shown).name: raw for shown, raw in unit.files}
+    if "api.json" not in data:
+        return [], [Diagnostic(source, message="file not found")]  # removed since the folder was listed
+    try:
+        errors, examples = (json.loads(data[name]) if name in data else None for name in _FILES[1:])
+        imported = convert(json.loads(data["api.json"]), errors, examples, source=unit.folder, only=actions)
+    except (ValueError, AttributeError, TypeError) as exc:
+        return [], [Diagnostic(source, message=f"cannot import: {exc}")]
+    if actions is not None and not imported.actions:
+        return [], []
+    if imported.problems:
+        return [], [Diagnostic(source, message=m) for m in imported.problems]
+    documents, problems = [], []
+    for document in to_documents(imported):
+        found = validate(document, cache)
+        problems.extend(found)
+        if not found:
+            documents.append(document)
+    return documents, problems
 
 
 def load_tencentcloud(
@@ -358,27 +415,13 @@ def load_tencentcloud(
     shipped with the generator. Raises :class:`SpecError` with every problem
     found.
     """
-    folders = service_folders(root) if folders is None else folders
-    if not folders:
-        raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
-    documents, problems = shipped_common_errors()
+    common, units = read_units(root, folders)
+    documents, problems = load_spec_unit(common)
     wanted = list(actions) if actions is not None else None
-    for folder in folders:
-        try:
-            imported = load_folder(folder, wanted)
-        except (OSError, ValueError, AttributeError, TypeError) as exc:
-            problems.append(Diagnostic(f"{folder.as_posix()}/api.json", message=f"cannot import: {exc}"))
-            continue
-        if wanted is not None and not imported.actions:
-            continue
-        if imported.problems:
-            problems.extend(Diagnostic(f"{folder.as_posix()}/api.json", message=m) for m in imported.problems)
-            continue
-        for document in to_documents(imported):
-            found = validate(document)
-            problems.extend(found)
-            if not found:
-                documents.append(document)
+    for unit in units:
+        found, unit_problems = load_unit(unit, wanted)
+        documents += found
+        problems += unit_problems
     if problems:
         raise SpecError(problems)
     return documents

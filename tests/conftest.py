@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import os
+import shutil
 import subprocess
+import tempfile
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +20,11 @@ SPECS = ROOT / "specs"
 GENERATED = ROOT / "generated"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
+
+# One generation cache for the whole test run (children inherit it), never
+# the user's own; tests about the cache pass --cache-dir or --no-cache.
+os.environ["CODEGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="codegen-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CODEGEN_CACHE_DIR"], True)
 
 
 def run_codegen(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -151,4 +151,6 @@ def test_import_writes_the_block_and_generate_from_tencentcloud_uses_it(tmp_path
     assert result.returncode == 0, result.stderr
     client = (out / "tcsdk" / "cvm" / "v20170312" / "client.py").read_text("utf-8")
     assert "def iter_describe_instances(" in client and "-> Iterator[_models.Instance]:" in client
-    assert "def pages_describe_instances(" in client and "-> AsyncIterator[_models.DescribeInstancesResponse]:" in client
+    assert "def pages_describe_instances(" in client and "-> Iterator[_models.DescribeInstancesResponse]:" in client
+    aio = (out / "tcsdk" / "cvm" / "v20170312" / "aio.py").read_text("utf-8")
+    assert "-> AsyncIterator[_models.DescribeInstancesResponse]:" in aio

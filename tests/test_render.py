@@ -6,7 +6,7 @@ import ast
 
 from codegen.formatting import format_python
 from codegen.ir import Action, ErrorCode, Field, ObjectType, Project, ServiceVersion, TypeRef
-from codegen.render import method_doc, render_common, render_service
+from codegen.render import method_doc, render_common, render_service, runtime_files
 
 STR = TypeRef("scalar", "str")
 
@@ -31,7 +31,7 @@ def test_service_files_and_their_content() -> None:
     service = make_service()
     files = render_service(service, "pkg")
     assert sorted(files) == [
-        "pkg/demo/v20200101/__init__.py", "pkg/demo/v20200101/client.py",
+        "pkg/demo/v20200101/__init__.py", "pkg/demo/v20200101/aio.py", "pkg/demo/v20200101/client.py",
         "pkg/demo/v20200101/errors.py", "pkg/demo/v20200101/examples.json", "pkg/demo/v20200101/models.py",
     ]
     assert files["pkg/demo/v20200101/examples.json"] == "{}\n"  # no examples in this spec
@@ -48,7 +48,8 @@ def test_service_files_and_their_content() -> None:
     errors = format_python(files["pkg/demo/v20200101/errors.py"])
     assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n    """No node."""' in errors
     client = format_python(files["pkg/demo/v20200101/client.py"])
-    assert "class DemoClient(_client.BaseClient)" in client and "class AsyncDemoClient(_client.AsyncBaseClient)" in client
+    assert "class DemoClient(_client.BaseClient)" in client and "class AsyncDemoClient" not in client
+    assert "class AsyncDemoClient(_aio.AsyncBaseClient)" in format_python(files["pkg/demo/v20200101/aio.py"])
     assert "deprecated=True" in client and "read_only=False" in client
 
 
@@ -60,8 +61,7 @@ def test_method_doc_states_the_retry_behaviour() -> None:
 
 
 def test_common_files() -> None:
-    project = Project(make_service().actions[0].errors[:1], (make_service(),))
-    files = render_common(project, "pkg")
+    files = render_common(make_service().actions[0].errors[:1], [make_service().index], "pkg")
     assert "pkg/common/client.py" in files and files["pkg/py.typed"] == ""
     errors = format_python(files["pkg/common/errors.py"])
     assert "class InternalError(TencentCloudError)" in errors
@@ -73,3 +73,10 @@ def test_formatting_is_black_and_idempotent() -> None:
     ugly = "x = {  'a':1 }\n"
     assert format_python(ugly) == 'x = {"a": 1}\n'
     assert format_python(format_python(ugly)) == format_python(ugly)
+
+
+def test_runtime_modules_are_copied_black_clean() -> None:
+    # The generator copies them without formatting, so the source must stay black-clean.
+    files = render_common(make_service().actions[0].errors[:1], [make_service().index], "pkg")
+    for path in runtime_files("pkg"):
+        assert format_python(files[path]) == files[path], f"run black (line length 88) on templates/runtime/: {path}"

@@ -1,35 +1,61 @@
-"""The machinery behind every generated client, sync and async.
+"""The machinery behind every generated client, and the sync clients.
 
 Everything that is not I/O lives in :class:`_Core`: building and signing a
-request, reading the answer, deciding whether to try again. The sync and
-async clients only run the loop around it, so they cannot behave differently.
+request, reading the answer, deciding whether to try again. The sync client
+here and the async one (the ``aio`` module) only run the loop around it, so
+they cannot behave differently.
+
+Importing this module stays cheap: httpx is imported at the first request,
+and the async clients, streams and uploads live in modules of their own
+that are imported only when used (``AsyncBaseClient`` and the other async
+names below are still found here, on first access).
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import logging
 import os
-import random
 import re
-import ssl
+import sys
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import httpx
 import msgspec
 
-from . import errors, multipart
-from .streaming import AsyncStream, Opened, Stream, is_event_stream
-from .credentials import Credentials, CredentialsProvider, StaticCredentials, default_credentials
-from .model import Model, Request, Response, ResponseMeta, attach_meta, envelope_error, error_in, parse_envelope
+from . import errors
+from .credentials import (
+    Credentials,
+    CredentialsProvider,
+    StaticCredentials,
+    default_credentials,
+)
+from .model import (
+    Model,
+    Request,
+    Response,
+    ResponseMeta,
+    attach_meta,
+    envelope_error,
+    error_in,
+    parse_envelope,
+)
 from .retry import RetryPolicy, is_read_only, is_throttling
-from .signing import sign
+
+if TYPE_CHECKING:
+    import logging
+    import ssl
+
+    import httpx
+
+    from .aio import AsyncBaseClient, AsyncCommonClient
+    from .signing import Signer
+    from .streaming import AsyncStream, Opened, Stream
+
+    # 30 s, 5 s to connect; made on first access (see __getattr__)
+    DEFAULT_TIMEOUT: httpx.Timeout
 
 __all__ = [
     "Action",
@@ -44,13 +70,17 @@ __all__ = [
     "ENV_REGION",
 ]
 
-logger = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 ENV_REGION = "TENCENTCLOUD_REGION"
+# The default timeout (DEFAULT_TIMEOUT: 30 s, 5 s to connect) as the 4-tuple
+# httpx also reads (connect, read, write, pool), so that it needs no httpx.
+_DEFAULT_TIMEOUT: Any = (5.0, 30.0, 30.0, 30.0)
 _EXCERPT = 200
 _JSON = "application/json"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# An endpoint that httpx.URL would leave as it is (lower case, no default
+# port, no path): read without importing httpx. Anything else is httpx's to read.
+_PLAIN_URL = re.compile(r"^(https?)://([a-z0-9._-]+)(?::([1-9][0-9]{0,4}))?/?$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Headers the client sets itself; a caller's extra headers may not replace them.
 _OWN_HEADERS = frozenset(
     {
@@ -68,12 +98,48 @@ _OWN_HEADERS = frozenset(
 
 Req = TypeVar("Req", bound=Request)
 Resp = TypeVar("Resp", bound=Response)
-HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
-Self = TypeVar("Self", bound="_ClientBase[Any]")
+HttpClient = TypeVar("HttpClient")
+Self = TypeVar("Self", bound="_ClientBase")
+
+# Names of this module that live elsewhere, imported on first access so that
+# the sync client never pays for asyncio or httpx.
+_ELSEWHERE = {
+    "AsyncBaseClient": "aio",
+    "AsyncCommonClient": "aio",
+    "Stream": "streaming",
+    "AsyncStream": "streaming",
+}
 
 
-@dataclass(frozen=True)
-class Action(Generic[Req, Resp]):
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is not None:
+        import importlib
+
+        return getattr(importlib.import_module(f".{module}", __package__), name)
+    if name == "DEFAULT_TIMEOUT":
+        import httpx
+
+        return httpx.Timeout(30.0, connect=5.0)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_logger: logging.Logger | None = None
+
+
+def _log() -> logging.Logger:
+    """This module's logger; logging is imported only when something is logged."""
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger(__name__)
+    return _logger
+
+
+# Structs, not dataclasses, here and below: a class is made in microseconds
+# instead of a millisecond, which counts in every import.
+class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
     """What the runtime needs to know about one action; generated per action.
 
     ``read_only`` and ``idempotency_attribute`` decide whether a call that
@@ -96,32 +162,47 @@ class Action(Generic[Req, Resp]):
         if request is None:
             request = self.request(**fields)
         elif fields:
-            raise TypeError(f"pass either a {self.request.__name__} or keyword arguments, not both")
+            raise TypeError(
+                f"pass either a {self.request.__name__} or keyword arguments, not both"
+            )
         elif not isinstance(request, self.request):
-            raise TypeError(f"expected {self.request.__name__}, got {type(request).__name__}")
+            raise TypeError(
+                f"expected {self.request.__name__}, got {type(request).__name__}"
+            )
         token = self.idempotency_attribute
         if token and getattr(request, token, None) is None:
             # A copy: the caller's request object is left as it was.
             request = msgspec.structs.replace(request, **{token: str(uuid.uuid4())})
         return request
 
-    def start(self, request: Req | None, fields: Mapping[str, Any], stacklevel: int) -> Req:
+    def start(
+        self, request: Req | None, fields: Mapping[str, Any], stacklevel: int
+    ) -> Req:
         """:meth:`build`, then a warning at the user's line when the service deprecates the action."""
         built = self.build(request, fields)
         if self.deprecated:
-            warnings.warn(f"{self.name} is deprecated by the service", DeprecationWarning, stacklevel=stacklevel)
+            warnings.warn(
+                f"{self.name} is deprecated by the service",
+                DeprecationWarning,
+                stacklevel=stacklevel,
+            )
         return built
 
     def encode(self, request: Req) -> tuple[bytes, str]:
         """The request body and its Content-Type."""
         if self.binary_fields:
+            from . import multipart  # only uploads need it
+
             return multipart.encode(request, self.binary_fields)
         return msgspec.json.encode(request), _JSON
 
     def safe_to_repeat(self, request: Req) -> bool:
         if self.read_only:
             return True
-        return bool(self.idempotency_attribute and getattr(request, self.idempotency_attribute, None))
+        return bool(
+            self.idempotency_attribute
+            and getattr(request, self.idempotency_attribute, None)
+        )
 
 
 class _Keep:
@@ -131,22 +212,22 @@ class _Keep:
 _KEEP: Any = _Keep()
 
 
-@dataclass(frozen=True)
-class _Settings:
+class _Settings(msgspec.Struct, kw_only=True, frozen=True):
     service: str
     version: str
     url: str
     host: str
     region: str | None
     language: str | None
-    timeout: httpx.Timeout
+    # As given (seconds, an httpx.Timeout, None, or _DEFAULT_TIMEOUT); made
+    # into httpx's form at the first request, so building a client needs no httpx.
+    timeout: Any
     retry: RetryPolicy
     strict: bool = False
     headers: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class _Call:
+class _Call(msgspec.Struct, frozen=True):
     """One call as the plan sees it, typed (an Action) or not (CommonClient)."""
 
     action: str
@@ -155,6 +236,16 @@ class _Call:
     safe: bool
     parse: Callable[[bytes], Any]  # a 200 body -> the result, or raises SDKError
     error_of: Callable[[bytes], errors.SDKError | None]  # the error in a non-200 body
+
+
+class _Prepared:
+    """A signed request before it is handed to httpx: its headers and body."""
+
+    __slots__ = ("headers", "content")
+
+    def __init__(self, headers: dict[str, str], content: bytes) -> None:
+        self.headers = headers
+        self.content = content
 
 
 def _typed_call(action: Action[Req, Resp], request: Req, strict: bool) -> _Call:
@@ -174,16 +265,32 @@ class _Core:
     """Builds, signs and judges requests; shared by the sync and async loops."""
 
     def __init__(
-        self, settings: _Settings, clock: Callable[[], float], uniform: Callable[[float, float], float]
+        self,
+        settings: _Settings,
+        clock: Callable[[], float],
+        uniform: Callable[[float, float], float] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.uniform = uniform
+        # Made at the first request: the signer, and httpx's forms of the URL and timeout.
+        self._signer: Signer | None = None
+        self._target: tuple[httpx.URL, dict[str, Any]] | None = None
 
     def prepare(
-        self, action: str, body: bytes, credentials: Credentials, content_type: str = _JSON
-    ) -> httpx.Request:
+        self,
+        action: str,
+        body: bytes,
+        credentials: Credentials,
+        content_type: str = _JSON,
+    ) -> _Prepared:
+        """The headers of one attempt, signed now (each attempt is signed again)."""
         settings = self.settings
+        signer = self._signer
+        if signer is None:
+            from .signing import Signer
+
+            signer = self._signer = Signer(settings.service)
         timestamp = int(self.clock())
         headers = {
             "Content-Type": content_type,
@@ -198,18 +305,35 @@ class _Core:
             headers["X-TC-Token"] = credentials.token
         if settings.language:
             headers["X-TC-Language"] = settings.language
-        headers["Authorization"] = sign(
-            secret_id=credentials.secret_id,
-            secret_key=credentials.secret_key,
-            service=settings.service,
-            timestamp=timestamp,
-            body=body,
-            headers=headers,
-        ).authorization
+        headers["Authorization"] = signer.authorization(
+            credentials.secret_id,
+            credentials.secret_key,
+            timestamp,
+            body,
+            content_type,
+            settings.host,
+        )
         # Extra headers are not signed (only content-type and host are).
         headers.update(settings.headers)
+        return _Prepared(headers, body)
+
+    def request(self, prepared: _Prepared) -> httpx.Request:
+        """httpx's request for a prepared one, made just before it is sent."""
+        import httpx  # at the first request, not when the client is imported
+
+        target = self._target
+        if target is None:
+            settings = self.settings
+            target = self._target = (
+                httpx.URL(settings.url),
+                {"timeout": httpx.Timeout(settings.timeout).as_dict()},
+            )
         return httpx.Request(
-            "POST", settings.url, headers=headers, content=body, extensions={"timeout": settings.timeout.as_dict()}
+            "POST",
+            target[0],
+            headers=prepared.headers,
+            content=prepared.content,
+            extensions=target[1],
         )
 
     def judge(self, call: _Call, response: httpx.Response) -> Any:
@@ -222,7 +346,8 @@ class _Core:
                 if error is not None:
                     raise error
                 raise errors.HTTPStatusError(
-                    f"HTTP {status} from {call.action}", excerpt=content[:_EXCERPT].decode("utf-8", "replace")
+                    f"HTTP {status} from {call.action}",
+                    excerpt=content[:_EXCERPT].decode("utf-8", "replace"),
                 )
             return call.parse(content)
         except (errors.ResponseError, errors.TencentCloudError) as exc:
@@ -230,7 +355,9 @@ class _Core:
             exc.headers = response.headers
             raise
 
-    def retry_delay(self, error: errors.SDKError, attempt: int, safe: bool) -> float | None:
+    def retry_delay(
+        self, error: errors.SDKError, attempt: int, safe: bool
+    ) -> float | None:
         """Seconds to wait before trying again, or None to give up."""
         policy = self.settings.retry
         if attempt >= policy.max_attempts:
@@ -239,11 +366,17 @@ class _Core:
         if isinstance(error, errors.TencentCloudError):
             throttled = again = policy.retry_throttling and is_throttling(error.code)
         elif isinstance(error, errors.TransportError):
-            again = policy.retry_unsent if not error.sent else policy.retry_when_safe and safe
+            again = (
+                policy.retry_unsent
+                if not error.sent
+                else policy.retry_when_safe and safe
+            )
         elif isinstance(error, errors.HTTPStatusError):
             # 429: the service refused the request without acting on it.
             throttled = error.status == 429 and policy.retry_throttling
-            again = throttled or (error.status >= 500 and policy.retry_when_safe and safe)
+            again = throttled or (
+                error.status >= 500 and policy.retry_when_safe and safe
+            )
         else:
             again = False
         if not again:
@@ -255,8 +388,17 @@ class _Core:
                 return min(wait, policy.max_delay)
         return policy.delay(attempt, self.uniform)
 
-    def log(self, action: str, attempt: int, started: float, outcome: object, delay: float | None) -> None:
-        if not logger.isEnabledFor(logging.DEBUG):
+    def log(
+        self,
+        action: str,
+        attempt: int,
+        started: float,
+        outcome: object,
+        delay: float | None,
+    ) -> None:
+        # Until logging is imported nothing can have asked for DEBUG lines.
+        debug = 10  # logging.DEBUG
+        if "logging" not in sys.modules or not _log().isEnabledFor(debug):
             return
         elapsed = time.monotonic() - started
         if isinstance(outcome, (Response, CommonResponse)):
@@ -268,8 +410,14 @@ class _Core:
         else:
             result = type(outcome).__name__
         then = f" retry_in={delay:.3f}s" if delay is not None else ""
-        logger.debug(
-            "%s.%s attempt=%d %s elapsed=%.3fs%s", self.settings.service, action, attempt, result, elapsed, then
+        _log().debug(
+            "%s.%s attempt=%d %s elapsed=%.3fs%s",
+            self.settings.service,
+            action,
+            attempt,
+            result,
+            elapsed,
+            then,
         )
 
 
@@ -281,6 +429,8 @@ def retry_after(value: str | None, now: float) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # only an HTTP date needs it
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -303,7 +453,7 @@ class _NeedCredentials:
 
 
 _CREDENTIALS = _NeedCredentials()
-_Step = Any  # httpx.Request | _Sleep | _NeedCredentials
+_Step = Any  # _Exchange | _Sleep | _NeedCredentials
 
 
 class _Exchange:
@@ -314,13 +464,15 @@ class _Exchange:
         self.stream = stream
 
 
-def _call_plan(core: _Core, call: _Call, stream: bool = False) -> Generator[_Step, Any, Any]:
+def _call_plan(
+    core: _Core, call: _Call, stream: bool = False
+) -> Generator[_Step, Any, Any]:
     """One call as a generator of I/O steps, the same for both clients.
 
     It yields what it needs (credentials, an HTTP exchange, a pause) and gets
     the result sent back, or an exception thrown in; the sync and async
-    drivers below only carry the steps out. With ``stream`` an answer that
-    is an event stream ends the plan unread (as :class:`Opened`): nothing is
+    drivers only carry the steps out. With ``stream`` an answer that is an
+    event stream ends the plan unread (as ``streaming.Opened``): nothing is
     repeated once events may have been used.
     """
     attempt = 0
@@ -330,8 +482,13 @@ def _call_plan(core: _Core, call: _Call, stream: bool = False) -> Generator[_Ste
         started = time.monotonic()
         try:
             credentials = yield _CREDENTIALS
-            response = yield _Exchange(core.prepare(call.action, call.body, credentials, call.content_type), stream)
-            if stream and is_event_stream(response):
+            prepared = core.prepare(
+                call.action, call.body, credentials, call.content_type
+            )
+            response = yield _Exchange(core.request(prepared), stream)
+            if stream and _opened_stream(response):
+                from .streaming import Opened
+
                 core.log(call.action, attempt, started, "stream", None)
                 return Opened(response, attempt, time.monotonic() - first)
             result = core.judge(call, response)
@@ -357,8 +514,21 @@ def _call_plan(core: _Core, call: _Call, stream: bool = False) -> Generator[_Ste
         return result
 
 
-def _action_call(core: _Core, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> _Call:
-    return _typed_call(action, action.start(request, fields, stacklevel=5), core.settings.strict)
+def _opened_stream(response: httpx.Response) -> bool:
+    from .streaming import is_event_stream  # only streaming actions need it
+
+    return is_event_stream(response)
+
+
+def _action_call(
+    core: _Core,
+    action: Action[Req, Resp],
+    request: Req | None,
+    fields: Mapping[str, Any],
+) -> _Call:
+    return _typed_call(
+        action, action.start(request, fields, stacklevel=5), core.settings.strict
+    )
 
 
 class _Done(Exception):
@@ -368,7 +538,9 @@ class _Done(Exception):
         self.result = result
 
 
-def _advance(plan: Generator[_Step, Any, Any], value: Any, error: BaseException | None) -> _Step:
+def _advance(
+    plan: Generator[_Step, Any, Any], value: Any, error: BaseException | None
+) -> _Step:
     """Resume a call plan with a value or an exception; its next step."""
     try:
         return plan.send(value) if error is None else plan.throw(error)
@@ -377,28 +549,87 @@ def _advance(plan: Generator[_Step, Any, Any], value: Any, error: BaseException 
 
 
 def _transport_error(exc: httpx.TransportError, action: str) -> errors.TransportError:
+    import httpx
+
     # Only a failure to connect proves nothing was sent; any later failure
     # may have happened after the service received the request.
-    unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-    return errors.TransportError(f"{action}: {type(exc).__name__}: {exc}", sent=not unsent, action=action)
+    unsent = isinstance(
+        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    )
+    return errors.TransportError(
+        f"{action}: {type(exc).__name__}: {exc}", sent=not unsent, action=action
+    )
 
 
-def _credentials_provider(credentials: CredentialsProvider | Credentials | None) -> CredentialsProvider:
+def _credentials_provider(
+    credentials: CredentialsProvider | Credentials | None,
+) -> CredentialsProvider:
     if credentials is None:
         return default_credentials()
     if isinstance(credentials, Credentials):
-        return StaticCredentials(credentials.secret_id, credentials.secret_key, credentials.token)
+        return StaticCredentials(
+            credentials.secret_id, credentials.secret_key, credentials.token
+        )
     return credentials
 
 
-class _ClientBase(Generic[HttpClient]):
+def _url_and_host(url: str) -> tuple[str, str]:
+    """The endpoint as sent (path ``/``) and its Host header, as httpx reads the URL."""
+    plain = _PLAIN_URL.match(url)
+    if plain is not None:
+        scheme, host, port = plain.groups()
+        if port is None:
+            return f"{scheme}://{host}/", host
+        if int(port) <= 65535 and int(port) != _DEFAULT_PORTS[scheme]:
+            return f"{scheme}://{host}:{port}/", f"{host}:{port}"
+    import httpx
+
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"endpoint must be an http(s) URL, not {url!r}")
+    return str(
+        parsed.copy_with(path="/", query=None, fragment=None)
+    ), parsed.netloc.decode("ascii")
+
+
+class _Connections(Generic[HttpClient]):
+    """The HTTP client of a client and its ``with_options`` copies, made at the first request."""
+
+    def __init__(
+        self, make: Callable[[], HttpClient], supplied: HttpClient | None
+    ) -> None:
+        self._make = make
+        self.http = supplied
+        self.owned = supplied is None  # the user's own client is never closed by us
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def get(self) -> HttpClient:
+        http = self.http
+        if http is None:
+            with self._lock:
+                if self.http is None:
+                    if self.closed:
+                        raise RuntimeError(
+                            "Cannot send a request, as the client has been closed."
+                        )
+                    self.http = self._make()
+                http = self.http
+        return http
+
+    def close(self) -> HttpClient | None:
+        """Mark closed; the HTTP client to close, if we own one."""
+        with self._lock:
+            self.closed = True
+            return self.http if self.owned else None
+
+
+class _ClientBase:
     """Configuration shared by both clients. Generated subclasses set the ClassVars."""
 
     SERVICE: ClassVar[str] = ""
     VERSION: ClassVar[str] = ""
     ENDPOINT: ClassVar[str] = ""
-
-    _http: HttpClient
 
     def __init__(
         self,
@@ -407,7 +638,7 @@ class _ClientBase(Generic[HttpClient]):
         region: str | None = None,
         endpoint: str | None = None,
         domain_suffix: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout = _DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         language: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -415,34 +646,38 @@ class _ClientBase(Generic[HttpClient]):
         proxy: str | None = None,
         verify: bool | ssl.SSLContext = True,
         clock: Callable[[], float] = time.time,
-        uniform: Callable[[float, float], float] = random.uniform,
+        uniform: Callable[[float, float], float] | None = None,
     ) -> None:
         if verify is False:
-            logger.warning("TLS certificate verification is off for %s: answers can be forged", type(self).__name__)
+            _log().warning(
+                "TLS certificate verification is off for %s: answers can be forged",
+                type(self).__name__,
+            )
         self._credentials = _credentials_provider(credentials)
         service, version, default_host = self._target()
         if endpoint:
-            url = endpoint if "://" in endpoint else f"https://{endpoint}"
+            url, host = _url_and_host(
+                endpoint if "://" in endpoint else f"https://{endpoint}"
+            )
         elif domain_suffix:
             # trtc.tencentcloudapi.com with suffix intl.tencentcloudapi.com
             # becomes trtc.intl.tencentcloudapi.com.
-            url = f"https://{default_host.split('.', 1)[0]}.{domain_suffix.strip('.')}"
+            url, host = _url_and_host(
+                f"https://{default_host.split('.', 1)[0]}.{domain_suffix.strip('.')}"
+            )
         else:
-            url = f"https://{default_host}"
-        parsed = httpx.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"endpoint must be an http(s) URL, not {url!r}")
+            url, host = _url_and_host(f"https://{default_host}")
         if region is None:
             region = os.environ.get(ENV_REGION, "").strip() or None
         self._core = _Core(
             _Settings(
                 service=service,
                 version=version,
-                url=str(parsed.copy_with(path="/", query=None, fragment=None)),
-                host=parsed.netloc.decode("ascii"),
+                url=url,
+                host=host,
                 region=region,
                 language=language,
-                timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+                timeout=timeout,
                 retry=retry or RetryPolicy(),
                 strict=strict,
                 headers=_extra_headers(headers or {}),
@@ -452,7 +687,6 @@ class _ClientBase(Generic[HttpClient]):
         )
         self._proxy = proxy
         self._verify = verify
-        self._owns_http = True
 
     def _target(self) -> tuple[str, str, str]:
         """Service, version and default host name."""
@@ -480,7 +714,7 @@ class _ClientBase(Generic[HttpClient]):
         if region is not _KEEP:
             changes["region"] = region
         if timeout is not _KEEP:
-            changes["timeout"] = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+            changes["timeout"] = timeout
         if retry is not _KEEP:
             changes["retry"] = retry
         if language is not _KEEP:
@@ -491,16 +725,15 @@ class _ClientBase(Generic[HttpClient]):
             changes["strict"] = strict
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
-        copy._core = _Core(replace(settings, **changes), self._core.clock, self._core.uniform)
-        copy._owns_http = False
+        copy._core = _Core(
+            msgspec.structs.replace(settings, **changes),
+            self._core.clock,
+            self._core.uniform,
+        )
+        copy._copy = True
         return copy
 
-    def _connections(self, supplied: HttpClient | None, factory: Callable[..., HttpClient]) -> HttpClient:
-        """The user's HTTP client (never closed by us), or a new one we own."""
-        if supplied is not None:
-            self._owns_http = False
-            return supplied
-        return factory(proxy=self._proxy, verify=self._verify)
+    _copy = False  # a with_options copy: closing it leaves the shared connections open
 
     @property
     def endpoint(self) -> str:
@@ -511,7 +744,9 @@ class _ClientBase(Generic[HttpClient]):
         return self._core.settings.region
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
+        )
 
 
 def _extra_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -526,8 +761,36 @@ def _extra_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(headers.items()))
 
 
-class BaseClient(_ClientBase[httpx.Client]):
-    """Base of the generated sync clients. Safe to share between threads."""
+def _tls(
+    url: str, proxy: str | None, verify: bool | ssl.SSLContext
+) -> bool | ssl.SSLContext:
+    """``verify`` for httpx; for an http:// endpoint reached directly, a context that trusts nothing.
+
+    httpx builds its TLS context up front, and loading the CA bundle takes
+    tens of milliseconds; with no TLS to make (no https endpoint, no proxy)
+    that is skipped, and a context that trusts nothing fails closed anyway.
+    """
+    if verify is True and proxy is None and url.startswith("http://"):
+        if not any(name.lower().endswith("_proxy") for name in os.environ):
+            import ssl
+
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return verify
+
+
+def _sync_http(
+    url: str, proxy: str | None, verify: bool | ssl.SSLContext
+) -> httpx.Client:
+    import httpx
+
+    return httpx.Client(proxy=proxy, verify=_tls(url, proxy, verify))
+
+
+class BaseClient(_ClientBase):
+    """Base of the generated sync clients. Safe to share between threads.
+
+    The connections (an ``httpx.Client``) are opened at the first call.
+    """
 
     def __init__(
         self,
@@ -539,12 +802,17 @@ class BaseClient(_ClientBase[httpx.Client]):
     ) -> None:
         super().__init__(credentials, **settings)
         self._sleep = sleep
-        self._http = self._connections(http_client, httpx.Client)
+        url, proxy, verify = self.endpoint, self._proxy, self._verify
+        self._connections: _Connections[httpx.Client] = _Connections(
+            lambda: _sync_http(url, proxy, verify), http_client
+        )
 
     def close(self) -> None:
         """Close the connections (not those of a user-supplied ``http_client``)."""
-        if self._owns_http:
-            self._http.close()
+        if not self._copy:
+            http = self._connections.close()
+            if http is not None:
+                http.close()
 
     def __enter__(self: Self) -> Self:
         return self
@@ -552,12 +820,19 @@ class BaseClient(_ClientBase[httpx.Client]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _invoke(self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Resp:
-        result: Resp = self._run(_call_plan(self._core, _action_call(self._core, action, request, fields)), action.name)
+    def _invoke(
+        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+    ) -> Resp:
+        result: Resp = self._run(
+            _call_plan(self._core, _action_call(self._core, action, request, fields)),
+            action.name,
+        )
         return result
 
     def _run(self, plan: Generator[_Step, Any, Any], action: str) -> Any:
         """Carry out a call plan's steps with blocking I/O."""
+        import httpx
+
         value: Any = None
         error: BaseException | None = None
         while True:
@@ -572,93 +847,25 @@ class BaseClient(_ClientBase[httpx.Client]):
                 self._sleep(step.seconds)
             else:
                 try:
-                    value = self._http.send(step.request, stream=step.stream)
-                    if step.stream and not is_event_stream(value):
+                    value = self._connections.get().send(
+                        step.request, stream=step.stream
+                    )
+                    if step.stream and not _opened_stream(value):
                         value.read()  # an ordinary answer: judged like any other
                         value.close()
                 except httpx.TransportError as exc:
                     error = _transport_error(exc, action)
 
-    def _invoke_stream(self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Stream[Resp]:
-        plan = _call_plan(self._core, _action_call(self._core, action, request, fields), stream=True)
-        return Stream(action.response, action.name, self._run(plan, action.name), self._core.settings.strict)
-
-
-class AsyncBaseClient(_ClientBase[httpx.AsyncClient]):
-    """Base of the generated async clients. Safe to share between tasks."""
-
-    def __init__(
-        self,
-        credentials: CredentialsProvider | Credentials | None = None,
-        *,
-        http_client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        **settings: Any,
-    ) -> None:
-        super().__init__(credentials, **settings)
-        self._sleep = sleep
-        self._http = self._connections(http_client, httpx.AsyncClient)
-
-    async def aclose(self) -> None:
-        """Close the connections (not those of a user-supplied ``http_client``)."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self: Self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def _credentials_now(self) -> Credentials:
-        # A provider that may do I/O must not block the event loop: use its
-        # async form when it has one, else run it in a worker thread.
-        provider: Any = self._credentials
-        getter = getattr(provider, "get_credentials_async", None)
-        if getter is not None:
-            result: Credentials = await getter()
-            return result
-        return await asyncio.to_thread(self._credentials.get_credentials)
-
-    async def _invoke(self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]) -> Resp:
-        plan = _call_plan(self._core, _action_call(self._core, action, request, fields))
-        result: Resp = await self._run(plan, action.name)
-        return result
-
-    async def _run(self, plan: Generator[_Step, Any, Any], action: str) -> Any:
-        """Carry out a call plan's steps without blocking the event loop."""
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                step = _advance(plan, value, error)
-            except _Done as done:
-                return done.result
-            value, error = None, None
-            if step is _CREDENTIALS:
-                value = await self._credentials_now()
-            elif isinstance(step, _Sleep):
-                await self._sleep(step.seconds)
-            else:
-                try:
-                    value = await self._http.send(step.request, stream=step.stream)
-                    if step.stream and not is_event_stream(value):
-                        await value.aread()  # an ordinary answer: judged like any other
-                        await value.aclose()
-                except httpx.TransportError as exc:
-                    error = _transport_error(exc, action)
-
-    def _open_stream(
+    def _invoke_stream(
         self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
-    ) -> AsyncStream[Resp]:
-        # Built now (so bad arguments fail at the call), sent on entering the stream.
-        call = _action_call(self._core, action, request, fields)
-        core = self._core
+    ) -> Stream[Resp]:
+        from .streaming import Stream
 
-        async def open() -> Any:
-            return await self._run(_call_plan(core, call, stream=True), action.name)
-
-        return AsyncStream(action.response, action.name, open, core.settings.strict)
+        plan = _call_plan(
+            self._core, _action_call(self._core, action, request, fields), stream=True
+        )
+        answer: Opened | Resp = self._run(plan, action.name)
+        return Stream(action.response, action.name, answer, self._core.settings.strict)
 
 
 # Calling any action: no generated models needed.
@@ -687,11 +894,15 @@ def _read_common(action: str, content: bytes) -> CommonResponse | errors.SDKErro
         decoded = msgspec.json.decode(content)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         excerpt = content[:_EXCERPT].decode("utf-8", "replace")
-        return errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=excerpt)
+        return errors.InvalidJSONError(
+            f"response body is not valid JSON: {exc}", excerpt=excerpt
+        )
     inner = decoded.get("Response") if isinstance(decoded, dict) else None
     if not isinstance(inner, dict):
         excerpt = content[:_EXCERPT].decode("utf-8", "replace")
-        return errors.MissingEnvelopeError("no Response object in the body", excerpt=excerpt)
+        return errors.MissingEnvelopeError(
+            "no Response object in the body", excerpt=excerpt
+        )
     return error_in(inner, action) or CommonResponse(inner)
 
 
@@ -707,7 +918,9 @@ def _common_error(action: str, content: bytes) -> errors.SDKError | None:
     return result if isinstance(result, errors.TencentCloudError) else None
 
 
-def _common_call(action: str, params: Mapping[str, Any] | Model | None, read_only: bool | None) -> _Call:
+def _common_call(
+    action: str, params: Mapping[str, Any] | Model | None, read_only: bool | None
+) -> _Call:
     if not isinstance(action, str) or not _ACTION_NAME.match(action):
         raise ValueError(f"not an action name: {action!r}")
     if params is None:
@@ -718,7 +931,9 @@ def _common_call(action: str, params: Mapping[str, Any] | Model | None, read_onl
         params = dict(params)
         token = params.get("ClientToken")
     else:
-        raise TypeError(f"params must be a dict or a model, not {type(params).__name__}")
+        raise TypeError(
+            f"params must be a dict or a model, not {type(params).__name__}"
+        )
     # Safe to repeat: read-only by the action-name rule unless the caller
     # says otherwise, or carrying an idempotency token.
     safe = (is_read_only(action) if read_only is None else read_only) or bool(token)
@@ -750,7 +965,11 @@ class CommonClient(BaseClient):
     """
 
     def __init__(
-        self, service: str, version: str, credentials: CredentialsProvider | Credentials | None = None, **options: Any
+        self,
+        service: str,
+        version: str,
+        credentials: CredentialsProvider | Credentials | None = None,
+        **options: Any,
     ) -> None:
         self._names = _common_target(service, version)
         super().__init__(credentials, **options)
@@ -759,41 +978,22 @@ class CommonClient(BaseClient):
         return self._names
 
     def call(
-        self, action: str, params: Mapping[str, Any] | Model | None = None, *, read_only: bool | None = None
+        self,
+        action: str,
+        params: Mapping[str, Any] | Model | None = None,
+        *,
+        read_only: bool | None = None,
     ) -> CommonResponse:
         """Call ``action`` with ``params`` (wire names, e.g. ``{"Limit": 10}``, or a request model).
 
         ``read_only`` overrides the action-name rule (``Describe*``, ``Get*``,
         ``List*``, ...) that decides whether a failed call may be repeated.
         """
-        result: CommonResponse = self._run(_call_plan(self._core, _common_call(action, params, read_only)), action)
+        result: CommonResponse = self._run(
+            _call_plan(self._core, _common_call(action, params, read_only)), action
+        )
         return result
 
     def __repr__(self) -> str:
         service, version, _ = self._names
         return f"CommonClient({service!r}, {version!r}, endpoint={self.endpoint!r}, region={self.region!r})"
-
-
-class AsyncCommonClient(AsyncBaseClient):
-    """The asynchronous :class:`CommonClient`: ``await client.call(action, params)``."""
-
-    def __init__(
-        self, service: str, version: str, credentials: CredentialsProvider | Credentials | None = None, **options: Any
-    ) -> None:
-        self._names = _common_target(service, version)
-        super().__init__(credentials, **options)
-
-    def _target(self) -> tuple[str, str, str]:
-        return self._names
-
-    async def call(
-        self, action: str, params: Mapping[str, Any] | Model | None = None, *, read_only: bool | None = None
-    ) -> CommonResponse:
-        """Call ``action`` with ``params``; see :meth:`CommonClient.call`."""
-        plan = _call_plan(self._core, _common_call(action, params, read_only))
-        result: CommonResponse = await self._run(plan, action)
-        return result
-
-    def __repr__(self) -> str:
-        service, version, _ = self._names
-        return f"AsyncCommonClient({service!r}, {version!r}, endpoint={self.endpoint!r}, region={self.region!r})"

@@ -6,28 +6,28 @@ Every provider works for sync and async clients: ``get_credentials`` may block
 on I/O, ``get_credentials_async`` never blocks the event loop. A secret key, a
 session token or a web identity token is kept out of every repr, log line and
 exception message.
+
+Importing this module imports neither asyncio nor httpx: the async methods
+and the providers that make HTTP requests import them when first used.
 """
 
 from __future__ import annotations
 
-import asyncio
-import configparser
-import json
-import logging
 import os
 import threading
 import time
-import urllib.parse
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .errors import CredentialsError, SDKError
 
 if TYPE_CHECKING:
+    import asyncio
+    from pathlib import Path
+
     import httpx
 
 __all__ = [
@@ -45,8 +45,6 @@ __all__ = [
     "default_credentials",
 ]
 
-logger = logging.getLogger(__name__)
-
 ENV_SECRET_ID = "TENCENTCLOUD_SECRET_ID"
 ENV_SECRET_KEY = "TENCENTCLOUD_SECRET_KEY"
 ENV_SESSION_TOKEN = "TENCENTCLOUD_SESSION_TOKEN"
@@ -61,9 +59,11 @@ ENV_TKE_PROVIDER_ID = "TKE_PROVIDER_ID"
 ENV_TKE_TOKEN_FILE = "TKE_WEB_IDENTITY_TOKEN_FILE"
 ENV_TKE_ROLE_ARN = "TKE_ROLE_ARN"
 
-DEFAULT_PROFILE_FILE = Path("~") / ".tencentcloud" / "credentials"
-# Looked at in this order when neither a path nor TENCENTCLOUD_CREDENTIALS_FILE is given.
-PROFILE_FILES = (DEFAULT_PROFILE_FILE, Path("/etc/tencentcloud/credentials"))
+# PROFILE_FILES: looked at in this order when neither a path nor
+# TENCENTCLOUD_CREDENTIALS_FILE is given; DEFAULT_PROFILE_FILE is the first.
+# Both are Paths made on first access (see __getattr__), so that importing
+# this module does not import pathlib.
+_PROFILE_FILES = ("~/.tencentcloud/credentials", "/etc/tencentcloud/credentials")
 METADATA_ENDPOINT = "http://metadata.tencentyun.com/latest/meta-data/"
 METADATA_TIMEOUT = 1.0
 # How long "no metadata service here" (or "no role bound") is believed.
@@ -74,6 +74,15 @@ STS_VERSION = "2018-08-13"
 STS_REGION = "ap-guangzhou"
 STS_TIMEOUT = 10.0
 MAX_DURATION = 43200
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("PROFILE_FILES", "DEFAULT_PROFILE_FILE"):
+        from pathlib import Path
+
+        files = tuple(Path(p) for p in _PROFILE_FILES)
+        return files if name == "PROFILE_FILES" else files[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -112,17 +121,47 @@ async def _credentials_async(provider: CredentialsProvider) -> Credentials:
     if getter is not None:
         found = await getter()
         if not isinstance(found, Credentials):
-            raise CredentialsError(f"{type(provider).__name__}.get_credentials_async did not return Credentials")
+            raise CredentialsError(
+                f"{type(provider).__name__}.get_credentials_async did not return Credentials"
+            )
         return found
+    import asyncio
+
     return await asyncio.to_thread(provider.get_credentials)
+
+
+class _LoopLocks:
+    """One asyncio.Lock per event loop (a lock belongs to one loop), made on first async use."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: (
+            weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None
+        ) = None
+
+    def get(self) -> asyncio.Lock:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            if self._locks is None:
+                self._locks = weakref.WeakKeyDictionary()
+            lock = self._locks.get(loop)
+            if lock is None:
+                lock = self._locks[loop] = asyncio.Lock()
+            return lock
 
 
 class StaticCredentials:
     """Fixed credentials given in code."""
 
-    def __init__(self, secret_id: str, secret_key: str, token: str | None = None) -> None:
+    def __init__(
+        self, secret_id: str, secret_key: str, token: str | None = None
+    ) -> None:
         if not secret_id or not secret_key:
-            raise CredentialsError("explicit credentials need both a secret id and a secret key")
+            raise CredentialsError(
+                "explicit credentials need both a secret id and a secret key"
+            )
         self._credentials = Credentials(secret_id, secret_key, token)
 
     def get_credentials(self) -> Credentials:
@@ -148,7 +187,9 @@ class EnvironmentCredentials:
         secret_key = self._environ.get(ENV_SECRET_KEY, "").strip()
         if not secret_id or not secret_key:
             raise CredentialsError(f"{self.description} are not both set")
-        return Credentials(secret_id, secret_key, self._environ.get(ENV_SESSION_TOKEN) or None)
+        return Credentials(
+            secret_id, secret_key, self._environ.get(ENV_SESSION_TOKEN) or None
+        )
 
     async def get_credentials_async(self) -> Credentials:
         return self.get_credentials()
@@ -172,13 +213,22 @@ class ProfileCredentials:
     """
 
     def __init__(
-        self, profile: str | None = None, path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+        self,
+        profile: str | None = None,
+        path: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         self.profile = profile or env.get(ENV_PROFILE) or "default"
         chosen = path or env.get(ENV_CREDENTIALS_FILE)
-        self.paths = (Path(chosen).expanduser(),) if chosen else tuple(p.expanduser() for p in PROFILE_FILES)
-        self.description = f"profile [{self.profile}] in " + " or ".join(str(p) for p in self.paths)
+        from pathlib import Path
+
+        # PROFILE_FILES as set on this module (tests do), else the defaults.
+        listed = (chosen,) if chosen else globals().get("PROFILE_FILES", _PROFILE_FILES)
+        self.paths = tuple(Path(p).expanduser() for p in listed)
+        self.description = f"profile [{self.profile}] in " + " or ".join(
+            str(p) for p in self.paths
+        )
         self._answer: Credentials | str | None = None
         self._lock = threading.Lock()
 
@@ -195,6 +245,8 @@ class ProfileCredentials:
 
     async def get_credentials_async(self) -> Credentials:
         if self._answer is None:
+            import asyncio
+
             return await asyncio.to_thread(self.get_credentials)
         return self.get_credentials()
 
@@ -204,6 +256,8 @@ class ProfileCredentials:
         if path is None:
             return f"{self.description}: file not found"
         where = f"profile [{self.profile}] in {path}"
+        import configparser  # only a profile file needs it
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             with open(path, encoding="utf-8") as handle:
@@ -218,7 +272,9 @@ class ProfileCredentials:
         secret_key = _unquoted(section.get("secret_key", ""))
         if not secret_id or not secret_key:
             return f"{where}: secret_id and secret_key are not both set"
-        return Credentials(secret_id, secret_key, _unquoted(section.get("token", "")) or None)
+        return Credentials(
+            secret_id, secret_key, _unquoted(section.get("token", "")) or None
+        )
 
     def __repr__(self) -> str:
         return f"ProfileCredentials(profile={self.profile!r}, paths={[str(p) for p in self.paths]!r})"
@@ -265,10 +321,7 @@ class RefreshingCredentials:
         self._fetched_at = 0.0
         self._retry_at = 0.0
         self._lock = threading.Lock()
-        self._guard = threading.Lock()  # only around the per-loop lock table
-        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._loop_locks = _LoopLocks()
 
     def _usable(self) -> Credentials | None:
         """The current credentials when no renewal is due."""
@@ -297,7 +350,9 @@ class RefreshingCredentials:
 
     def _store(self, fetched: object) -> Credentials:
         if not isinstance(fetched, Credentials):
-            raise CredentialsError(f"{self!r}: the refresh function did not return Credentials")
+            raise CredentialsError(
+                f"{self!r}: the refresh function did not return Credentials"
+            )
         self._current = fetched
         self._fetched_at = self._clock()
         self._retry_at = 0.0
@@ -311,9 +366,24 @@ class RefreshingCredentials:
         now = self._clock()
         self._retry_at = now + self._retry_interval
         # Only our own messages are logged; they carry no secret.
-        reason = f"{type(error).__name__}: {error}" if isinstance(error, SDKError) else type(error).__name__
-        remaining = "" if valid.expires_at is None else f", valid {valid.expires_at - now:.0f} s more"
-        logger.warning("%r: renewing credentials failed (%s); using the current ones%s", self, reason, remaining)
+        reason = (
+            f"{type(error).__name__}: {error}"
+            if isinstance(error, SDKError)
+            else type(error).__name__
+        )
+        remaining = (
+            ""
+            if valid.expires_at is None
+            else f", valid {valid.expires_at - now:.0f} s more"
+        )
+        import logging  # only a failed renewal is logged
+
+        logging.getLogger(__name__).warning(
+            "%r: renewing credentials failed (%s); using the current ones%s",
+            self,
+            reason,
+            remaining,
+        )
         return valid
 
     def get_credentials(self) -> Credentials:
@@ -340,19 +410,11 @@ class RefreshingCredentials:
         finally:
             self._lock.release()
 
-    def _loop_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        with self._guard:
-            lock = self._async_locks.get(loop)
-            if lock is None:
-                lock = self._async_locks[loop] = asyncio.Lock()
-            return lock
-
     async def get_credentials_async(self) -> Credentials:
         usable = self._usable()
         if usable is not None:
             return usable
-        lock = self._loop_lock()
+        lock = self._loop_locks.get()
         if lock.locked():
             valid = self._valid()
             if valid is not None:
@@ -362,6 +424,8 @@ class RefreshingCredentials:
             if usable is not None:
                 return usable
             if self._fetch_async is None:
+                import asyncio
+
                 # The thread lock makes sync callers and this one take turns.
                 return await asyncio.to_thread(self.get_credentials)
             try:
@@ -385,6 +449,8 @@ _metadata_lock = threading.Lock()
 
 def _metadata_base(url: str) -> str:
     """``http://host[:port]/latest/meta-data/`` from a full base URL or a bare address."""
+    import urllib.parse
+
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
@@ -422,18 +488,29 @@ class CVMRoleCredentials(RefreshingCredentials):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
-        self.endpoint = _metadata_base(endpoint or env.get(ENV_METADATA_ENDPOINT) or METADATA_ENDPOINT)
+        self.endpoint = _metadata_base(
+            endpoint or env.get(ENV_METADATA_ENDPOINT) or METADATA_ENDPOINT
+        )
         self.role_name = role_name or None
         self._role_given = bool(role_name)
         self._timeout = timeout
-        self.description = f"CVM role from the instance metadata service at {self.endpoint}"
-        super().__init__(self._fetch_sync, fetch_async=self._fetch_from_loop, margin=margin, clock=clock)
+        self.description = (
+            f"CVM role from the instance metadata service at {self.endpoint}"
+        )
+        super().__init__(
+            self._fetch_sync,
+            fetch_async=self._fetch_from_loop,
+            margin=margin,
+            clock=clock,
+        )
 
     @property
     def _list_url(self) -> str:
         return self.endpoint + "cam/security-credentials/"
 
     def _role_url(self, role: str) -> str:
+        import urllib.parse
+
         return self._list_url + urllib.parse.quote(role, safe="")
 
     def _remembered_miss(self) -> None:
@@ -443,7 +520,9 @@ class CVMRoleCredentials(RefreshingCredentials):
             seen, reason = miss
             ago = time.monotonic() - seen
             if ago < METADATA_MISS_TTL:
-                raise CredentialsError(f"{self.description}: {reason} (found {ago:.0f} s ago)")
+                raise CredentialsError(
+                    f"{self.description}: {reason} (found {ago:.0f} s ago)"
+                )
 
     def _miss(self, reason: str) -> CredentialsError:
         with _metadata_lock:
@@ -457,22 +536,32 @@ class CVMRoleCredentials(RefreshingCredentials):
         if answer.status_code == 404:
             raise self._miss("no CAM role is bound to this instance (HTTP 404)")
         if answer.status_code != 200:
-            raise CredentialsError(f"{self.description}: listing the role answered HTTP {answer.status_code}")
+            raise CredentialsError(
+                f"{self.description}: listing the role answered HTTP {answer.status_code}"
+            )
         names = [line.strip() for line in answer.text.splitlines() if line.strip()]
         if not names:
             raise self._miss("no CAM role is bound to this instance")
         self.role_name = names[0]
         return names[0]
 
-    def _after_reading(self, role: str, answer: httpx.Response | Exception) -> Credentials:
+    def _after_reading(
+        self, role: str, answer: httpx.Response | Exception
+    ) -> Credentials:
         where = f"{self.description}, role {role!r}"
         if isinstance(answer, Exception):
             raise CredentialsError(f"{where}: not reachable ({type(answer).__name__})")
         if answer.status_code != 200:
             if answer.status_code == 404 and not self._role_given:
-                self.role_name = None  # the role was unbound or replaced: list again next time
-            raise CredentialsError(f"{where}: reading the keys answered HTTP {answer.status_code}")
+                self.role_name = (
+                    None  # the role was unbound or replaced: list again next time
+                )
+            raise CredentialsError(
+                f"{where}: reading the keys answered HTTP {answer.status_code}"
+            )
         try:
+            import json
+
             data = json.loads(answer.content)
         except ValueError:
             raise CredentialsError(f"{where}: the answer is not JSON") from None
@@ -480,7 +569,9 @@ class CVMRoleCredentials(RefreshingCredentials):
             raise CredentialsError(f"{where}: the answer is not a JSON object")
         code = data.get("Code")
         if code != "Success":
-            raise CredentialsError(f"{where}: the answer has Code {str(code)[:40]!r}, not 'Success'")
+            raise CredentialsError(
+                f"{where}: the answer has Code {str(code)[:40]!r}, not 'Success'"
+            )
         return _temporary_keys(data, _expiry(data, where), where)
 
     def _fetch_sync(self) -> Credentials:
@@ -503,7 +594,9 @@ class CVMRoleCredentials(RefreshingCredentials):
         async with httpx.AsyncClient(timeout=self._timeout, trust_env=False) as http:
             if role is None:
                 role = self._after_listing(await _get_async(http, self._list_url))
-            return self._after_reading(role, await _get_async(http, self._role_url(role)))
+            return self._after_reading(
+                role, await _get_async(http, self._role_url(role))
+            )
 
     def __repr__(self) -> str:
         return f"CVMRoleCredentials(role_name={self.role_name!r}, endpoint={self.endpoint!r})"
@@ -542,7 +635,9 @@ def _expiry(answer: Mapping[str, Any], where: str) -> float:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
             return when.timestamp()
-    raise CredentialsError(f"{where}: the answer has no usable ExpiredTime or Expiration")
+    raise CredentialsError(
+        f"{where}: the answer has no usable ExpiredTime or Expiration"
+    )
 
 
 def _temporary_keys(source: Any, expires_at: float, where: str) -> Credentials:
@@ -556,7 +651,12 @@ def _temporary_keys(source: Any, expires_at: float, where: str) -> Credentials:
     missing = [name for name in names if name not in found]
     if missing:
         raise CredentialsError(f"{where}: the answer lacks {', '.join(missing)}")
-    return Credentials(found["TmpSecretId"], found["TmpSecretKey"], found["Token"], expires_at=expires_at)
+    return Credentials(
+        found["TmpSecretId"],
+        found["TmpSecretKey"],
+        found["Token"],
+        expires_at=expires_at,
+    )
 
 
 # STS: AssumeRole and AssumeRoleWithWebIdentity.
@@ -567,8 +667,14 @@ def _session_name() -> str:
 
 
 def _checked_duration(duration: int) -> int:
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration <= MAX_DURATION:
-        raise ValueError(f"duration must be a number of seconds from 1 to {MAX_DURATION}, not {duration!r}")
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, int)
+        or not 0 < duration <= MAX_DURATION
+    ):
+        raise ValueError(
+            f"duration must be a number of seconds from 1 to {MAX_DURATION}, not {duration!r}"
+        )
     return duration
 
 
@@ -579,9 +685,13 @@ def _scrubbed(text: str, secrets: Sequence[str | None]) -> str:
     return text
 
 
-def _sts_failure(where: str, error: Exception, secrets: Sequence[str | None] = ()) -> CredentialsError:
+def _sts_failure(
+    where: str, error: Exception, secrets: Sequence[str | None] = ()
+) -> CredentialsError:
     """A CredentialsError for a failed STS call, without any secret in it."""
-    return CredentialsError(_scrubbed(f"{where}: {type(error).__name__}: {error}", secrets))
+    return CredentialsError(
+        _scrubbed(f"{where}: {type(error).__name__}: {error}", secrets)
+    )
 
 
 def _sts_credentials(answer: Mapping[str, Any], where: str) -> Credentials:
@@ -629,16 +739,27 @@ class AssumeRoleCredentials(RefreshingCredentials):
         self.session_name = session_name or _session_name()
         self.duration = _checked_duration(duration)
         if isinstance(policy, Mapping):
+            import json
+
             policy = json.dumps(policy, separators=(",", ":"))
         self.policy = policy or None
         self._external_id = external_id or None
         self.region = region
         self.endpoint = endpoint or env.get(ENV_STS_ENDPOINT) or STS_ENDPOINT
         self._base = default_credentials() if base is None else base
-        self._options: dict[str, Any] = {"region": region, "endpoint": self.endpoint, "timeout": timeout}
+        self._options: dict[str, Any] = {
+            "region": region,
+            "endpoint": self.endpoint,
+            "timeout": timeout,
+        }
         self._options.update(client_options or {})
         self.description = f"STS AssumeRole of {role_arn} at {self.endpoint}"
-        super().__init__(self._fetch_sync, fetch_async=self._fetch_from_loop, margin=margin, clock=clock)
+        super().__init__(
+            self._fetch_sync,
+            fetch_async=self._fetch_from_loop,
+            margin=margin,
+            clock=clock,
+        )
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -647,6 +768,8 @@ class AssumeRoleCredentials(RefreshingCredentials):
             "DurationSeconds": self.duration,
         }
         if self.policy:
+            import urllib.parse
+
             params["Policy"] = urllib.parse.quote(self.policy, safe="")
         if self._external_id:
             params["ExternalId"] = self._external_id
@@ -661,17 +784,21 @@ class AssumeRoleCredentials(RefreshingCredentials):
         from .client import CommonClient
 
         try:
-            with CommonClient(STS_SERVICE, STS_VERSION, self._base, **self._options) as sts:
+            with CommonClient(
+                STS_SERVICE, STS_VERSION, self._base, **self._options
+            ) as sts:
                 answer = sts.call(self.action, self._params(), read_only=True)
         except SDKError as exc:
             raise _sts_failure(self.description, exc, self._secrets()) from None
         return _sts_credentials(answer, self.description)
 
     async def _fetch_from_loop(self) -> Credentials:
-        from .client import AsyncCommonClient
+        from .aio import AsyncCommonClient
 
         try:
-            async with AsyncCommonClient(STS_SERVICE, STS_VERSION, self._base, **self._options) as sts:
+            async with AsyncCommonClient(
+                STS_SERVICE, STS_VERSION, self._base, **self._options
+            ) as sts:
                 answer = await sts.call(self.action, self._params(), read_only=True)
         except SDKError as exc:
             raise _sts_failure(self.description, exc, self._secrets()) from None
@@ -681,14 +808,18 @@ class AssumeRoleCredentials(RefreshingCredentials):
         return f"AssumeRoleCredentials(role_arn={self.role_arn!r}, session_name={self.session_name!r})"
 
 
-@dataclass(frozen=True)
 class _WebIdentity:
-    """What one AssumeRoleWithWebIdentity call needs."""
+    """What one AssumeRoleWithWebIdentity call needs (the token stays out of the repr)."""
 
-    region: str
-    provider_id: str
-    role_arn: str
-    token: str = field(repr=False)
+    __slots__ = ("region", "provider_id", "role_arn", "token")
+
+    def __init__(
+        self, region: str, provider_id: str, role_arn: str, token: str
+    ) -> None:
+        self.region = region
+        self.provider_id = provider_id
+        self.role_arn = role_arn
+        self.token = token
 
 
 class WebIdentityCredentials(RefreshingCredentials):
@@ -724,11 +855,15 @@ class WebIdentityCredentials(RefreshingCredentials):
         env = os.environ if environ is None else environ
         self.role_arn = role_arn
         self.provider_id = provider_id
+        from pathlib import Path
+
         self.token_file = Path(token_file) if token_file is not None else None
         self._token = token
         self.region = region
         self._setup(env, session_name, duration, endpoint, timeout, margin, clock)
-        self.description = f"STS AssumeRoleWithWebIdentity of {role_arn} at {self.endpoint}"
+        self.description = (
+            f"STS AssumeRoleWithWebIdentity of {role_arn} at {self.endpoint}"
+        )
 
     def _setup(
         self,
@@ -745,7 +880,11 @@ class WebIdentityCredentials(RefreshingCredentials):
         self.endpoint = endpoint or env.get(ENV_STS_ENDPOINT) or STS_ENDPOINT
         self._timeout = timeout
         RefreshingCredentials.__init__(
-            self, self._fetch_sync, fetch_async=self._fetch_from_loop, margin=margin, clock=clock
+            self,
+            self._fetch_sync,
+            fetch_async=self._fetch_from_loop,
+            margin=margin,
+            clock=clock,
         )
 
     def _check(self) -> None:
@@ -760,9 +899,13 @@ class WebIdentityCredentials(RefreshingCredentials):
         return _WebIdentity(self.region, self.provider_id, self.role_arn, token)
 
     def _request(self, identity: _WebIdentity) -> httpx.Request:
+        import json
+
         import httpx
 
-        url = httpx.URL(self.endpoint if "://" in self.endpoint else f"https://{self.endpoint}")
+        url = httpx.URL(
+            self.endpoint if "://" in self.endpoint else f"https://{self.endpoint}"
+        )
         params = {
             "ProviderId": identity.provider_id,
             "WebIdentityToken": identity.token,
@@ -786,17 +929,23 @@ class WebIdentityCredentials(RefreshingCredentials):
             content=json.dumps(params).encode("utf-8"),
         )
 
-    def _read_answer(self, answer: httpx.Response | Exception, token: str) -> Credentials:
+    def _read_answer(
+        self, answer: httpx.Response | Exception, token: str
+    ) -> Credentials:
         where = self.description
         if isinstance(answer, Exception):
             raise _sts_failure(where, answer, [token])
         try:
+            import json
+
             body = json.loads(answer.content)
             inner = body["Response"]
             if not isinstance(inner, dict):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            raise CredentialsError(f"{where}: HTTP {answer.status_code} without a Response object") from None
+            raise CredentialsError(
+                f"{where}: HTTP {answer.status_code} without a Response object"
+            ) from None
         error = inner.get("Error")
         if isinstance(error, dict):
             text = f"{where}: [{error.get('Code')}] {error.get('Message', '')} (request id {inner.get('RequestId')})"
@@ -821,10 +970,14 @@ class WebIdentityCredentials(RefreshingCredentials):
         import httpx
 
         self._check()
+        import asyncio
+
         identity = await asyncio.to_thread(self._identity)
         async with httpx.AsyncClient(timeout=self._timeout) as http:
             try:
-                answer: httpx.Response | Exception = await http.send(self._request(identity))
+                answer: httpx.Response | Exception = await http.send(
+                    self._request(identity)
+                )
             except httpx.HTTPError as exc:
                 answer = exc
         return self._read_answer(answer, identity.token)
@@ -841,7 +994,9 @@ def _read_token(path: Path, where: str) -> str:
     try:
         token = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise CredentialsError(f"{where}: cannot read the token file {path} ({type(exc).__name__})") from None
+        raise CredentialsError(
+            f"{where}: cannot read the token file {path} ({type(exc).__name__})"
+        ) from None
     if not token:
         raise CredentialsError(f"{where}: the token file {path} is empty")
     return token
@@ -855,7 +1010,12 @@ class TKEOIDCCredentials(WebIdentityCredentials):
     token file. When they are not all set, the provider fails at once.
     """
 
-    variables = (ENV_TKE_REGION, ENV_TKE_PROVIDER_ID, ENV_TKE_TOKEN_FILE, ENV_TKE_ROLE_ARN)
+    variables = (
+        ENV_TKE_REGION,
+        ENV_TKE_PROVIDER_ID,
+        ENV_TKE_TOKEN_FILE,
+        ENV_TKE_ROLE_ARN,
+    )
 
     def __init__(
         self,
@@ -874,8 +1034,12 @@ class TKEOIDCCredentials(WebIdentityCredentials):
         self.token_file = None
         self._token = None
         self.region = self._environ.get(ENV_TKE_REGION, "")
-        self._setup(self._environ, session_name, duration, endpoint, timeout, margin, clock)
-        self.description = "TKE OIDC (environment variables " + ", ".join(self.variables) + ")"
+        self._setup(
+            self._environ, session_name, duration, endpoint, timeout, margin, clock
+        )
+        self.description = (
+            "TKE OIDC (environment variables " + ", ".join(self.variables) + ")"
+        )
 
     def _values(self) -> dict[str, str]:
         values = {name: self._environ.get(name, "").strip() for name in self.variables}
@@ -892,6 +1056,8 @@ class TKEOIDCCredentials(WebIdentityCredentials):
         self.role_arn = values[ENV_TKE_ROLE_ARN]
         self.provider_id = values[ENV_TKE_PROVIDER_ID]
         self.region = values[ENV_TKE_REGION]
+        from pathlib import Path
+
         self.token_file = Path(values[ENV_TKE_TOKEN_FILE])
         token = _read_token(self.token_file, self.description)
         return _WebIdentity(self.region, self.provider_id, self.role_arn, token)
@@ -909,13 +1075,12 @@ class ChainCredentials:
         self.providers = list(providers)
         self._chosen: CredentialsProvider | None = None
         self._lock = threading.Lock()
-        self._guard = threading.Lock()
-        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._loop_locks = _LoopLocks()
 
     def _none_found(self, reasons: list[str]) -> CredentialsError:
-        return CredentialsError("no credentials found; looked at: " + "; ".join(reasons))
+        return CredentialsError(
+            "no credentials found; looked at: " + "; ".join(reasons)
+        )
 
     def get_credentials(self) -> Credentials:
         chosen = self._chosen
@@ -939,12 +1104,7 @@ class ChainCredentials:
         chosen = self._chosen
         if chosen is not None:
             return await _credentials_async(chosen)
-        loop = asyncio.get_running_loop()
-        with self._guard:
-            lock = self._async_locks.get(loop)
-            if lock is None:
-                lock = self._async_locks[loop] = asyncio.Lock()
-        async with lock:
+        async with self._loop_locks.get():
             if self._chosen is not None:
                 return await _credentials_async(self._chosen)
             reasons = []
@@ -963,7 +1123,9 @@ class ChainCredentials:
 
 
 def default_credentials(
-    secret_id: str | None = None, secret_key: str | None = None, token: str | None = None
+    secret_id: str | None = None,
+    secret_key: str | None = None,
+    token: str | None = None,
 ) -> CredentialsProvider:
     """Explicit values when given, else the default chain.
 
@@ -974,4 +1136,6 @@ def default_credentials(
     if secret_id or secret_key:
         return StaticCredentials(secret_id or "", secret_key or "", token)
     environment, profile = EnvironmentCredentials(), ProfileCredentials()
-    return ChainCredentials([environment, profile, CVMRoleCredentials(), TKEOIDCCredentials()])
+    return ChainCredentials(
+        [environment, profile, CVMRoleCredentials(), TKEOIDCCredentials()]
+    )

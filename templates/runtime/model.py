@@ -13,21 +13,34 @@ the ``tolerant`` module): nothing of it is lost, and each place where it
 disagreed is recorded as a :class:`Deviation` in ``response.meta.deviations``.
 With ``strict=True`` such an answer raises
 :class:`~.errors.ResponseShapeError` instead.
+
+A successful answer costs one typed decode and nothing else: every response
+model has a hidden ``Error`` field typed ``None``, so an error envelope fails
+that decode and only then is it read as an error (see :func:`parse_envelope`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import msgspec
 
 from . import errors
 
-__all__ = ["Model", "Request", "Response", "ResponseMeta", "Deviation", "parse_envelope", "envelope_error"]
+if TYPE_CHECKING:
+    from enum import Enum
+
+__all__ = [
+    "Model",
+    "Request",
+    "Response",
+    "ResponseMeta",
+    "Deviation",
+    "parse_envelope",
+    "envelope_error",
+]
 
 _EXCERPT = 200
 
@@ -100,6 +113,11 @@ class Response(Model, dict=True):
     request_id: str = msgspec.field(name="RequestId")
     """The unique id the service gave this request; quote it when asking for support."""
 
+    _error: None = msgspec.field(default=None, name="Error")
+    # Not data: always None. An error envelope has an ``Error`` object, which
+    # this type refuses, so the one typed decode of an answer also tells
+    # errors apart and a success needs no second look (see parse_envelope).
+
     __action__: ClassVar[str] = ""
     # The name of the action's error-code enum in the sibling ``errors``
     # module, imported only when an error arrives: importing the models
@@ -113,7 +131,9 @@ class Response(Model, dict=True):
         return found
 
     @classmethod
-    def from_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False) -> R:
+    def from_envelope(
+        cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False
+    ) -> R:
         """Parse a whole response body into this response type.
 
         ``body`` is the raw body (bytes or str) or an already decoded dict.
@@ -121,19 +141,27 @@ class Response(Model, dict=True):
         envelope carries an error, and a :class:`~.errors.ResponseError`
         subclass when the body is not a usable response.
         """
-        # Fast path for the common case (bytes, no error, decoder ready): one
-        # typed decode. Anything unusual takes the full path below.
-        if body.__class__ is bytes and b'"Error"' not in body:
-            decoder = _DECODERS.get(cls)
-            if decoder is not None:
-                try:
-                    result: R = decoder.decode(body).Response
-                    return result
-                except msgspec.ValidationError as exc:
-                    return _mismatch(cls, body, exc, strict)
-                except (msgspec.DecodeError, UnicodeDecodeError):
-                    pass
-        return parse_envelope(cls, body, strict=strict)
+        # parse_envelope's fast path, inlined: this is the hot path of every call.
+        try:
+            result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
+            return result
+        except msgspec.ValidationError as exc:
+            refused: msgspec.ValidationError | None = exc
+        # First use, a mapping, not JSON: the full path tells.
+        except Exception:  # noqa: BLE001
+            refused = None
+        return _parse(cls, body, refused, strict)
+
+
+class ResponseWithErrorField(Response):
+    """Base of a response model with an ``Error`` field of its own (a few
+    services send one in successful answers).
+
+    Its hidden field moves aside, so its answers are checked for an error
+    envelope before the typed decode instead of by it.
+    """
+
+    _error: None = msgspec.field(default=None, name="Response.Error")
 
 
 def attach_meta(response: Response, meta: ResponseMeta) -> None:
@@ -160,13 +188,21 @@ class _ErrorBody(msgspec.Struct):
 
 
 _ERROR_DECODER = msgspec.json.Decoder(_Envelope[_ErrorBody], strict=False)
+# Typed decoders by response class. _FAST holds those whose decode alone tells
+# an error envelope apart (the hidden field is "Error"); see parse_envelope.
 _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_FAST: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 
 
 def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
     decoder = _DECODERS.get(cls)
     if decoder is None:
         decoder = _DECODERS[cls] = msgspec.json.Decoder(_Envelope[cls], strict=False)  # type: ignore[valid-type]
+        if (
+            cls.__struct_encode_fields__[cls.__struct_fields__.index("_error")]
+            == "Error"
+        ):
+            _FAST[cls] = decoder  # not a ResponseWithErrorField
     return decoder
 
 
@@ -179,8 +215,13 @@ def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
 def _error_enum(cls: type[Response]) -> type[Enum] | None:
     if not cls.__error_codes__:
         return None
+    import importlib
+    from enum import Enum
+
     package = cls.__module__.rpartition(".")[0]
-    found = getattr(importlib.import_module(f"{package}.errors"), cls.__error_codes__, None)
+    found = getattr(
+        importlib.import_module(f"{package}.errors"), cls.__error_codes__, None
+    )
     return found if isinstance(found, type) and issubclass(found, Enum) else None
 
 
@@ -194,7 +235,9 @@ def service_error(
     code = detail.Code
     if code is None:
         return errors.ResponseShapeError(
-            "error envelope without Error.Code", request_id=request_id, excerpt=detail.Message[:_EXCERPT]
+            "error envelope without Error.Code",
+            request_id=request_id,
+            excerpt=detail.Message[:_EXCERPT],
         )
     known = code
     codes = _error_enum(cls) if cls is not None else None
@@ -204,7 +247,9 @@ def service_error(
             known = cast(str, codes(code))
         except ValueError:
             pass  # a code the specs do not list stays a plain string
-    return errors.error_class(code)(known, detail.Message, request_id, cls.__action__ if cls is not None else action)
+    return errors.error_class(code)(
+        known, detail.Message, request_id, cls.__action__ if cls is not None else action
+    )
 
 
 def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | None:
@@ -232,7 +277,11 @@ def _error_of(
     try:
         detail = msgspec.convert(error, _ErrorDetail, strict=False)
     except msgspec.ValidationError as exc:
-        return errors.ResponseShapeError(f"malformed error envelope: {exc}", request_id=request_id, excerpt=_excerpt(body))
+        return errors.ResponseShapeError(
+            f"malformed error envelope: {exc}",
+            request_id=request_id,
+            excerpt=_excerpt(body),
+        )
     return service_error(cls, detail, request_id, action)
 
 
@@ -244,23 +293,55 @@ def error_in(inner: Mapping[str, Any], action: str) -> errors.SDKError | None:
     return _error_of(None, inner.get("Error"), inner.get("RequestId"), inner, action)
 
 
-def parse_envelope(cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False) -> R:
-    """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`."""
+def parse_envelope(
+    cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False
+) -> R:
+    """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`.
+
+    A success is one typed decode. An error envelope fails it on the hidden
+    ``Error`` field, as does an answer that does not fit the model; both,
+    and bodies that are not bytes or str, take :func:`_parse`.
+    """
+    try:
+        result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
+        return result
+    except msgspec.ValidationError as exc:
+        refused: msgspec.ValidationError | None = exc
+    # First use, a mapping, not JSON: the full path tells.
+    except Exception:  # noqa: BLE001
+        refused = None
+    return _parse(cls, body, refused, strict)
+
+
+def _parse(
+    cls: type[R],
+    body: bytes | str | Mapping[str, Any],
+    refused: msgspec.ValidationError | None,
+    strict: bool,
+) -> R:
+    """The full path: ``refused`` is the typed decode's error when it already ran and failed."""
     if isinstance(body, Mapping):
         return _parse_mapping(cls, body, strict)
     if isinstance(body, (bytearray, memoryview)):
         body = bytes(body)
     if not isinstance(body, (bytes, str)):
-        raise TypeError(f"body must be bytes, str or a mapping, not {type(body).__name__}")
+        raise TypeError(
+            f"body must be bytes, str or a mapping, not {type(body).__name__}"
+        )
     error = envelope_error(cls, body)
     if error is not None:
         raise error
-    try:
-        return _decoder(cls).decode(body).Response
-    except msgspec.ValidationError as exc:
-        return _mismatch(cls, body, exc, strict)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise errors.InvalidJSONError(f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)) from None
+    if refused is None:
+        try:
+            result: R = _decoder(cls).decode(body).Response
+            return result
+        except msgspec.ValidationError as exc:
+            refused = exc
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise errors.InvalidJSONError(
+                f"response body is not valid JSON: {exc}", excerpt=_excerpt(body)
+            ) from None
+    return _mismatch(cls, body, refused, strict)
 
 
 class _RequestIdOnly(msgspec.Struct):
@@ -290,23 +371,34 @@ def _no_envelope(message: str) -> bool:
     return (
         " - at `" not in message
         or message.startswith("Object missing required field `Response`")
-        or (message.startswith("Expected `object`") and message.endswith("- at `$.Response`"))
+        or (
+            message.startswith("Expected `object`")
+            and message.endswith("- at `$.Response`")
+        )
     )
 
 
-def _shape_error(exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]) -> errors.ResponseError:
+def _shape_error(
+    exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
+) -> errors.ResponseError:
     message = str(exc)
     if _no_envelope(message):
-        return errors.MissingEnvelopeError(f"no Response object in the body: {message}", excerpt=_excerpt(body))
+        return errors.MissingEnvelopeError(
+            f"no Response object in the body: {message}", excerpt=_excerpt(body)
+        )
     return errors.ResponseShapeError(
-        f"response does not match the model: {message}", request_id=_request_id(body), excerpt=_excerpt(body)
+        f"response does not match the model: {message}",
+        request_id=_request_id(body),
+        excerpt=_excerpt(body),
     )
 
 
 def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
     inner = body.get("Response")
     if not isinstance(inner, Mapping):
-        raise errors.MissingEnvelopeError("no Response object in the body", excerpt=_excerpt(body))
+        raise errors.MissingEnvelopeError(
+            "no Response object in the body", excerpt=_excerpt(body)
+        )
     error = _error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
     if error is not None:
         raise error
@@ -319,7 +411,9 @@ def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
     return tolerant.decode_inner(cls, body, inner, strict)
 
 
-def _mismatch(cls: type[R], body: bytes | str, exc: msgspec.ValidationError, strict: bool) -> R:
+def _mismatch(
+    cls: type[R], body: bytes | str, exc: msgspec.ValidationError, strict: bool
+) -> R:
     """Decode an answer the typed decoder refused: tolerantly, or raise if strict."""
     if _no_envelope(str(exc)):
         raise _shape_error(exc, body) from None

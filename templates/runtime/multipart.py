@@ -44,7 +44,9 @@ def new_boundary() -> str:
     return uuid.uuid4().hex
 
 
-def encode(request: msgspec.Struct, binary_fields: Collection[str]) -> tuple[bytes, str]:
+def encode(
+    request: msgspec.Struct, binary_fields: Collection[str]
+) -> tuple[bytes, str]:
     """The multipart body of ``request`` and its Content-Type header value.
 
     ``binary_fields`` are the wire names of the fields sent as files.
@@ -52,7 +54,9 @@ def encode(request: msgspec.Struct, binary_fields: Collection[str]) -> tuple[byt
     fields = msgspec.to_builtins(request, builtin_types=_BINARY)
     if not isinstance(fields, dict):
         raise TypeError(f"expected a request struct, got {type(request).__name__}")
-    parts = [_part(name, value, name in binary_fields) for name, value in fields.items()]
+    parts = [
+        _part(name, value, name in binary_fields) for name, value in fields.items()
+    ]
     for _ in range(_TRIES):
         boundary = new_boundary()
         if not isinstance(boundary, str) or not _BOUNDARY.match(boundary):
@@ -63,7 +67,9 @@ def encode(request: msgspec.Struct, binary_fields: Collection[str]) -> tuple[byt
         if not any(delimiter in content for _, content in parts):
             break
     else:
-        raise ValueError("could not find a multipart boundary that does not occur in the request's data")
+        raise ValueError(
+            "could not find a multipart boundary that does not occur in the request's data"
+        )
     body = bytearray()
     for headers, content in parts:
         body += delimiter + b"\r\n" + headers + b"\r\n" + content + b"\r\n"
@@ -79,12 +85,18 @@ def _part(name: str, value: Any, binary: bool) -> tuple[bytes, bytes]:
     disposition = f'Content-Disposition: form-data; name="{name}"'.encode()
     if binary:
         if not isinstance(value, _BINARY):
-            raise TypeError(f"{name} is sent as a file and must be bytes, not {type(value).__name__}")
+            raise TypeError(
+                f"{name} is sent as a file and must be bytes, not {type(value).__name__}"
+            )
         return disposition + f'; filename="{name}"\r\n'.encode(), bytes(value)
     if isinstance(value, str):
         return disposition + b"\r\n", value.encode("utf-8")
     if isinstance(value, _BINARY):
-        raise TypeError(f"{name} is not a file field; bytes can only be sent in file fields")
+        raise TypeError(
+            f"{name} is not a file field; bytes can only be sent in file fields"
+        )
     if isinstance(value, (list, dict)):
-        return disposition + b"\r\nContent-Type: application/json\r\n", json.dumps(value).encode("ascii")
+        return disposition + b"\r\nContent-Type: application/json\r\n", json.dumps(
+            value
+        ).encode("ascii")
     return disposition + b"\r\n", json.dumps(value).encode("ascii")

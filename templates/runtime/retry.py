@@ -10,11 +10,16 @@ have reached the service is never repeated behind the caller's back.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["RetryPolicy", "NO_RETRY", "READ_ONLY_PREFIXES", "is_read_only", "is_throttling"]
+__all__ = [
+    "RetryPolicy",
+    "NO_RETRY",
+    "READ_ONLY_PREFIXES",
+    "is_read_only",
+    "is_throttling",
+]
 
 # Actions named with these prefixes only read state, so repeating them is
 # harmless. The generator marks generated actions read-only by the same rule.
@@ -56,8 +61,14 @@ class RetryPolicy:
         """The longest wait after failed attempt number ``attempt`` (from 1)."""
         return min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
 
-    def delay(self, attempt: int, uniform: Callable[[float, float], float] = random.uniform) -> float:
-        """A wait drawn with full jitter for after attempt ``attempt``."""
+    def delay(
+        self, attempt: int, uniform: Callable[[float, float], float] | None = None
+    ) -> float:
+        """A wait drawn with full jitter for after attempt ``attempt`` (``uniform``: random.uniform)."""
+        if uniform is None:
+            import random  # only a retry needs it
+
+            uniform = random.uniform
         return uniform(0.0, self.cap(attempt))
 
 

@@ -21,15 +21,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import httpx
 import msgspec
 
 from . import errors
 from .model import Response, ResponseMeta, parse_envelope
 
-__all__ = ["ServerSentEvent", "EventDecoder", "Stream", "AsyncStream", "is_event_stream"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "ServerSentEvent",
+    "EventDecoder",
+    "Stream",
+    "AsyncStream",
+    "is_event_stream",
+]
 
 R = TypeVar("R", bound=Response)
 
@@ -49,7 +57,10 @@ class ServerSentEvent:
 
 def is_event_stream(response: httpx.Response) -> bool:
     kind = response.headers.get("content-type", "")
-    return response.status_code == 200 and kind.split(";", 1)[0].strip().lower() == "text/event-stream"
+    return (
+        response.status_code == 200
+        and kind.split(";", 1)[0].strip().lower() == "text/event-stream"
+    )
 
 
 class EventDecoder:
@@ -99,7 +110,9 @@ class EventDecoder:
         """The events a final CR completes; raises if the stream stopped mid-event."""
         events = self.feed(b"\n") if self._pending.endswith(b"\r") else []
         if self._pending or self._fields:
-            raise errors.TransportError("the event stream ended in the middle of an event", sent=True)
+            raise errors.TransportError(
+                "the event stream ended in the middle of an event", sent=True
+            )
         return events
 
     def _line(self, line: str) -> ServerSentEvent | None:
@@ -122,7 +135,13 @@ class EventDecoder:
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:
-        data, event, self._data, self._event, self._fields = self._data, self._event, [], "", False
+        data, event, self._data, self._event, self._fields = (
+            self._data,
+            self._event,
+            [],
+            "",
+            False,
+        )
         retry, self._retry = self._retry, None
         if not data:
             return None
@@ -134,7 +153,9 @@ def _typed(cls: type[R], event: ServerSentEvent, request_id: str, strict: bool) 
     try:
         value = msgspec.json.decode(event.data)
     except msgspec.DecodeError as exc:
-        raise errors.InvalidJSONError(f"event data is not JSON: {exc}", excerpt=event.data[:200]) from None
+        raise errors.InvalidJSONError(
+            f"event data is not JSON: {exc}", excerpt=event.data[:200]
+        ) from None
     if isinstance(value, dict) and "RequestId" not in value:
         value["RequestId"] = request_id
     return parse_envelope(cls, {"Response": value}, strict=strict)
@@ -151,17 +172,25 @@ class Opened:
 
 def _meta(opened: Opened) -> ResponseMeta:
     response = opened.response
-    return ResponseMeta(response.status_code, response.headers, opened.attempts, opened.elapsed)
+    return ResponseMeta(
+        response.status_code, response.headers, opened.attempts, opened.elapsed
+    )
 
 
 def _broken(exc: Exception, action: str) -> errors.TransportError:
-    return errors.TransportError(f"{action}: the event stream broke: {type(exc).__name__}: {exc}", sent=True, action=action)
+    return errors.TransportError(
+        f"{action}: the event stream broke: {type(exc).__name__}: {exc}",
+        sent=True,
+        action=action,
+    )
 
 
 class Stream(Generic[R]):
     """The events of one streamed answer, typed; use in a ``with`` block."""
 
-    def __init__(self, cls: type[R], action: str, answer: Opened | R, strict: bool = False) -> None:
+    def __init__(
+        self, cls: type[R], action: str, answer: Opened | R, strict: bool = False
+    ) -> None:
         self._cls = cls
         self._action = action
         self._strict = strict
@@ -179,6 +208,8 @@ class Stream(Generic[R]):
         response = self._response
         if response is None:
             return
+        import httpx
+
         decoder = EventDecoder()
         try:
             for chunk in response.iter_bytes():
@@ -223,7 +254,11 @@ class AsyncStream(Generic[R]):
     """
 
     def __init__(
-        self, cls: type[R], action: str, open: Callable[[], Awaitable[Opened | R]], strict: bool = False
+        self,
+        cls: type[R],
+        action: str,
+        open: Callable[[], Awaitable[Opened | R]],
+        strict: bool = False,
     ) -> None:
         self._cls = cls
         self._action = action
@@ -252,6 +287,8 @@ class AsyncStream(Generic[R]):
         response = self._response
         if response is None:
             return
+        import httpx
+
         decoder = EventDecoder()
         try:
             async for chunk in response.aiter_bytes():
@@ -288,4 +325,3 @@ class AsyncStream(Generic[R]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-

@@ -33,7 +33,8 @@ from typing import Any
 
 import msgspec
 
-from .client import Action, AsyncBaseClient, BaseClient
+from .aio import AsyncBaseClient
+from .client import Action, BaseClient
 from .model import Response, ResponseMeta, attach_meta, parse_envelope
 
 __all__ = ["Stubber", "StubError"]
@@ -48,7 +49,8 @@ class StubError(AssertionError):
 @dataclass(frozen=True)
 class _Answer:
     response: Response | None  # a ready model, or
-    envelope: Mapping[str, Any] | None  # an envelope parsed at call time (errors, examples)
+    # an envelope parsed at call time (errors, examples)
+    envelope: Mapping[str, Any] | None
     expected_params: Mapping[str, Any] | None
 
 
@@ -61,16 +63,22 @@ class Stubber:
         self.client = client
         module = sys.modules[type(client).__module__]
         self._actions: dict[str, Action[Any, Any]] = {
-            value.name: value for value in vars(module).values() if isinstance(value, Action)
+            value.name: value
+            for value in vars(module).values()
+            if isinstance(value, Action)
         }
         self._queues: dict[str, deque[_Answer]] = {}
         self._active = False
-        self.calls: list[tuple[str, dict[str, Any]]] = []  # (action, wire params), in call order
+        # (action, wire params), in call order
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     # Queueing answers.
 
     def add_response(
-        self, action: str, response: Response | Mapping[str, Any], expected_params: Mapping[str, Any] | None = None
+        self,
+        action: str,
+        response: Response | Mapping[str, Any],
+        expected_params: Mapping[str, Any] | None = None,
     ) -> None:
         """Answer the next call of ``action`` with a response model or a dict of its wire fields.
 
@@ -80,7 +88,9 @@ class Stubber:
         described = self._action(action)
         if isinstance(response, Response):
             if not isinstance(response, described.response):
-                raise TypeError(f"{action} answers with {described.response.__name__}, not {type(response).__name__}")
+                raise TypeError(
+                    f"{action} answers with {described.response.__name__}, not {type(response).__name__}"
+                )
             self._queue(action, _Answer(response, None, expected_params))
             return
         body = dict(response)
@@ -102,18 +112,27 @@ class Stubber:
         error = {"Error": {"Code": code, "Message": message}, "RequestId": request_id}
         self._queue(action, _Answer(None, {"Response": error}, expected_params))
 
-    def add_example(self, action: str, index: int = 0, expected_params: Mapping[str, Any] | None = None) -> None:
+    def add_example(
+        self,
+        action: str,
+        index: int = 0,
+        expected_params: Mapping[str, Any] | None = None,
+    ) -> None:
         """Answer the next call of ``action`` with the spec's example number ``index``."""
         self._action(action)
         examples = self._examples().get(action, [])
         if not 0 <= index < len(examples):
-            raise IndexError(f"{action} has {len(examples)} example(s) in the spec; there is no example {index}")
+            raise IndexError(
+                f"{action} has {len(examples)} example(s) in the spec; there is no example {index}"
+            )
         self._queue(action, _Answer(None, examples[index]["response"], expected_params))
 
     def assert_no_pending_responses(self) -> None:
         pending = {name: len(queue) for name, queue in self._queues.items() if queue}
         if pending:
-            listed = ", ".join(f"{name} ({count})" for name, count in sorted(pending.items()))
+            listed = ", ".join(
+                f"{name} ({count})" for name, count in sorted(pending.items())
+            )
             raise StubError(f"answers were queued but never asked for: {listed}")
 
     # Switching the client over.
@@ -149,16 +168,29 @@ class Stubber:
 
     # What the client calls while stubbed.
 
-    def _answer(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any], stacklevel: int = 4) -> Any:
+    def _answer(
+        self,
+        action: Action[Any, Any],
+        request: Any,
+        fields: Mapping[str, Any],
+        stacklevel: int = 4,
+    ) -> Any:
         built = action.start(request, fields, stacklevel)
         params = _params(action, built, request, fields)
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
         if not queue:
-            raise StubError(f"{action.name} was called with {_show(params)} but no answer is queued for it")
+            raise StubError(
+                f"{action.name} was called with {_show(params)} but no answer is queued for it"
+            )
         answer = queue.popleft()
-        if answer.expected_params is not None and dict(answer.expected_params) != params:
-            raise StubError(f"{action.name} was called with other parameters than expected:\n{_difference(answer.expected_params, params)}")
+        if (
+            answer.expected_params is not None
+            and dict(answer.expected_params) != params
+        ):
+            raise StubError(
+                f"{action.name} was called with other parameters than expected:\n{_difference(answer.expected_params, params)}"
+            )
         if answer.response is not None:
             attach_meta(answer.response, ResponseMeta(status=200, attempts=1))
             return answer.response
@@ -170,14 +202,23 @@ class Stubber:
             if hasattr(exc, "status"):
                 exc.status = 200
             raise
-        attach_meta(response, ResponseMeta(status=200, attempts=1, deviations=response.meta.deviations))
+        attach_meta(
+            response,
+            ResponseMeta(status=200, attempts=1, deviations=response.meta.deviations),
+        )
         return response
 
-    async def _answer_async(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]) -> Any:
+    async def _answer_async(
+        self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
+    ) -> Any:
         return self._answer(action, request, fields, stacklevel=5)
 
-    def _no_stream(self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]) -> Any:
-        raise StubError(f"{action.name} answers with a stream of events; the Stubber does not replay streams")
+    def _no_stream(
+        self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
+    ) -> Any:
+        raise StubError(
+            f"{action.name} answers with a stream of events; the Stubber does not replay streams"
+        )
 
     # Helpers.
 
@@ -186,7 +227,9 @@ class Stubber:
         if found is None:
             close = difflib.get_close_matches(name, list(self._actions), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"{type(self.client).__name__} has no action {name!r}{hint}")
+            raise ValueError(
+                f"{type(self.client).__name__} has no action {name!r}{hint}"
+            )
         return found
 
     def _queue(self, action: str, answer: _Answer) -> None:
@@ -200,14 +243,22 @@ class Stubber:
         return data
 
 
-def _params(action: Action[Any, Any], built: Any, request: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+def _params(
+    action: Action[Any, Any], built: Any, request: Any, fields: Mapping[str, Any]
+) -> dict[str, Any]:
     """The call's parameters as wire data, without a token the client made up itself."""
     params: dict[str, Any] = msgspec.to_builtins(built, builtin_types=(bytes,))
     token = action.idempotency_attribute
     if token:
-        given = getattr(request, token, None) if request is not None else fields.get(token)
+        given = (
+            getattr(request, token, None) if request is not None else fields.get(token)
+        )
         if given is None:
-            wire = next(f.encode_name for f in msgspec.structs.fields(action.request) if f.name == token)
+            wire = next(
+                f.encode_name
+                for f in msgspec.structs.fields(action.request)
+                if f.name == token
+            )
             params.pop(wire, None)
     return params
 
@@ -218,9 +269,15 @@ def _show(params: Mapping[str, Any]) -> str:
 
 def _difference(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> str:
     def lines(value: Mapping[str, Any]) -> list[str]:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2, default=repr).splitlines()
+        return json.dumps(
+            value, ensure_ascii=False, sort_keys=True, indent=2, default=repr
+        ).splitlines()
 
-    return "\n".join(difflib.unified_diff(lines(expected), lines(actual), "expected", "called with", lineterm=""))
+    return "\n".join(
+        difflib.unified_diff(
+            lines(expected), lines(actual), "expected", "called with", lineterm=""
+        )
+    )
 
 
 def _check_fields(cls: Any, body: Mapping[str, Any], where: str) -> None:
@@ -234,16 +291,21 @@ def _check(info: Any, value: Any, where: str) -> None:
         for option in info.types:
             if not isinstance(option, inspect.NoneType):
                 _check(option, value, where)
-    elif isinstance(info, (inspect.ListType, inspect.VarTupleType)) and isinstance(value, list):
+    elif isinstance(info, (inspect.ListType, inspect.VarTupleType)) and isinstance(
+        value, list
+    ):
         for index, item in enumerate(value):
             _check(info.item_type, item, f"{where}[{index}]")
     elif isinstance(info, inspect.StructType) and isinstance(value, Mapping):
-        known = {f.encode_name: f for f in info.fields}
+        # Not the responses' hidden "Error" field: an error is queued with add_error.
+        known = {f.encode_name: f for f in info.fields if f.name != "_error"}
         for key, item in value.items():
             if key == "RequestId" and "RequestId" not in known:
                 continue
             if key not in known:
-                close = [k for k in known if k.lower() == key.lower()] or difflib.get_close_matches(key, list(known), n=1)
+                close = [
+                    k for k in known if k.lower() == key.lower()
+                ] or difflib.get_close_matches(key, list(known), n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 raise StubError(f"{where} has no field {key!r}{hint}")
             _check(known[key].type, item, f"{where}.{key}")

@@ -53,7 +53,10 @@ _BRIEF = 60
 # Values at paths with one of these words (SecretKey, Password, UserSig, ...)
 # are not shown in log lines or exception messages; the response and the
 # deviations keep them.
-_SECRET = re.compile(r"secret|passw|token|credential|private|signature|sig\b|accesskey|apikey", re.IGNORECASE)
+_SECRET = re.compile(
+    r"secret|passw|token|credential|private|signature|sig\b|accesskey|apikey",
+    re.IGNORECASE,
+)
 
 
 class _Walk:
@@ -66,7 +69,9 @@ class _Walk:
         self.found: list[Deviation] = []
 
     def note(self, expected: str, value: Any, kept: Any, coerced: bool = False) -> Any:
-        self.found.append(Deviation(_path_text(self.path), expected, value, kept, coerced))
+        self.found.append(
+            Deviation(_path_text(self.path), expected, value, kept, coerced)
+        )
         return kept
 
 
@@ -146,7 +151,8 @@ def _text(value: Any, walk: _Walk) -> Any:
         return walk.note("str", value, "true" if value else "false", True)
     if isinstance(value, int):
         return walk.note("str", value, int.__repr__(value), True)
-    if isinstance(value, float) and value - value == 0.0:  # finite: JSON has a text for it
+    # finite: JSON has a text for it
+    if isinstance(value, float) and value - value == 0.0:
         return walk.note("str", value, msgspec.json.encode(value).decode(), True)
     return walk.note("str", value, value)
 
@@ -157,7 +163,10 @@ def _list_plan(item_type: Any) -> _Plan:
 
     def run(value: Any, walk: _Walk) -> Any:
         if isinstance(value, (list, tuple)):
-            return [_convert(item, item_type, item_plan, walk, index) for index, item in enumerate(value)]
+            return [
+                _convert(item, item_type, item_plan, walk, index)
+                for index, item in enumerate(value)
+            ]
         if value is None:
             return walk.note(expected, None, None)
         kept: list[Any] = []
@@ -179,7 +188,10 @@ def _struct_plan(cls: type[msgspec.Struct]) -> _Plan:
         if not isinstance(value, Mapping):
             return walk.note(expected, value, value)
         if table is None:
-            table = [(f.encode_name, f.name, f.type, f.required) for f in msgspec.structs.fields(cls)]
+            table = [
+                (f.encode_name, f.name, f.type, f.required)
+                for f in msgspec.structs.fields(cls)
+            ]
         values: dict[str, Any] = {}
         for wire, name, tp, required in table:
             item = value.get(wire, _ABSENT)
@@ -205,7 +217,9 @@ def _path_text(path: list[str | int]) -> str:
     return text
 
 
-def decode(cls: type[R], body: bytes | str, refused: msgspec.ValidationError, strict: bool) -> R:
+def decode(
+    cls: type[R], body: bytes | str, refused: msgspec.ValidationError, strict: bool
+) -> R:
     """Decode ``body``, which the typed decoder refused with ``refused``."""
     try:
         decoded = msgspec.json.decode(body)
@@ -215,17 +229,25 @@ def decode(cls: type[R], body: bytes | str, refused: msgspec.ValidationError, st
         raise _shape_error(refused, body) from None
     inner = decoded.get("Response") if isinstance(decoded, dict) else None
     if not isinstance(inner, dict):
-        raise errors.MissingEnvelopeError("no Response object in the body", excerpt=_excerpt(body))
+        raise errors.MissingEnvelopeError(
+            "no Response object in the body", excerpt=_excerpt(body)
+        )
     return _finish(cls, body, decoded, inner, strict)
 
 
-def decode_inner(cls: type[R], body: Mapping[str, Any], inner: Mapping[str, Any], strict: bool) -> R:
+def decode_inner(
+    cls: type[R], body: Mapping[str, Any], inner: Mapping[str, Any], strict: bool
+) -> R:
     """Decode the already decoded ``inner`` of ``body`` (its ``Response`` object)."""
     return _finish(cls, body, body, inner, strict)
 
 
 def _finish(
-    cls: type[R], body: bytes | str | Mapping[str, Any], decoded: Mapping[str, Any], inner: Mapping[str, Any], strict: bool
+    cls: type[R],
+    body: bytes | str | Mapping[str, Any],
+    decoded: Mapping[str, Any],
+    inner: Mapping[str, Any],
+    strict: bool,
 ) -> R:
     error = _error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
     if error is not None:
@@ -235,7 +257,9 @@ def _finish(
         response: R = _plan(cls)(inner, walk)
     except RecursionError:
         raise errors.ResponseShapeError(
-            "response nested too deeply to be decoded", excerpt=_excerpt(body), body=decoded
+            "response nested too deeply to be decoded",
+            excerpt=_excerpt(body),
+            body=decoded,
         ) from None
     if walk.found:
         if strict:
@@ -255,7 +279,9 @@ def _finish(
 def _message(found: list[Deviation]) -> str:
     first = found[0]
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return f"response does not match the model at {first.path}: {_describe(first)}{more}"
+    return (
+        f"response does not match the model at {first.path}: {_describe(first)}{more}"
+    )
 
 
 def _describe(deviation: Deviation) -> str:

@@ -9,28 +9,28 @@ Every provider works for sync and async clients: ``get_credentials`` may block
 on I/O, ``get_credentials_async`` never blocks the event loop. A secret key, a
 session token or a web identity token is kept out of every repr, log line and
 exception message.
+
+Importing this module imports neither asyncio nor httpx: the async methods
+and the providers that make HTTP requests import them when first used.
 """
 
 from __future__ import annotations
 
-import asyncio
-import configparser
-import json
-import logging
 import os
 import threading
 import time
-import urllib.parse
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .errors import CredentialsError, SDKError
 
 if TYPE_CHECKING:
+    import asyncio
+    from pathlib import Path
+
     import httpx
 
 __all__ = [
@@ -48,8 +48,6 @@ __all__ = [
     "default_credentials",
 ]
 
-logger = logging.getLogger(__name__)
-
 ENV_SECRET_ID = "TENCENTCLOUD_SECRET_ID"
 ENV_SECRET_KEY = "TENCENTCLOUD_SECRET_KEY"
 ENV_SESSION_TOKEN = "TENCENTCLOUD_SESSION_TOKEN"
@@ -64,9 +62,11 @@ ENV_TKE_PROVIDER_ID = "TKE_PROVIDER_ID"
 ENV_TKE_TOKEN_FILE = "TKE_WEB_IDENTITY_TOKEN_FILE"
 ENV_TKE_ROLE_ARN = "TKE_ROLE_ARN"
 
-DEFAULT_PROFILE_FILE = Path("~") / ".tencentcloud" / "credentials"
-# Looked at in this order when neither a path nor TENCENTCLOUD_CREDENTIALS_FILE is given.
-PROFILE_FILES = (DEFAULT_PROFILE_FILE, Path("/etc/tencentcloud/credentials"))
+# PROFILE_FILES: looked at in this order when neither a path nor
+# TENCENTCLOUD_CREDENTIALS_FILE is given; DEFAULT_PROFILE_FILE is the first.
+# Both are Paths made on first access (see __getattr__), so that importing
+# this module does not import pathlib.
+_PROFILE_FILES = ("~/.tencentcloud/credentials", "/etc/tencentcloud/credentials")
 METADATA_ENDPOINT = "http://metadata.tencentyun.com/latest/meta-data/"
 METADATA_TIMEOUT = 1.0
 # How long "no metadata service here" (or "no role bound") is believed.
@@ -77,6 +77,15 @@ STS_VERSION = "2018-08-13"
 STS_REGION = "ap-guangzhou"
 STS_TIMEOUT = 10.0
 MAX_DURATION = 43200
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("PROFILE_FILES", "DEFAULT_PROFILE_FILE"):
+        from pathlib import Path
+
+        files = tuple(Path(p) for p in _PROFILE_FILES)
+        return files if name == "PROFILE_FILES" else files[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,31 @@ async def _credentials_async(provider: CredentialsProvider) -> Credentials:
                 f"{type(provider).__name__}.get_credentials_async did not return Credentials"
             )
         return found
+    import asyncio
+
     return await asyncio.to_thread(provider.get_credentials)
+
+
+class _LoopLocks:
+    """One asyncio.Lock per event loop (a lock belongs to one loop), made on first async use."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: (
+            weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None
+        ) = None
+
+    def get(self) -> asyncio.Lock:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            if self._locks is None:
+                self._locks = weakref.WeakKeyDictionary()
+            lock = self._locks.get(loop)
+            if lock is None:
+                lock = self._locks[loop] = asyncio.Lock()
+            return lock
 
 
 class StaticCredentials:
@@ -191,11 +224,11 @@ class ProfileCredentials:
         env = os.environ if environ is None else environ
         self.profile = profile or env.get(ENV_PROFILE) or "default"
         chosen = path or env.get(ENV_CREDENTIALS_FILE)
-        self.paths = (
-            (Path(chosen).expanduser(),)
-            if chosen
-            else tuple(p.expanduser() for p in PROFILE_FILES)
-        )
+        from pathlib import Path
+
+        # PROFILE_FILES as set on this module (tests do), else the defaults.
+        listed = (chosen,) if chosen else globals().get("PROFILE_FILES", _PROFILE_FILES)
+        self.paths = tuple(Path(p).expanduser() for p in listed)
         self.description = f"profile [{self.profile}] in " + " or ".join(
             str(p) for p in self.paths
         )
@@ -215,6 +248,8 @@ class ProfileCredentials:
 
     async def get_credentials_async(self) -> Credentials:
         if self._answer is None:
+            import asyncio
+
             return await asyncio.to_thread(self.get_credentials)
         return self.get_credentials()
 
@@ -224,6 +259,8 @@ class ProfileCredentials:
         if path is None:
             return f"{self.description}: file not found"
         where = f"profile [{self.profile}] in {path}"
+        import configparser  # only a profile file needs it
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             with open(path, encoding="utf-8") as handle:
@@ -287,10 +324,7 @@ class RefreshingCredentials:
         self._fetched_at = 0.0
         self._retry_at = 0.0
         self._lock = threading.Lock()
-        self._guard = threading.Lock()  # only around the per-loop lock table
-        self._async_locks: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Lock
-        ] = weakref.WeakKeyDictionary()
+        self._loop_locks = _LoopLocks()
 
     def _usable(self) -> Credentials | None:
         """The current credentials when no renewal is due."""
@@ -345,7 +379,9 @@ class RefreshingCredentials:
             if valid.expires_at is None
             else f", valid {valid.expires_at - now:.0f} s more"
         )
-        logger.warning(
+        import logging  # only a failed renewal is logged
+
+        logging.getLogger(__name__).warning(
             "%r: renewing credentials failed (%s); using the current ones%s",
             self,
             reason,
@@ -377,19 +413,11 @@ class RefreshingCredentials:
         finally:
             self._lock.release()
 
-    def _loop_lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        with self._guard:
-            lock = self._async_locks.get(loop)
-            if lock is None:
-                lock = self._async_locks[loop] = asyncio.Lock()
-            return lock
-
     async def get_credentials_async(self) -> Credentials:
         usable = self._usable()
         if usable is not None:
             return usable
-        lock = self._loop_lock()
+        lock = self._loop_locks.get()
         if lock.locked():
             valid = self._valid()
             if valid is not None:
@@ -399,6 +427,8 @@ class RefreshingCredentials:
             if usable is not None:
                 return usable
             if self._fetch_async is None:
+                import asyncio
+
                 # The thread lock makes sync callers and this one take turns.
                 return await asyncio.to_thread(self.get_credentials)
             try:
@@ -422,6 +452,8 @@ _metadata_lock = threading.Lock()
 
 def _metadata_base(url: str) -> str:
     """``http://host[:port]/latest/meta-data/`` from a full base URL or a bare address."""
+    import urllib.parse
+
     url = url.strip()
     if "://" not in url:
         url = "http://" + url
@@ -480,6 +512,8 @@ class CVMRoleCredentials(RefreshingCredentials):
         return self.endpoint + "cam/security-credentials/"
 
     def _role_url(self, role: str) -> str:
+        import urllib.parse
+
         return self._list_url + urllib.parse.quote(role, safe="")
 
     def _remembered_miss(self) -> None:
@@ -529,6 +563,8 @@ class CVMRoleCredentials(RefreshingCredentials):
                 f"{where}: reading the keys answered HTTP {answer.status_code}"
             )
         try:
+            import json
+
             data = json.loads(answer.content)
         except ValueError:
             raise CredentialsError(f"{where}: the answer is not JSON") from None
@@ -706,6 +742,8 @@ class AssumeRoleCredentials(RefreshingCredentials):
         self.session_name = session_name or _session_name()
         self.duration = _checked_duration(duration)
         if isinstance(policy, Mapping):
+            import json
+
             policy = json.dumps(policy, separators=(",", ":"))
         self.policy = policy or None
         self._external_id = external_id or None
@@ -733,6 +771,8 @@ class AssumeRoleCredentials(RefreshingCredentials):
             "DurationSeconds": self.duration,
         }
         if self.policy:
+            import urllib.parse
+
             params["Policy"] = urllib.parse.quote(self.policy, safe="")
         if self._external_id:
             params["ExternalId"] = self._external_id
@@ -756,7 +796,7 @@ class AssumeRoleCredentials(RefreshingCredentials):
         return _sts_credentials(answer, self.description)
 
     async def _fetch_from_loop(self) -> Credentials:
-        from .client import AsyncCommonClient
+        from .aio import AsyncCommonClient
 
         try:
             async with AsyncCommonClient(
@@ -771,14 +811,18 @@ class AssumeRoleCredentials(RefreshingCredentials):
         return f"AssumeRoleCredentials(role_arn={self.role_arn!r}, session_name={self.session_name!r})"
 
 
-@dataclass(frozen=True)
 class _WebIdentity:
-    """What one AssumeRoleWithWebIdentity call needs."""
+    """What one AssumeRoleWithWebIdentity call needs (the token stays out of the repr)."""
 
-    region: str
-    provider_id: str
-    role_arn: str
-    token: str = field(repr=False)
+    __slots__ = ("region", "provider_id", "role_arn", "token")
+
+    def __init__(
+        self, region: str, provider_id: str, role_arn: str, token: str
+    ) -> None:
+        self.region = region
+        self.provider_id = provider_id
+        self.role_arn = role_arn
+        self.token = token
 
 
 class WebIdentityCredentials(RefreshingCredentials):
@@ -814,6 +858,8 @@ class WebIdentityCredentials(RefreshingCredentials):
         env = os.environ if environ is None else environ
         self.role_arn = role_arn
         self.provider_id = provider_id
+        from pathlib import Path
+
         self.token_file = Path(token_file) if token_file is not None else None
         self._token = token
         self.region = region
@@ -856,6 +902,8 @@ class WebIdentityCredentials(RefreshingCredentials):
         return _WebIdentity(self.region, self.provider_id, self.role_arn, token)
 
     def _request(self, identity: _WebIdentity) -> httpx.Request:
+        import json
+
         import httpx
 
         url = httpx.URL(
@@ -891,6 +939,8 @@ class WebIdentityCredentials(RefreshingCredentials):
         if isinstance(answer, Exception):
             raise _sts_failure(where, answer, [token])
         try:
+            import json
+
             body = json.loads(answer.content)
             inner = body["Response"]
             if not isinstance(inner, dict):
@@ -923,6 +973,8 @@ class WebIdentityCredentials(RefreshingCredentials):
         import httpx
 
         self._check()
+        import asyncio
+
         identity = await asyncio.to_thread(self._identity)
         async with httpx.AsyncClient(timeout=self._timeout) as http:
             try:
@@ -1007,6 +1059,8 @@ class TKEOIDCCredentials(WebIdentityCredentials):
         self.role_arn = values[ENV_TKE_ROLE_ARN]
         self.provider_id = values[ENV_TKE_PROVIDER_ID]
         self.region = values[ENV_TKE_REGION]
+        from pathlib import Path
+
         self.token_file = Path(values[ENV_TKE_TOKEN_FILE])
         token = _read_token(self.token_file, self.description)
         return _WebIdentity(self.region, self.provider_id, self.role_arn, token)
@@ -1024,10 +1078,7 @@ class ChainCredentials:
         self.providers = list(providers)
         self._chosen: CredentialsProvider | None = None
         self._lock = threading.Lock()
-        self._guard = threading.Lock()
-        self._async_locks: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, asyncio.Lock
-        ] = weakref.WeakKeyDictionary()
+        self._loop_locks = _LoopLocks()
 
     def _none_found(self, reasons: list[str]) -> CredentialsError:
         return CredentialsError(
@@ -1056,12 +1107,7 @@ class ChainCredentials:
         chosen = self._chosen
         if chosen is not None:
             return await _credentials_async(chosen)
-        loop = asyncio.get_running_loop()
-        with self._guard:
-            lock = self._async_locks.get(loop)
-            if lock is None:
-                lock = self._async_locks[loop] = asyncio.Lock()
-        async with lock:
+        async with self._loop_locks.get():
             if self._chosen is not None:
                 return await _credentials_async(self._chosen)
             reasons = []

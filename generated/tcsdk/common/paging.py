@@ -19,7 +19,6 @@ walk with :class:`PaginationError`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -36,8 +35,8 @@ class PaginationError(Exception):
     """The service's answers would make the walk go on forever."""
 
 
-@dataclass(frozen=True)
-class Paging(Generic[Req, Resp]):
+# A Struct: made faster than a dataclass.
+class Paging(msgspec.Struct, Generic[Req, Resp], frozen=True):
     """Python attribute names of the paging fields of one action (generated)."""
 
     action: str

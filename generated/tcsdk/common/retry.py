@@ -13,7 +13,6 @@ have reached the service is never repeated behind the caller's back.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -66,9 +65,13 @@ class RetryPolicy:
         return min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
 
     def delay(
-        self, attempt: int, uniform: Callable[[float, float], float] = random.uniform
+        self, attempt: int, uniform: Callable[[float, float], float] | None = None
     ) -> float:
-        """A wait drawn with full jitter for after attempt ``attempt``."""
+        """A wait drawn with full jitter for after attempt ``attempt`` (``uniform``: random.uniform)."""
+        if uniform is None:
+            import random  # only a retry needs it
+
+            uniform = random.uniform
         return uniform(0.0, self.cap(attempt))
 
 

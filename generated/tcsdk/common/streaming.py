@@ -24,13 +24,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import httpx
 import msgspec
 
 from . import errors
 from .model import Response, ResponseMeta, parse_envelope
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "ServerSentEvent",
@@ -209,6 +211,8 @@ class Stream(Generic[R]):
         response = self._response
         if response is None:
             return
+        import httpx
+
         decoder = EventDecoder()
         try:
             for chunk in response.iter_bytes():
@@ -286,6 +290,8 @@ class AsyncStream(Generic[R]):
         response = self._response
         if response is None:
             return
+        import httpx
+
         decoder = EventDecoder()
         try:
             async for chunk in response.aiter_bytes():

@@ -36,7 +36,8 @@ from typing import Any
 
 import msgspec
 
-from .client import Action, AsyncBaseClient, BaseClient
+from .aio import AsyncBaseClient
+from .client import Action, BaseClient
 from .model import Response, ResponseMeta, attach_meta, parse_envelope
 
 __all__ = ["Stubber", "StubError"]
@@ -51,9 +52,8 @@ class StubError(AssertionError):
 @dataclass(frozen=True)
 class _Answer:
     response: Response | None  # a ready model, or
-    envelope: (
-        Mapping[str, Any] | None
-    )  # an envelope parsed at call time (errors, examples)
+    # an envelope parsed at call time (errors, examples)
+    envelope: Mapping[str, Any] | None
     expected_params: Mapping[str, Any] | None
 
 
@@ -72,9 +72,8 @@ class Stubber:
         }
         self._queues: dict[str, deque[_Answer]] = {}
         self._active = False
-        self.calls: list[tuple[str, dict[str, Any]]] = (
-            []
-        )  # (action, wire params), in call order
+        # (action, wire params), in call order
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     # Queueing answers.
 
@@ -301,7 +300,8 @@ def _check(info: Any, value: Any, where: str) -> None:
         for index, item in enumerate(value):
             _check(info.item_type, item, f"{where}[{index}]")
     elif isinstance(info, inspect.StructType) and isinstance(value, Mapping):
-        known = {f.encode_name: f for f in info.fields}
+        # Not the responses' hidden "Error" field: an error is queued with add_error.
+        known = {f.encode_name: f for f in info.fields if f.name != "_error"}
         for key, item in value.items():
             if key == "RequestId" and "RequestId" not in known:
                 continue

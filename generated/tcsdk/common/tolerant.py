@@ -154,9 +154,8 @@ def _text(value: Any, walk: _Walk) -> Any:
         return walk.note("str", value, "true" if value else "false", True)
     if isinstance(value, int):
         return walk.note("str", value, int.__repr__(value), True)
-    if (
-        isinstance(value, float) and value - value == 0.0
-    ):  # finite: JSON has a text for it
+    # finite: JSON has a text for it
+    if isinstance(value, float) and value - value == 0.0:
         return walk.note("str", value, msgspec.json.encode(value).decode(), True)
     return walk.note("str", value, value)
 

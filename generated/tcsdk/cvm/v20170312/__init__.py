@@ -4,26 +4,35 @@
 
 Create, inspect and manage cloud virtual machine instances.
 
-Submodules: ``models``, ``errors`` and ``client``; each is imported on first use,
-so that importing the models does not pay for the error enums or httpx.
+Submodules: ``models``, ``errors``, ``client`` (``CvmClient``) and ``aio``
+(``AsyncCvmClient``); each is imported on first use, as are the two
+clients exported here, so that importing the models does not pay for the
+error enums or httpx, nor the sync client for asyncio.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import client, errors, models
+    from . import aio, client, errors, models
+    from .aio import AsyncCvmClient
+    from .client import CvmClient
 
-__all__ = ["client", "errors", "models"]
+__all__ = ["aio", "client", "errors", "models", "CvmClient", "AsyncCvmClient"]
 
 SERVICE = "cvm"
 VERSION = "2017-03-12"
 ENDPOINT = "cvm.tencentcloudapi.com"
 
+_CLIENTS = {"CvmClient": "client", "AsyncCvmClient": "aio"}
+
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _CLIENTS:
+        return getattr(importlib.import_module(f".{_CLIENTS[name]}", __name__), name)
     if name in __all__:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

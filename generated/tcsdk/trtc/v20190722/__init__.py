@@ -4,26 +4,35 @@
 
 Server-side control of TRTC rooms, users and on-cloud recording.
 
-Submodules: ``models``, ``errors`` and ``client``; each is imported on first use,
-so that importing the models does not pay for the error enums or httpx.
+Submodules: ``models``, ``errors``, ``client`` (``TrtcClient``) and ``aio``
+(``AsyncTrtcClient``); each is imported on first use, as are the two
+clients exported here, so that importing the models does not pay for the
+error enums or httpx, nor the sync client for asyncio.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import client, errors, models
+    from . import aio, client, errors, models
+    from .aio import AsyncTrtcClient
+    from .client import TrtcClient
 
-__all__ = ["client", "errors", "models"]
+__all__ = ["aio", "client", "errors", "models", "TrtcClient", "AsyncTrtcClient"]
 
 SERVICE = "trtc"
 VERSION = "2019-07-22"
 ENDPOINT = "trtc.tencentcloudapi.com"
 
+_CLIENTS = {"TrtcClient": "client", "AsyncTrtcClient": "aio"}
+
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _CLIENTS:
+        return getattr(importlib.import_module(f".{_CLIENTS[name]}", __name__), name)
     if name in __all__:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

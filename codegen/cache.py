@@ -1,0 +1,114 @@
+"""A content-keyed cache of generation results, kept outside the output folder.
+
+An entry is stored under a key that is a digest of everything that shapes
+it: the input bytes, the generator's own files (code and templates), the
+versions of black, datamodel-code-generator and Jinja2, and the options. So
+an entry is never stale: a changed input gives another key. Entries are
+written to a temporary file and renamed into place, so concurrent runs never
+see half an entry, and each carries its own key and a digest of its body: a
+truncated, corrupted or foreign entry is ignored (and replaced), never
+trusted. The folder can be deleted at any time.
+
+Importing this module imports nothing heavy; a run whose entries all hit
+never loads black, datamodel-code-generator or Jinja2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+# Bumped when the entry layout changes; older entries are then foreign.
+MAGIC = b"tencentcloud-codegen-cache/1\n"
+ENV_DIR = "CODEGEN_CACHE_DIR"
+# The distributions whose versions change the bytes we write.
+_TOOLS = ("black", "datamodel-code-generator", "jinja2")
+
+
+def default_dir() -> Path:
+    """``$CODEGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/tencentcloud-codegen``, else ``~/.cache/...``."""
+    if os.environ.get(ENV_DIR):
+        return Path(os.environ[ENV_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tencentcloud-codegen"
+
+
+def digest(*parts: bytes | str) -> str:
+    """sha256 of the parts, each length-prefixed so no two lists of parts collide."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """A digest of the generator's code, templates and the tools whose output it keeps."""
+    package = Path(__file__).resolve().parent
+    templates = Path(str(resources.files("codegen.templates")))
+    parts: list[bytes | str] = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    for tool in _TOOLS:
+        parts.append(f"{tool} {metadata.version(tool)}")
+    for folder in (package, templates):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".jinja", ".jinja2"):
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+class Cache:
+    """Entries in ``root``; a cache made with ``root=None`` stores nothing."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.root is not None
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> Any | None:
+        """The value stored under ``key``, or None when absent or not trustworthy."""
+        if self.root is None:
+            return None
+        try:
+            raw = self._path(kind, key).read_bytes()
+        except OSError:
+            return None
+        head, _, rest = raw.partition(b"\n")
+        stored_key, _, rest = rest.partition(b"\n")
+        body_digest, _, body = rest.partition(b"\n")
+        if head + b"\n" != MAGIC or stored_key != key.encode() or body_digest != hashlib.sha256(body).hexdigest().encode():
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store ``value`` (JSON data); a cache that cannot be written is skipped, never an error."""
+        if self.root is None:
+            return
+        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return

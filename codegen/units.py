@@ -1,0 +1,153 @@
+"""Stages 1 to 4 for one service version: what a worker process does.
+
+A unit's input bytes arrive with the job (the caller hashed those same
+bytes for the cache key); the result is the formatted files, the service's
+index for the package-level files and, with a changelog, its API surface,
+or the problems that stopped it. Rendering and formatting modules are
+imported here, on first use, so that a run served by the cache skips them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .build import build_project
+from .cache import Cache
+from .diagnostics import Diagnostic, SpecError
+from .ir import ServiceIndex, ServiceVersion
+from .loader import Unit, load_unit
+
+
+def _format(text: str) -> str:
+    from .formatting import format_python
+
+    return format_python(text)
+
+
+def formatted(files: dict[str, str], ready: Iterable[str] = ()) -> dict[str, str]:
+    """The files with their Python formatted; those in ``ready`` are already
+    black-clean (the copied runtime modules)."""
+    skip = set(ready)
+    return {name: _format(text) if name.endswith(".py") and name not in skip else text for name, text in files.items()}
+
+
+def service_files(service: ServiceVersion, package: str, pool: Executor | None = None) -> dict[str, str]:
+    """Rendered and formatted; with a pool, each file is formatted there as soon as it is rendered."""
+    from .render import iter_service
+
+    if pool is None:
+        return formatted(dict(iter_service(service, package)))
+    pending = {
+        path: pool.submit(_format, text) if path.endswith(".py") else text
+        for path, text in iter_service(service, package)
+    }
+    return {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One service version's share of the output, as the cache stores it."""
+
+    files: dict[str, str] = field(default_factory=dict)  # relative to the output folder
+    index: ServiceIndex | None = None  # None: the unit holds none of the chosen actions
+    surface: dict[str, Any] | None = None  # its ServiceSurface as JSON data, with a changelog
+    problems: tuple[Diagnostic, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": self.files, "index": asdict(self.index) if self.index else None, "surface": self.surface}
+
+    @classmethod
+    def from_json(cls, data: Any) -> UnitResult | None:
+        """The stored result, or None when ``data`` does not have the expected shape."""
+        try:
+            files, index, surface = data["files"], data["index"], data["surface"]
+            if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+                return None
+            return cls(files, ServiceIndex(**index) if index is not None else None, surface)
+        except (TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
+class Job:
+    unit: Unit
+    common: Unit
+    source_format: str
+    package: str
+    actions: tuple[str, ...] | None
+    with_surface: bool
+    cache_dir: Path | None
+
+
+def _run_job(job: Job, pool: Executor | None = None) -> UnitResult:
+    """Load, build, render and format one service version (in a worker process or in this one)."""
+    cache = Cache(job.cache_dir)
+    common, problems = load_unit(job.common, cache)  # checked by the caller; cached, so cheap
+    if job.source_format == "tencentcloud":
+        from .tencentcloud import load_unit as load_tencent_unit
+
+        documents, found = load_tencent_unit(job.unit, job.actions, cache)
+    else:
+        documents, found = load_unit(job.unit, cache)
+    problems += found
+    if problems:
+        return UnitResult(problems=tuple(problems))
+    if not documents:
+        return UnitResult()
+    try:
+        project = build_project([*common, *documents])
+    except SpecError as exc:
+        return UnitResult(problems=tuple(exc.diagnostics))
+    (service,) = project.services
+    surface = None
+    if job.with_surface:
+        from .surface import service_surface
+
+        surface = asdict(service_surface(service))
+    return UnitResult(service_files(service, job.package, pool), service.index, surface)
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the generator process is gone.
+
+    A killed run cannot shut its pool down, and a worker blocked on the task
+    queue would otherwise live on forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
+    """Results in the order of ``jobs``, using up to ``workers`` processes.
+
+    With at least as many jobs as workers, each worker takes whole jobs.
+    With fewer (one service regenerated), the jobs run here and the worker
+    processes format their files, which is most of the time.
+    """
+    if workers < 2 or not jobs:
+        yield from map(_run_job, jobs)
+        return
+    # Spawned, not forked: a forked worker would inherit the output lock and
+    # keep it after a killed run, blocking the next one.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+        if len(jobs) >= workers:
+            yield from pool.map(_run_job, jobs, chunksize=1)
+            return
+        for _ in range(workers):
+            pool.submit(_format, "")  # the workers import black while this process renders
+        for job in jobs:
+            yield _run_job(job, pool)

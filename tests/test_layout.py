@@ -1,0 +1,87 @@
+"""The pre-laid-out statements: black leaves them as they are and never formats them differently."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from codegen.formatting import format_python
+from codegen.layout import assign, call, generic_call, signature, statement
+
+
+def _nested(statement: str, indent: int) -> str:
+    """``statement`` (its first line not indented) inside classes nested ``indent // 4`` deep."""
+    head = "".join(" " * (4 * level) + f"class C{level}:\n" for level in range(indent // 4))
+    return head + " " * indent + statement + "\n"
+
+
+@pytest.mark.parametrize("indent", [0, 4, 8])
+def test_assignments_of_every_length_are_black_clean(indent: int) -> None:
+    for length in range(1, 130, 2):
+        target, value = "A" * max(1, length // 3), '"' + "b" * length + '"'
+        laid = _nested(assign(target, value, indent), indent)
+        plain = _nested(f"{target} = {value}", indent)
+        assert format_python(laid) == laid == format_python(plain), laid
+
+
+@pytest.mark.parametrize("indent", [0, 4, 8])
+def test_calls_format_as_black_would_and_common_shapes_are_clean(indent: int) -> None:
+    chosen = random.Random(indent)
+    clean = 0
+    for _ in range(150):
+        name = "x" * chosen.randint(1, 50)
+        annotation = chosen.choice(["int | None", "list[SomeTypeName] | None", "str", "list[Item]"])
+        arguments = [f'name="{"W" * chosen.randint(1, 70)}"'] + ["default=None"] * chosen.randint(0, 2)
+        laid = _nested(call(f"{name}: {annotation}", "_field", arguments, indent), indent)
+        plain = _nested(f"{name}: {annotation} = _field({', '.join(arguments)})", indent)
+        # Never a different result: a guess that black disagrees with is still formatted by it.
+        assert format_python(laid) == format_python(plain), laid
+        clean += format_python(laid) == laid
+    assert clean >= 120
+
+
+def test_shapes_of_real_attributes_are_clean() -> None:
+    cases = [
+        ("total_count: int | None", ['name="TotalCount"', "default=None"]),
+        ("internet_max_bandwidth_out: int | None", ['name="InternetMaxBandwidthOut"', "default=None"]),
+        ("bmc_virtual_private_cloud: VirtualPrivateCloud", ['name="BmcVirtualPrivateCloud"']),
+        (
+            "reserved_instance_config_infos: list[ReservedInstanceConfigInfoItem] | None",
+            ['name="ReservedInstanceConfigInfos"', "default=None"],
+        ),
+    ]
+    for target, arguments in cases:
+        laid = _nested(call(target, "_field", arguments, 4), 4)
+        assert format_python(laid) == laid
+
+
+def test_client_statements_format_as_black_would_and_are_mostly_clean() -> None:
+    chosen = random.Random(7)
+    checked = clean = 0
+
+    def check(laid: str, plain: str) -> None:
+        nonlocal checked, clean
+        assert format_python(laid) == format_python(plain), laid
+        checked += 1
+        clean += format_python(laid) == laid
+
+    for _ in range(150):
+        request = "_models." + "R" * chosen.randint(1, 50) + "Request"
+        response = "_models." + "R" * chosen.randint(1, 50) + "Response"
+        method = "describe_" + "x" * chosen.randint(1, 40)
+        constant = "_" + "X" * chosen.randint(3, 60)
+        arguments = ['"Action"', request, response, "read_only=False"]
+        plain = f"{constant}: _client.Action[{request}, {response}] = _client.Action(\n"
+        plain += "".join(f"    {argument},\n" for argument in arguments) + ")\n"
+        check(generic_call(constant, "_client.Action", [request, response], "_client.Action", arguments) + "\n", plain)
+        for parameters, tail in (
+            (["self", f"request: {request}", "/"], f" -> {response}: ..."),
+            (["self", f"request: {request} | None = None", "/", "**fields: Any"], f" -> {response}:\n        return x"),
+        ):
+            laid = "class C:\n    " + signature(f"def {method}", parameters, tail, 4) + "\n"
+            check(laid, "class C:\n    " + f"def {method}({', '.join(parameters)}){tail}\n")
+        call_arguments = [constant, "request", "fields"]
+        laid = "def f():\n    " + statement("return await self._invoke", call_arguments, 4) + "\n"
+        check(laid, f"def f():\n    return await self._invoke({', '.join(call_arguments)})\n")
+    assert clean >= 0.9 * checked
