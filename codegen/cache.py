@@ -21,9 +21,11 @@ import os
 import sys
 import tempfile
 from functools import lru_cache
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .package_files import template_dir
 
 # Bumped when the entry layout changes; older entries are then foreign.
 MAGIC = b"tencentcloud-codegen-cache/1\n"
@@ -54,7 +56,7 @@ def digest(*parts: bytes | str) -> str:
 def generator_fingerprint() -> str:
     """A digest of the generator's code, templates and the tools whose output it keeps."""
     package = Path(__file__).resolve().parent
-    templates = Path(str(resources.files("codegen.templates")))
+    templates = template_dir()
     parts: list[bytes | str] = [f"python {sys.version_info[0]}.{sys.version_info[1]}"]
     for tool in _TOOLS:
         parts.append(f"{tool} {metadata.version(tool)}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -18,6 +17,7 @@ from . import layout, naming
 from .docstrings import docstring
 from .ir import Action, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
+from .package_files import template_dir
 
 RUNTIME_MODULES = (
     "model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py",
@@ -29,11 +29,6 @@ def runtime_files(package: str) -> list[str]:
     """Paths of the runtime modules, copied as they are: they are kept
     black-clean in the source tree (a test checks), so black can skip them."""
     return [f"{package}/common/{module}" for module in RUNTIME_MODULES]
-
-
-def template_dir() -> Path:
-    """The folder of the built-in templates (``templates/`` in the source tree)."""
-    return Path(str(resources.files("codegen.templates")))
 
 
 @lru_cache(maxsize=4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import ast
 
 from codegen.formatting import format_python
@@ -80,3 +82,13 @@ def test_runtime_modules_are_copied_black_clean() -> None:
     files = render_common(make_service().actions[0].errors[:1], [make_service().index], "pkg")
     for path in runtime_files("pkg"):
         assert format_python(files[path]) == files[path], f"run black (line length 88) on templates/runtime/: {path}"
+
+
+def test_templates_are_found_in_a_source_checkout_without_installing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codegen import package_files
+
+    def not_installed(name: str) -> None:
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(package_files.resources, "files", not_installed)
+    assert (package_files.template_dir() / "client.py.jinja").is_file()
