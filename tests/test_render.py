@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import ast
+
+import pytest
 
 from codegen.formatting import format_python
 from codegen.ir import Action, ErrorCode, Field, ObjectType, Project, ServiceVersion, TypeRef
