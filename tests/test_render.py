@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from codegen.formatting import format_python
-from codegen.ir import Action, ErrorCode, Field, ObjectType, Project, ServiceVersion, TypeRef
+from codegen.ir import Action, ErrorCode, Field, ObjectType, ServiceVersion, TypeRef
 from codegen.render import method_doc, render_common, render_service, runtime_files
 
 STR = TypeRef("scalar", "str")
