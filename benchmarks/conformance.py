@@ -146,7 +146,7 @@ def _same(original: Any, encoded: Any) -> bool:
     if isinstance(original, dict) and isinstance(encoded, dict):
         return all(k in original and _same(original[k], v) for k, v in encoded.items())
     if isinstance(original, list) and isinstance(encoded, list):
-        return len(original) == len(encoded) and all(_same(a, b) for a, b in zip(original, encoded))
+        return len(original) == len(encoded) and all(_same(a, b) for a, b in zip(original, encoded, strict=True))
     return original == encoded or _lax(original) == encoded
 
 
@@ -268,12 +268,18 @@ def lost_data(value: Any, tp: Any, out: Any, path: str, found: dict[str, Any]) -
         lost = []
         for info in msgspec.structs.fields(tp):
             if info.encode_name in value:
-                lost += lost_data(value[info.encode_name], info.type, getattr(out, info.name), _join(path, info.encode_name), found)
+                lost += lost_data(
+                    value[info.encode_name], info.type, getattr(out, info.name), _join(path, info.encode_name), found
+                )
         return lost
     if get_origin(tp) is list:
         if not isinstance(out, list) or not isinstance(value, list) or len(out) != len(value):
             return [path]
-        return [p for i, (v, o) in enumerate(zip(value, out)) for p in lost_data(v, get_args(tp)[0], o, _join(path, i), found)]
+        return [
+            p
+            for i, (v, o) in enumerate(zip(value, out, strict=True))
+            for p in lost_data(v, get_args(tp)[0], o, _join(path, i), found)
+        ]
     try:
         return [] if out == msgspec.convert(value, tp, strict=False) else [path]
     except msgspec.ValidationError:
@@ -323,8 +329,18 @@ def run_mypy(out: Path, services: list[str], report: Report) -> None:
     started = time.perf_counter()
     targets = [str(p) for name in services for p in sorted((out / PACKAGE).glob(f"{name}/v*"))]
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", f"{PACKAGE}/common", *[Path(t).relative_to(out).as_posix() for t in targets]],
-        cwd=out, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            f"{PACKAGE}/common",
+            *[Path(t).relative_to(out).as_posix() for t in targets],
+        ],
+        cwd=out,
+        capture_output=True,
+        text=True,
     )
     report.seconds["mypy"] = time.perf_counter() - started
     report.counts["mypy --strict service versions"] = len(targets)
@@ -336,7 +352,9 @@ def run_mypy(out: Path, services: list[str], report: Report) -> None:
 
 def black_check(out: Path, report: Report) -> None:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "black", "--check", "-q", PACKAGE], cwd=out, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", PACKAGE], cwd=out, capture_output=True, text=True
+    )
     report.seconds["black --check"] = time.perf_counter() - started
     if result.returncode != 0:
         report.fail("black", PACKAGE, result.stderr[-2000:])
@@ -363,18 +381,29 @@ def print_report(report: Report) -> None:
     print(f"service versions: {report.service_versions}")
     print(f"actions:          {report.actions}")
     print(f"modules:          {report.modules} generated, {report.compiled} compiled, {report.imported} imported")
-    print(f"responses parsed: {report.counts['responses parsed']} / {report.counts['responses']} "
-          f"({percent(report, 'responses parsed', 'responses'):.2f}%)")
-    print(f"  matched strictly:  {report.counts['responses matched strictly']} "
-          f"({percent(report, 'responses matched strictly', 'responses'):.2f}%), "
-          f"error examples raising their typed error: {report.counts['error responses raised their typed error']}")
-    print(f"  decoded tolerantly, no data lost: {report.counts['responses decoded tolerantly']} "
-          f"({percent(report, 'responses decoded tolerantly', 'responses'):.2f}%), "
-          f"with {report.counts['deviations']} deviations")
-    json_ok = report.counts["JSON requests round-tripped exactly"] + report.counts["JSON requests round-tripped under the lax policy"]
-    print(f"JSON requests:    {json_ok} / {report.counts['JSON requests']} round-tripped "
-          f"({report.counts['JSON requests round-tripped exactly']} exactly, "
-          f"{report.counts['JSON requests round-tripped under the lax policy']} under the lax policy)")
+    print(
+        f"responses parsed: {report.counts['responses parsed']} / {report.counts['responses']} "
+        f"({percent(report, 'responses parsed', 'responses'):.2f}%)"
+    )
+    print(
+        f"  matched strictly:  {report.counts['responses matched strictly']} "
+        f"({percent(report, 'responses matched strictly', 'responses'):.2f}%), "
+        f"error examples raising their typed error: {report.counts['error responses raised their typed error']}"
+    )
+    print(
+        f"  decoded tolerantly, no data lost: {report.counts['responses decoded tolerantly']} "
+        f"({percent(report, 'responses decoded tolerantly', 'responses'):.2f}%), "
+        f"with {report.counts['deviations']} deviations"
+    )
+    json_ok = (
+        report.counts["JSON requests round-tripped exactly"]
+        + report.counts["JSON requests round-tripped under the lax policy"]
+    )
+    print(
+        f"JSON requests:    {json_ok} / {report.counts['JSON requests']} round-tripped "
+        f"({report.counts['JSON requests round-tripped exactly']} exactly, "
+        f"{report.counts['JSON requests round-tripped under the lax policy']} under the lax policy)"
+    )
     print(f"GET requests:     {report.counts['GET requests decoded']} / {report.counts['GET requests']} decoded")
     done = report.counts["responses parsed"] + json_ok + report.counts["GET requests decoded"]
     total = report.counts["responses"] + report.counts["JSON requests"] + report.counts["GET requests"]

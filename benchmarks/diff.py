@@ -84,8 +84,10 @@ def main() -> None:
             started = time.perf_counter()
             surface_of(side, units)
             full = 2 * (time.perf_counter() - started)
-            print(f"without recognising identical folders (both sides, once): {full:.1f} s "
-                  f"({full / baseline:.0f}x the baseline)")
+            print(
+                f"without recognising identical folders (both sides, once): {full:.1f} s "
+                f"({full / baseline:.0f}x the baseline)"
+            )
 
 
 if __name__ == "__main__":

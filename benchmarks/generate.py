@@ -79,8 +79,20 @@ def timed_with_peak(command: list[str]) -> tuple[float, int]:
 
 
 def generate_command(corpus: Path, out: Path, cache: Path | None, jobs: int) -> list[str]:
-    command = [sys.executable, "-m", "codegen", "generate", "--from", "tencentcloud", str(corpus), "--out", str(out),
-               "-j", str(jobs), "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "codegen",
+        "generate",
+        "--from",
+        "tencentcloud",
+        str(corpus),
+        "--out",
+        str(out),
+        "-j",
+        str(jobs),
+        "-q",
+    ]
     return command + (["--cache-dir", str(cache)] if cache else ["--no-cache"])
 
 

@@ -46,7 +46,13 @@ def main() -> None:
                 styles[f"{found.style}, {'with a total' if 'total' in found.block else 'no total'}"] += 1
     paged = sum(styles.values())
     print(f"{actions} actions; {paged} get a paginator; {len(left_out)} candidates left out")
-    for style in ("offset, with a total", "offset, no total", "page, with a total", "page, no total", "token, no total"):
+    for style in (
+        "offset, with a total",
+        "offset, no total",
+        "page, with a total",
+        "page, no total",
+        "token, no total",
+    ):
         print(f"  {style.replace('token, no total', 'token'):<22} {styles[style]:>5}")
     if not args.quiet:
         print("left out:")

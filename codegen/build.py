@@ -14,7 +14,19 @@ from typing import Any
 
 from . import naming
 from .diagnostics import Diagnostic, SpecError
-from .ir import SCALARS, Action, ErrorCode, Example, Field, ObjectType, Pagination, Project, ServiceIndex, ServiceVersion, TypeRef
+from .ir import (
+    SCALARS,
+    Action,
+    ErrorCode,
+    Example,
+    Field,
+    ObjectType,
+    Pagination,
+    Project,
+    ServiceIndex,
+    ServiceVersion,
+    TypeRef,
+)
 from .loader import SpecDocument
 
 # Actions with these prefixes only read state, so repeating them is harmless.
@@ -82,12 +94,9 @@ def _build_service(
                 f"{data['service']}/{data['version']}/, not {folder}/",
             )
         )
-    type_docs: dict[str, tuple[str, Mapping[str, Any]]] = {}
     raw_types: Mapping[str, Any] = data.get("types") or {}
     class_names = {name: naming.class_name(name) for name in raw_types}
-    _report_collisions(
-        service_doc, ("types",), class_names, "type", problems
-    )
+    _report_collisions(service_doc, ("types",), class_names, "type", problems)
     action_docs = sorted((d for d in documents if d.kind == "action_file"), key=lambda d: d.name)
     reserved: dict[str, str] = {}
     for document in action_docs:
@@ -127,8 +136,10 @@ def _build_service(
         for method in names:
             if method in seen:
                 problems.append(
-                    Diagnostic(action.source, message=f"action {action.name!r} and {seen[method].name!r} "
-                               f"both become the method {method!r}")
+                    Diagnostic(
+                        action.source,
+                        message=f"action {action.name!r} and {seen[method].name!r} both become the method {method!r}",
+                    )
                 )
             seen[method] = action
     if len(problems) > start:
@@ -177,7 +188,9 @@ def _required_cycles(types: tuple[ObjectType, ...]) -> list[tuple[str, str]]:
     No finite value of such a type exists, so a request could never be made.
     """
     edges = {
-        t.name: [(f.py_name, f.type.name) for f in t.fields if f.required and not f.nullable and f.type.kind == "object"]
+        t.name: [
+            (f.py_name, f.type.name) for f in t.fields if f.required and not f.nullable and f.type.kind == "object"
+        ]
         for t in types
     }
     found = []
@@ -220,7 +233,9 @@ def _build_action(
     name = naming.class_name(data["action"])
     if REQUEST_ID in data["response"]["properties"]:
         problems.append(
-            document.diagnostic(("response", "properties", REQUEST_ID), "RequestId is implicit in every response; remove it")
+            document.diagnostic(
+                ("response", "properties", REQUEST_ID), "RequestId is implicit in every response; remove it"
+            )
         )
     request = resolver.object_type(data["request"], f"{name}Request", ("request",), "request", name, document)
     response = resolver.object_type(data["response"], f"{name}Response", ("response",), "response", name, document)
@@ -263,7 +278,12 @@ def _build_action(
 # Which keys each paging style uses: (key, request or response side, Python type).
 _PAGING_KEYS: dict[str, dict[str, tuple[str, str]]] = {
     "offset": {"offset": ("request", "int"), "limit": ("request", "int"), "total": ("response", "int")},
-    "page": {"page": ("request", "int"), "limit": ("request", "int"), "total": ("response", "int"), "first_page": ("", "")},
+    "page": {
+        "page": ("request", "int"),
+        "limit": ("request", "int"),
+        "total": ("response", "int"),
+        "first_page": ("", ""),
+    },
     "token": {"token": ("request", "str"), "next_token": ("response", "str")},
 }
 
@@ -284,7 +304,9 @@ def _pagination(
     start = len(problems)
     for key in block:
         if key not in allowed and key not in ("style", "items"):
-            problems.append(document.diagnostic(("pagination", key), f"pagination: {key!r} does not go with style {style!r}"))
+            problems.append(
+                document.diagnostic(("pagination", key), f"pagination: {key!r} does not go with style {style!r}")
+            )
     sides = {"request": {f.wire_name: f for f in request.fields}, "response": {f.wire_name: f for f in response.fields}}
 
     def field(key: str, side: str, python: str) -> Field | None:
@@ -293,10 +315,14 @@ def _pagination(
             return None
         found = sides[side].get(wire)
         if found is None:
-            problems.append(document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} is not a {side} field"))
+            problems.append(
+                document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} is not a {side} field")
+            )
         elif found.type.kind != "scalar" or found.type.name != python:
             problems.append(
-                document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} must be {python}, not {found.type.annotation}")
+                document.diagnostic(
+                    ("pagination", key), f"pagination: {key} {wire!r} must be {python}, not {found.type.annotation}"
+                )
             )
         else:
             return found
@@ -306,7 +332,9 @@ def _pagination(
     items = sides["response"].get(block["items"])
     if items is None or items.type.kind != "list":
         problems.append(
-            document.diagnostic(("pagination", "items"), f"pagination: items {block['items']!r} is not a list field of the response")
+            document.diagnostic(
+                ("pagination", "items"), f"pagination: items {block['items']!r} is not a list field of the response"
+            )
         )
     if len(problems) > start or items is None:
         return None
@@ -349,7 +377,9 @@ class _Resolver:
         properties: Mapping[str, Any] = raw["properties"]
         required = set(raw.get("required", []))
         for missing in sorted(required - set(properties)):
-            self.problems.append(document.diagnostic((*place, "required"), f"required property {missing!r} is not defined"))
+            self.problems.append(
+                document.diagnostic((*place, "required"), f"required property {missing!r} is not defined")
+            )
         # Names the response base class already has.
         taken = ["request_id", "from_envelope", "meta"] if role == "response" else []
         py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
@@ -388,7 +418,8 @@ class _Resolver:
             self.problems.append(
                 document.diagnostic(
                     (*place, "type"),
-                    f"type 'bytes' (a file upload) is allowed only for top-level request fields of an action, not {files}",
+                    f"type 'bytes' (a file upload) is allowed only for top-level request fields "
+                    f"of an action, not {files}",
                 )
             )
         return TypeRef("scalar", SCALARS[prop["type"]], prop.get("format", ""))

@@ -88,7 +88,11 @@ class Cache:
         head, _, rest = raw.partition(b"\n")
         stored_key, _, rest = rest.partition(b"\n")
         body_digest, _, body = rest.partition(b"\n")
-        if head + b"\n" != MAGIC or stored_key != key.encode() or body_digest != hashlib.sha256(body).hexdigest().encode():
+        if (
+            head + b"\n" != MAGIC
+            or stored_key != key.encode()
+            or body_digest != hashlib.sha256(body).hexdigest().encode()
+        ):
             return None
         try:
             return json.loads(body)

@@ -31,7 +31,11 @@ def previous_surface(package_dir: Path) -> Surface | None:
 
 def today() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC) if epoch.isdigit() else datetime.datetime.now(datetime.UTC)
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
     return moment.date().isoformat()
 
 

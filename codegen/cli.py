@@ -50,22 +50,28 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--actions", help="with --from: only these actions (comma-separated)")
     generate.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU)")
     generate.add_argument(
-        "--changelog", type=Path, metavar="FILE",
+        "--changelog",
+        type=Path,
+        metavar="FILE",
         help="when the output changes, prepend a dated entry saying what changed for user code "
         "(default: [tool.codegen] changelog; the package then records its API surface in " + SURFACE_FILE + ")",
     )
     generate.add_argument(
-        "--distribution", metavar="NAME",
+        "--distribution",
+        metavar="NAME",
         help="also write OUT/pyproject.toml so the package builds as a wheel named NAME "
         "(default: [tool.codegen] distribution; empty: none)",
     )
     generate.add_argument(
-        "--distribution-version", metavar="V",
+        "--distribution-version",
+        metavar="V",
         help="with --distribution: the version (default: 0.0.0+g and a hash of the generated files)",
     )
     cache = generate.add_mutually_exclusive_group()
     cache.add_argument(
-        "--cache-dir", type=Path, metavar="DIR",
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
         help="where to keep results for the next run (default: [tool.codegen] cache_dir, else $CODEGEN_CACHE_DIR, "
         "else $XDG_CACHE_HOME/tencentcloud-codegen, else ~/.cache/tencentcloud-codegen)",
     )
@@ -87,12 +93,18 @@ def _diff_parser(commands: Any) -> None:
         "diff", help="what changed between two sets of specs, classified for the code that uses the package"
     )
     diff.add_argument(
-        "folders", nargs="*", type=Path, metavar="OLD NEW",
+        "folders",
+        nargs="*",
+        type=Path,
+        metavar="OLD NEW",
         help="two spec folders; with --git, at most one folder (default: [tool.codegen] specs, else specs)",
     )
-    diff.add_argument("--from", dest="source_format", choices=SOURCE_FORMATS, default="specs", help="the folders' format")
     diff.add_argument(
-        "--git", metavar="REV[..REV]",
+        "--from", dest="source_format", choices=SOURCE_FORMATS, default="specs", help="the folders' format"
+    )
+    diff.add_argument(
+        "--git",
+        metavar="REV[..REV]",
         help="compare the folder at REV with the working tree, or at REV with the folder at the second REV",
     )
     diff.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")

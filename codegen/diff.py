@@ -108,27 +108,60 @@ def _service_change(kind: str, service: ServiceSurface, message: str, old: str =
 def _common(old: dict[str, str], new: dict[str, str]) -> Iterator[Change]:
     for code in sorted(set(old) | set(new)):
         if code not in new:
-            yield Change("common_error_removed", "", "", "", f"common.CommonErrorCode.{old[code]}",
-                         f"common error code {code} removed", code)
+            yield Change(
+                "common_error_removed",
+                "",
+                "",
+                "",
+                f"common.CommonErrorCode.{old[code]}",
+                f"common error code {code} removed",
+                code,
+            )
         elif code not in old:
-            yield Change("common_error_added", "", "", "", f"common.CommonErrorCode.{new[code]}",
-                         f"common error code {code} added", "", code)
+            yield Change(
+                "common_error_added",
+                "",
+                "",
+                "",
+                f"common.CommonErrorCode.{new[code]}",
+                f"common error code {code} added",
+                "",
+                code,
+            )
         elif old[code] != new[code]:
-            yield Change("common_error_member_renamed", "", "", "", f"common.CommonErrorCode.{new[code]}",
-                         f"common error code {code}: member {old[code]} renamed to {new[code]}", old[code], new[code])
+            yield Change(
+                "common_error_member_renamed",
+                "",
+                "",
+                "",
+                f"common.CommonErrorCode.{new[code]}",
+                f"common error code {code}: member {old[code]} renamed to {new[code]}",
+                old[code],
+                new[code],
+            )
 
 
 def _service(old: ServiceSurface, new: ServiceSurface, new_common: set[str]) -> Iterator[Change]:
     if old.endpoint != new.endpoint:
-        yield _service_change("endpoint_changed", new, f"endpoint {old.endpoint} -> {new.endpoint}", old.endpoint, new.endpoint)
+        yield _service_change(
+            "endpoint_changed", new, f"endpoint {old.endpoint} -> {new.endpoint}", old.endpoint, new.endpoint
+        )
     if old.doc != new.doc:
         yield _service_change("documentation_changed", new, "service documentation changed")
     for name in sorted(set(old.actions) | set(new.actions)):
         before, after = old.actions.get(name), new.actions.get(name)
         if after is None and before is not None:
-            yield _at(old, name, "action_removed", f"{old.client}.{before.method}", f"action removed ({old.client}.{before.method})")
+            yield _at(
+                old,
+                name,
+                "action_removed",
+                f"{old.client}.{before.method}",
+                f"action removed ({old.client}.{before.method})",
+            )
         elif before is None and after is not None:
-            yield _at(new, name, "action_added", f"{new.client}.{after.method}", f"action added ({new.client}.{after.method})")
+            yield _at(
+                new, name, "action_added", f"{new.client}.{after.method}", f"action added ({new.client}.{after.method})"
+            )
         elif before is not None and after is not None:
             yield from _action(new, name, before, after, new_common)
     for name in sorted(set(old.types) | set(new.types)):
@@ -144,7 +177,9 @@ def _service(old: ServiceSurface, new: ServiceSurface, new_common: set[str]) -> 
                 yield _at(new, name, "documentation_changed", name, "documentation changed")
 
 
-def _at(service: ServiceSurface, subject: str, kind: str, python: str, message: str, old: str = "", new: str = "") -> Change:
+def _at(
+    service: ServiceSurface, subject: str, kind: str, python: str, message: str, old: str = "", new: str = ""
+) -> Change:
     return Change(kind, service.service, service.version, subject, f"{service.module}.{python}", message, old, new)
 
 
@@ -165,34 +200,84 @@ def _action(
         what = "now answers with a stream of events" if new.streaming else "no longer answers with a stream"
         yield _at(service, name, "streaming_changed", method, f"{what} (the method's return type changes)")
     if old.retry_safe and not new.retry_safe:
-        yield _at(service, name, "retry_safety_lost", method,
-                  "no longer safe to retry: the client stops retrying it after transient failures")
+        yield _at(
+            service,
+            name,
+            "retry_safety_lost",
+            method,
+            "no longer safe to retry: the client stops retrying it after transient failures",
+        )
     elif new.retry_safe and not old.retry_safe:
         yield _at(service, name, "retry_safety_gained", method, "now safe to retry (idempotency token added)")
     if old.paging != new.paging:
         pages = f"{service.client}.iter_{new.method}"
         if not new.paging:
-            yield _at(service, name, "paginator_removed", pages, f"iter_{old.method} and pages_{old.method} removed", old.paging)
+            yield _at(
+                service,
+                name,
+                "paginator_removed",
+                pages,
+                f"iter_{old.method} and pages_{old.method} removed",
+                old.paging,
+            )
         elif not old.paging:
-            yield _at(service, name, "paginator_added", pages, f"iter_{new.method} and pages_{new.method} added", "", new.paging)
+            yield _at(
+                service,
+                name,
+                "paginator_added",
+                pages,
+                f"iter_{new.method} and pages_{new.method} added",
+                "",
+                new.paging,
+            )
         else:
-            yield _at(service, name, "paginator_changed", pages, f"paging changed: {old.paging} -> {new.paging}",
-                      old.paging, new.paging)
+            yield _at(
+                service,
+                name,
+                "paginator_changed",
+                pages,
+                f"paging changed: {old.paging} -> {new.paging}",
+                old.paging,
+                new.paging,
+            )
     yield from _fields(service, name, "request field", old.request, new.request, frozenset({"in"}))
     yield from _fields(service, name, "response field", old.response, new.response, frozenset({"out"}))
     enum = new.error_enum
     for code in sorted(set(old.errors) - set(new.errors) - new_common):
-        yield _at(service, name, "error_code_removed", f"{old.error_enum}.{old.errors[code]}",
-                  f"error code {code} removed ({old.error_enum}.{old.errors[code]})", code)
+        yield _at(
+            service,
+            name,
+            "error_code_removed",
+            f"{old.error_enum}.{old.errors[code]}",
+            f"error code {code} removed ({old.error_enum}.{old.errors[code]})",
+            code,
+        )
     for code in sorted(set(new.errors) - set(old.errors)):
-        yield _at(service, name, "error_code_added", f"{enum}.{new.errors[code]}",
-                  f"error code {code} added ({enum}.{new.errors[code]})", "", code)
+        yield _at(
+            service,
+            name,
+            "error_code_added",
+            f"{enum}.{new.errors[code]}",
+            f"error code {code} added ({enum}.{new.errors[code]})",
+            "",
+            code,
+        )
     for code in sorted(set(old.errors) & set(new.errors)):
         if old.errors[code] != new.errors[code]:
-            yield _at(service, name, "error_member_renamed", f"{enum}.{new.errors[code]}",
-                      f"error code {code}: member {old.errors[code]} renamed to {new.errors[code]}",
-                      old.errors[code], new.errors[code])
-    if old.doc != new.doc or _field_docs_differ(old.request, new.request) or _field_docs_differ(old.response, new.response):
+            yield _at(
+                service,
+                name,
+                "error_member_renamed",
+                f"{enum}.{new.errors[code]}",
+                f"error code {code}: member {old.errors[code]} renamed to {new.errors[code]}",
+                old.errors[code],
+                new.errors[code],
+            )
+    if (
+        old.doc != new.doc
+        or _field_docs_differ(old.request, new.request)
+        or _field_docs_differ(old.response, new.response)
+    ):
         yield _at(service, name, "documentation_changed", method, "documentation changed")
 
 
@@ -216,24 +301,42 @@ def _fields(
         if before is not None and after is None:
             attribute = f"{old.python}.{before.python}"
             if wire in renamed:
-                yield _at(service, subject, "field_renamed", attribute,
-                          f"{what} {before.python}: wire name {wire} changed to {renamed[wire]}", wire, renamed[wire])
+                yield _at(
+                    service,
+                    subject,
+                    "field_renamed",
+                    attribute,
+                    f"{what} {before.python}: wire name {wire} changed to {renamed[wire]}",
+                    wire,
+                    renamed[wire],
+                )
             else:
-                yield _at(service, subject, "field_removed", attribute, f"{what} {before.python} ({wire}) removed", wire)
+                yield _at(
+                    service, subject, "field_removed", attribute, f"{what} {before.python} ({wire}) removed", wire
+                )
         elif before is None and after is not None:
             if wire in renamed.values():
                 continue
             attribute = f"{new.python}.{after.python}"
             label = f"{what} {after.python} ({wire})"
             if "in" in sides and not _optional(after):
-                yield _at(service, subject, "request_field_added_required", attribute, f"{label} added as required", "", wire)
+                yield _at(
+                    service, subject, "request_field_added_required", attribute, f"{label} added as required", "", wire
+                )
             elif "in" in sides:
                 yield _at(service, subject, "request_field_added", attribute, f"{label} added (optional)", "", wire)
             else:
                 yield _at(service, subject, "response_field_added", attribute, f"{label} added", "", wire)
         elif before is not None and after is not None:
-            yield from _field(service, subject, f"{what} {after.python} ({wire})", f"{new.python}.{after.python}",
-                              before, after, sides)
+            yield from _field(
+                service,
+                subject,
+                f"{what} {after.python} ({wire})",
+                f"{new.python}.{after.python}",
+                before,
+                after,
+                sides,
+            )
 
 
 def _optional(item: FieldSurface) -> bool:
@@ -242,8 +345,13 @@ def _optional(item: FieldSurface) -> bool:
 
 
 def _field(
-    service: ServiceSurface, subject: str, label: str, attribute: str,
-    old: FieldSurface, new: FieldSurface, sides: frozenset[str],
+    service: ServiceSurface,
+    subject: str,
+    label: str,
+    attribute: str,
+    old: FieldSurface,
+    new: FieldSurface,
+    sides: frozenset[str],
 ) -> Iterator[Change]:
     def change(kind: str, message: str, before: str = "", after: str = "") -> Change:
         return _at(service, subject, kind, attribute, f"{label} {message}", before, after)
@@ -263,7 +371,9 @@ def _field(
         what = "widened" if kind == "field_type_widened" else "type changed"
         yield change(kind, f"{what}: {old.annotation} -> {new.annotation}", old.annotation, new.annotation)
     elif old.format != new.format:
-        yield change("field_format_changed", f"format {old.format or 'none'} -> {new.format or 'none'}", old.format, new.format)
+        yield change(
+            "field_format_changed", f"format {old.format or 'none'} -> {new.format or 'none'}", old.format, new.format
+        )
     if new.deprecated and not old.deprecated:
         yield change("field_deprecated", "deprecated")
     elif old.deprecated and not new.deprecated:

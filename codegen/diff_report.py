@@ -56,7 +56,9 @@ def as_markdown(changes: list[Change], package: str, title: str = "API changes")
         lines += ["", f"### {_md(group)}", ""]
         for severity in SEVERITIES:
             for change in (c for c in items if c.severity == severity):
-                lines.append(f"- **{_LABELS[severity]}** {_md(_line(change))} (`{_code(package + '.' + change.python)}`)")
+                lines.append(
+                    f"- **{_LABELS[severity]}** {_md(_line(change))} (`{_code(package + '.' + change.python)}`)"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -88,7 +88,7 @@ def git_side(folder: Path, revision: str, source_format: str) -> Side:
             continue
         meta, path = entry.split("\t", 1)
         _, kind, blob = meta.split()
-        relative = path[len(prefix) + 1:] if prefix else path
+        relative = path[len(prefix) + 1 :] if prefix else path
         if kind == "blob" and _wanted(relative, source_format):
             files[relative] = blob
 
@@ -126,9 +126,7 @@ def surface_of(side: Side, units: list[str]) -> Surface:
     with _materialised(side, units) if side.root is None else nullcontext(side.root) as root:
         try:
             if side.source_format == "tencentcloud":
-                documents = (
-                    load_tencentcloud(root, folders=[root / u for u in units]) if units else _shipped_common()
-                )
+                documents = load_tencentcloud(root, folders=[root / u for u in units]) if units else _shipped_common()
             else:
                 documents = load_specs(root, units)
             project = build_project(documents)

@@ -63,4 +63,3 @@ def docstring(text: str, indent: int = 0) -> str:
         return f'"""{body}"""'
     rest = "\n".join(pad + line if line else "" for line in lines[1:])
     return f'"""{lines[0]}\n{rest}\n{pad}"""'
-

@@ -154,7 +154,13 @@ class ServiceVersion:
     @property
     def index(self) -> ServiceIndex:
         return ServiceIndex(
-            self.service, self.version, self.title, self.package, self.module, len(self.actions), self.sources[0] if self.sources else ""
+            self.service,
+            self.version,
+            self.title,
+            self.package,
+            self.module,
+            len(self.actions),
+            self.sources[0] if self.sources else "",
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,7 +78,7 @@ def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def spec_schema() -> dict[str, Any]:
     """The JSON Schema of the spec format, shipped inside the package."""
     text = resources.files("codegen").joinpath("spec_schema.json").read_text("utf-8")
@@ -86,7 +86,7 @@ def spec_schema() -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
     import jsonschema  # slow to import; a run served by the cache never needs it
 
@@ -176,7 +176,7 @@ def validate(document: SpecDocument, cache: Cache | None = None) -> list[Diagnos
     return problems
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_digest() -> str:
     return digest(json.dumps(spec_schema(), sort_keys=True), metadata.version("jsonschema"))
 
@@ -218,9 +218,7 @@ def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
                 if isinstance(key, str):
                     if key in seen:
                         mark = key_node.start_mark
-                        problems.append(
-                            Diagnostic(shown, mark.line + 1, mark.column + 1, f"duplicate key {key!r}")
-                        )
+                        problems.append(Diagnostic(shown, mark.line + 1, mark.column + 1, f"duplicate key {key!r}"))
                     seen.add(key)
                 stack.append((value_node, depth + 1))
         elif isinstance(current, yaml.SequenceNode):

@@ -78,7 +78,9 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
         if obj.role == "request" and action.description:
             text += "\n\n" + action.description
         if action.streaming:
-            text += "\n\nThe service streams this action's answer as server-sent events; each event's data has this shape."
+            text += (
+                "\n\nThe service streams this action's answer as server-sent events; each event's data has this shape."
+            )
         if action.deprecated:
             text += "\n\nDeprecated: the action is deprecated by the service."
     return docstring(text, 4)

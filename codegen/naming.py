@@ -98,9 +98,7 @@ def client_class(service: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words(service)) or "Service"
 
 
-def disambiguate(
-    wanted: Sequence[tuple[str, str]], taken: Iterable[str] = ()
-) -> dict[str, str]:
+def disambiguate(wanted: Sequence[tuple[str, str]], taken: Iterable[str] = ()) -> dict[str, str]:
     """Give each ``(key, name)`` a distinct name, whatever the input order.
 
     Keys that want the same name are ordered by key (the wire name, which is

@@ -68,7 +68,9 @@ def detect(action: Mapping[str, Any]) -> Detection:
     if not lists:
         return Detection(style, reason="the response has no list")
     if len(lists) > 1:
-        return Detection(style, reason=f"the response has {len(lists)} lists ({', '.join(lists)}): which one pages is unclear")
+        return Detection(
+            style, reason=f"the response has {len(lists)} lists ({', '.join(lists)}): which one pages is unclear"
+        )
     block: dict[str, Any] = {"style": style, **fields, "items": lists[0]}
     if style == "token":
         token = fields["token"]

@@ -102,8 +102,12 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
             common, units = read_units(options.specs)
     with_surface = options.changelog is not None
     base = digest(
-        generator_fingerprint(), options.package, options.source_format, json.dumps(options.actions),
-        str(with_surface), *common.key_parts(),
+        generator_fingerprint(),
+        options.package,
+        options.source_format,
+        json.dumps(options.actions),
+        str(with_surface),
+        *common.key_parts(),
     )
     keys = {unit.folder: digest(base, *unit.key_parts()) for unit in units}
     results: dict[str, UnitResult] = {}
@@ -129,7 +133,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
         if problems:
             raise SpecError(problems)
     failed: dict[str, tuple[Diagnostic, ...]] = {}
-    for job, result in zip(jobs, run_jobs(jobs, options.jobs or os.cpu_count() or 1)):
+    for job, result in zip(jobs, run_jobs(jobs, options.jobs or os.cpu_count() or 1), strict=True):
         progress(f"generated {job.unit.folder}")
         if result.problems:
             failed[job.unit.folder] = result.problems
@@ -247,4 +251,3 @@ def _write(files: dict[str, str], surface: Any, options: Options) -> Changes:
         count = len(changes.written) + len(changes.removed)
         prepend(options.changelog, entry(previous, surface, options.package, count))
     return changes
-

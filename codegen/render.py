@@ -20,8 +20,17 @@ from .model_classes import object_types, render_models
 from .package_files import template_dir
 
 RUNTIME_MODULES = (
-    "model.py", "tolerant.py", "signing.py", "credentials.py", "retry.py", "multipart.py", "streaming.py", "client.py",
-    "aio.py", "paging.py", "testing.py",
+    "model.py",
+    "tolerant.py",
+    "signing.py",
+    "credentials.py",
+    "retry.py",
+    "multipart.py",
+    "streaming.py",
+    "client.py",
+    "aio.py",
+    "paging.py",
+    "testing.py",
 )
 
 
@@ -122,7 +131,9 @@ def method_doc(action: Action) -> str:
             f"call is repeated per the retry policy: the service drops repeats of one token."
         )
     else:
-        parts.append("Not read-only: repeated only when the service throttled it or the connection failed before sending.")
+        parts.append(
+            "Not read-only: repeated only when the service throttled it or the connection failed before sending."
+        )
     if action.binary_fields:
         names = {f.wire_name: f.py_name for f in action.request.fields}
         uploads = ", ".join(f"``{names[wire]}``" for wire in action.binary_fields)
@@ -161,7 +172,7 @@ def render_common(common_errors: Sequence[ErrorCode], services: Sequence[Service
             source="common/errors.yaml", errors=common_errors, categories=_categories(common_errors)
         ),
     }
-    for module, path in zip(RUNTIME_MODULES, runtime_files(package)):
+    for module, path in zip(RUNTIME_MODULES, runtime_files(package), strict=True):
         files[path] = header + "\n" + (folder / "runtime" / module).read_text("utf-8")
     by_package: dict[str, list[ServiceIndex]] = {}
     for service in services:
@@ -191,8 +202,9 @@ def iter_service(service: ServiceVersion, package: str) -> Iterator[tuple[str, s
     yield f"{base}/{EXAMPLES_FILE}", examples_data(service)
     exported = [obj.name for obj in object_types(service)]
     models = render_models(service, folder / "models")
-    yield f"{base}/models.py", env.get_template("models.py.jinja").render(
-        source=source, service=service, exported=exported, classes=models
+    yield (
+        f"{base}/models.py",
+        env.get_template("models.py.jinja").render(source=source, service=service, exported=exported, classes=models),
     )
 
 

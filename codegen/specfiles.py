@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from .build import build_project
-from .diff import Change, diff_surfaces
 from .diagnostics import Diagnostic, SpecError
+from .diff import Change, diff_surfaces
 from .loader import COMMON_ERRORS, SERVICE_FILE, load_specs
 from .surface import Surface, from_project
 from .tencentcloud import ImportedService, convert, read_json
@@ -111,7 +111,7 @@ def _write_import(
     prefix = f"{imported.folder}/"
     kept = {name: text for name, text in current.items() if name not in stale}
     final = {**kept, **{name: text for name, text in files.items() if name.startswith(prefix)}}
-    replace_folder(folder, {name[len(prefix):]: text for name, text in sorted(final.items())}, out / WORKSPACE)
+    replace_folder(folder, {name[len(prefix) :]: text for name, text in sorted(final.items())}, out / WORKSPACE)
     after = _surface(out, imported.folder)
     changes.api = diff_surfaces(before, after) if before is not None and after is not None else []
     changes.first_import = not current
@@ -146,5 +146,8 @@ def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:
             build_project(load_specs(root))
         except SpecError as exc:
             raise SpecError(
-                [Diagnostic((out / Path(d.path).relative_to(root)).as_posix(), d.line, d.column, d.message) for d in exc.diagnostics]
+                [
+                    Diagnostic((out / Path(d.path).relative_to(root)).as_posix(), d.line, d.column, d.message)
+                    for d in exc.diagnostics
+                ]
             ) from None

@@ -28,13 +28,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
-from importlib import resources
 from urllib.parse import unquote_plus
 
-from .diagnostics import Diagnostic, SpecError
 from .cache import Cache
+from .diagnostics import Diagnostic, SpecError
 from .loader import SpecDocument, Unit, validate
 from .loader import load_unit as load_spec_unit
 from .pagination import detect as detect_pagination
@@ -108,9 +108,7 @@ def convert(
         if name not in all_actions:
             notes.append(f"{source}: no action {name!r}")
     wanted = [name for name in wanted if name in all_actions]
-    reached = _reachable(
-        [all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects
-    )
+    reached = _reachable([all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects)
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
     types = {
         name: _object(objects[name], objects, name, "", problems, response=False) for name in sorted(reached - roots)
@@ -122,8 +120,14 @@ def convert(
     for name in sorted(wanted):
         raw = all_actions[name]
         converted[name] = _action(
-            name, raw, objects, {c: code_table.get(c, "") for c in action_codes.get(name, [])},
-            example_table.get(name, []), notes, source, problems,
+            name,
+            raw,
+            objects,
+            {c: code_table.get(c, "") for c in action_codes.get(name, [])},
+            example_table.get(name, []),
+            notes,
+            source,
+            problems,
         )
     service_doc: dict[str, Any] = {
         "service": service,
@@ -360,7 +364,9 @@ def read_units(root: Path, folders: list[Path] | None = None) -> tuple[Unit, lis
     """The shipped common error table and each service version's files below ``root`` (or in ``folders``)."""
     folders = service_folders(root) if folders is None else folders
     if not folders:
-        raise SpecError([Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")])
+        raise SpecError(
+            [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
+        )
     units = []
     problems: list[Diagnostic] = []
     for folder in folders:

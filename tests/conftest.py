@@ -7,13 +7,16 @@ import importlib
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from .client_harness import MODES, SECRET_ID, SECRET_KEY, Harness, spec_examples
+from .fake_tencent import FakeTencentCloud
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -66,3 +69,15 @@ def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """tests/fixtures/edge generated as package ``edgepkg``, importable."""
     with importable_package(tmp_path_factory.mktemp("edge"), "edgepkg", "--specs", str(FIXTURES / "edge")) as out:
         yield out
+
+
+@pytest.fixture()
+def fake() -> Iterator[FakeTencentCloud]:
+    server = FakeTencentCloud("trtc", {SECRET_ID: SECRET_KEY}, spec_examples("trtc")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=MODES)
+def harness(request: pytest.FixtureRequest, fake: FakeTencentCloud, generated_on_path: Path) -> Harness:
+    return Harness(request.param, fake, generated_on_path)

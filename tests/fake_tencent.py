@@ -47,7 +47,9 @@ def verify(headers: dict[str, str], body: bytes, keys: dict[str, str], service: 
     timestamp = int(headers.get("x-tc-timestamp", "0"))
     names = parts["SignedHeaders"].split(";")
     canonical_headers = "".join(f"{n}:{headers.get(n, '').strip().lower()}\n" for n in names)
-    canonical = "\n".join(["POST", "/", "", canonical_headers, parts["SignedHeaders"], hashlib.sha256(body).hexdigest()])
+    canonical = "\n".join(
+        ["POST", "/", "", canonical_headers, parts["SignedHeaders"], hashlib.sha256(body).hexdigest()]
+    )
     if date != time.strftime("%Y-%m-%d", time.gmtime(timestamp)):
         return "credential date does not match the timestamp"
     expected = tc3_signature(keys[secret_id], service, timestamp, canonical)
@@ -123,7 +125,10 @@ class FakeTencentCloud:
             inner = {**example["Response"], **behaviour.fields, "RequestId": request_id}
             return 200, json.dumps({"Response": inner}).encode(), 0.0
         if behaviour.kind == "error":
-            error = {"Error": {"Code": behaviour.code, "Message": behaviour.message or "scripted"}, "RequestId": request_id}
+            error = {
+                "Error": {"Code": behaviour.code, "Message": behaviour.message or "scripted"},
+                "RequestId": request_id,
+            }
             return behaviour.status, json.dumps({"Response": error}).encode(), 0.0
         if behaviour.kind == "status":
             return behaviour.status, behaviour.body or b"<html>Bad Gateway</html>", 0.0

@@ -25,13 +25,17 @@ def write_specs(root: Path, files: dict[str, str] | None = None, *, actions: tup
     return root
 
 
-def write_large_specs(root: Path, services: int = 3, actions: int = 40, fields: int = 25, summary: str = "Do it.") -> Path:
+def write_large_specs(
+    root: Path, services: int = 3, actions: int = 40, fields: int = 25, summary: str = "Do it."
+) -> Path:
     """A tree big enough that generating it takes seconds (for kill and lock tests)."""
     write_specs(root, actions=())
     for s in range(services):
         folder = root / f"svc{s}" / "2020-01-01"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "service.yaml").write_text(f'service: svc{s}\nversion: "2020-01-01"\nendpoint: svc{s}.tencentcloudapi.com\n')
+        (folder / "service.yaml").write_text(
+            f'service: svc{s}\nversion: "2020-01-01"\nendpoint: svc{s}.tencentcloudapi.com\n'
+        )
         props = "".join(f"    Field{f}: {{type: string, description: Field number {f}.}}\n" for f in range(fields))
         for a in range(actions):
             (folder / f"Act{a}.yaml").write_text(

@@ -57,7 +57,9 @@ def test_cross_file_problems_are_all_reported(tmp_path: Path) -> None:
         "    X: {$ref: '#/types/Missing'}\nresponse: {type: object, properties: {RequestId: {type: string}}}\n"
     )
     misnamed = "action: Other\nrequest: {type: object, properties: {}}\nresponse: {type: object, properties: {}}\n"
-    messages = problems(write_specs(tmp_path, {"demo/2020-01-01/Ping.yaml": bad_ref, "demo/2020-01-01/Pong.yaml": misnamed}))
+    messages = problems(
+        write_specs(tmp_path, {"demo/2020-01-01/Ping.yaml": bad_ref, "demo/2020-01-01/Pong.yaml": misnamed})
+    )
     assert any("Ping.yaml:6:" in m and "unknown type 'Missing'" in m for m in messages)
     assert any("required property 'Nope' is not defined" in m for m in messages)
     assert any("RequestId is implicit" in m for m in messages)
@@ -66,8 +68,7 @@ def test_cross_file_problems_are_all_reported(tmp_path: Path) -> None:
 
 def test_type_clashing_with_generated_class_is_an_error(tmp_path: Path) -> None:
     service = (
-        'service: demo\nversion: "2020-01-01"\nendpoint: x\ntypes:\n'
-        "  PingRequest: {type: object, properties: {}}\n"
+        'service: demo\nversion: "2020-01-01"\nendpoint: x\ntypes:\n  PingRequest: {type: object, properties: {}}\n'
     )
     messages = problems(write_specs(tmp_path, {"demo/2020-01-01/service.yaml": service}))
     assert any("clashes with a class generated for" in m for m in messages)

@@ -34,7 +34,9 @@ def cold(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 def _generate(out: Path, cache_dir: Path, specs: Path = SPECS, *extra: str) -> subprocess.CompletedProcess[str]:
-    result = run_codegen("generate", "--specs", str(specs), "--out", str(out), "--cache-dir", str(cache_dir), "-q", *extra)
+    result = run_codegen(
+        "generate", "--specs", str(specs), "--out", str(out), "--cache-dir", str(cache_dir), "-q", *extra
+    )
     assert result.returncode == 0, result.stderr
     return result
 
@@ -71,7 +73,10 @@ def test_one_changed_action_regenerates_only_its_service(tmp_path: Path) -> None
     action.write_text(text.replace("description:", "description: Changed.", 1), "utf-8")
     result = _generate(tmp_path / "warm", cache_dir, specs, "--jobs", "1")
     assert "(1 from the cache)" in result.stderr
-    assert run_codegen("generate", "--specs", str(specs), "--out", str(tmp_path / "cold"), "--no-cache", "-q").returncode == 0
+    assert (
+        run_codegen("generate", "--specs", str(specs), "--out", str(tmp_path / "cold"), "--no-cache", "-q").returncode
+        == 0
+    )
     assert _tree(tmp_path / "warm") == _tree(tmp_path / "cold")
 
 
@@ -211,7 +216,9 @@ def test_the_cache_never_holds_a_failed_generation(tmp_path: Path) -> None:
     service.write_text(service.read_text("utf-8") + "\nunknown_key: 1\n", "utf-8")
     cache_dir = tmp_path / "cache"
     for _ in range(2):
-        result = run_codegen("generate", "--specs", str(specs), "--out", str(tmp_path / "out"), "--cache-dir", str(cache_dir))
+        result = run_codegen(
+            "generate", "--specs", str(specs), "--out", str(tmp_path / "out"), "--cache-dir", str(cache_dir)
+        )
         assert result.returncode == 2 and "unknown_key" in result.stderr
     assert not (tmp_path / "out" / "tcsdk").exists()
     broken = service.parent.parent.name

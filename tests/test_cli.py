@@ -75,7 +75,9 @@ def test_progress_and_summary_go_to_stderr(tmp_path: Path) -> None:
     assert "codegen: loading specs from specs" in result.stderr
     summary = result.stderr.strip().splitlines()[-1]
     files = sum(1 for path in (tmp_path / "tcsdk").rglob("*") if path.is_file())
-    assert summary.startswith(f"codegen: 2 service versions, 9 actions: {files} files written, 0 unchanged, 0 removed in ")
+    assert summary.startswith(
+        f"codegen: 2 service versions, 9 actions: {files} files written, 0 unchanged, 0 removed in "
+    )
     again = run_codegen("generate", "--out", str(tmp_path), "-q")
     assert f"0 files written, {files} unchanged, 0 removed" in again.stderr
 

@@ -10,108 +10,16 @@ import asyncio
 import json
 import logging
 import threading
-import time
 import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from codegen.pipeline import load_project
-
+from .client_harness import SECRET_ID, SECRET_KEY, Harness
 from .conftest import GENERATED, SPECS
 from .fake_tencent import Behaviour, FakeTencentCloud
-
-SECRET_ID = "AKIDtestsecretid"
-SECRET_KEY = "VERY-SECRET-KEY-9f8e7d6c5b4a"
-MODES = ["sync", "async"]
-
-
-def spec_examples(service: str) -> dict[str, dict[str, Any]]:
-    project = load_project(SPECS)
-    examples = {}
-    for version in project.services:
-        if version.service == service:
-            for action in version.actions:
-                for example in action.examples:
-                    body = json.loads(example.response_json)
-                    if "Error" not in body["Response"]:
-                        examples[action.name] = body
-                        break
-    return examples
-
-
-@pytest.fixture()
-def fake() -> Iterator[FakeTencentCloud]:
-    server = FakeTencentCloud("trtc", {SECRET_ID: SECRET_KEY}, spec_examples("trtc")).start()
-    yield server
-    server.stop()
-
-
-class Clock:
-    """An injected clock that moves one second per reading, and a sleep recorder."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        self.now += 1
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-
-
-class Harness:
-    """Runs the same test body against the sync or the async TRTC client."""
-
-    def __init__(self, mode: str, server: FakeTencentCloud, generated: Path) -> None:
-        from tcsdk.trtc.v20190722.client import AsyncTrtcClient, TrtcClient
-
-        self.mode = mode
-        self.server = server
-        self.clock = Clock()
-        self.sync_cls = TrtcClient
-        self.async_cls = AsyncTrtcClient
-
-    def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        from tcsdk.common.credentials import Credentials
-
-        kwargs: dict[str, Any] = {
-            "credentials": Credentials(SECRET_ID, SECRET_KEY),
-            "endpoint": self.server.url,
-            "region": "ap-beijing",
-            "clock": self.clock,
-            "sleep": self.clock.sleep if self.mode == "sync" else self.clock.async_sleep,
-            "timeout": 5.0,
-        }
-        kwargs.update(overrides)
-        return kwargs
-
-    def run(self, body: Callable[[Any], Any], **overrides: Any) -> Any:
-        """Call ``body(client)`` (awaiting it for async) inside an open client."""
-        kwargs = self.client_kwargs(**overrides)
-        credentials = kwargs.pop("credentials")
-        if self.mode == "sync":
-            with self.sync_cls(credentials, **kwargs) as client:
-                return body(client)
-
-        async def main() -> Any:
-            async with self.async_cls(credentials, **kwargs) as client:
-                return await body(client)
-
-        return asyncio.run(main())
-
-
-@pytest.fixture(params=MODES)
-def harness(request: pytest.FixtureRequest, fake: FakeTencentCloud, generated_on_path: Path) -> Harness:
-    return Harness(request.param, fake, generated_on_path)
 
 
 def test_call_with_keywords_returns_the_typed_response(harness: Harness) -> None:
@@ -188,7 +96,6 @@ COMMON_CODES = [
 
 def test_every_common_error_becomes_its_typed_exception(harness: Harness) -> None:
     import yaml
-
     from tcsdk.common import errors as common
     from tcsdk.trtc.v20190722.errors import DismissRoomErrorCode
 
@@ -412,6 +319,7 @@ def test_concurrent_calls_share_one_client(fake: FakeTencentCloud, generated_on_
     credentials = kwargs.pop("credentials")
     results: list[str] = []
     with TrtcClient(credentials, **kwargs) as client:
+
         def work(n: int) -> None:
             results.append(client.dismiss_room(sdk_app_id=1, room_id=n).request_id)
 
@@ -464,7 +372,9 @@ def test_endpoint_choices(generated_on_path: Path) -> None:
 
     creds = Credentials("id", "key")
     assert TrtcClient(creds).endpoint == "https://trtc.tencentcloudapi.com/"
-    assert TrtcClient(creds, domain_suffix="intl.tencentcloudapi.com").endpoint == "https://trtc.intl.tencentcloudapi.com/"
+    assert (
+        TrtcClient(creds, domain_suffix="intl.tencentcloudapi.com").endpoint == "https://trtc.intl.tencentcloudapi.com/"
+    )
     assert TrtcClient(creds, endpoint="trtc.internal.tencentcloudapi.com").endpoint == (
         "https://trtc.internal.tencentcloudapi.com/"
     )
@@ -499,9 +409,7 @@ def test_turning_tls_verification_off_logs_a_warning(generated_on_path: Path, ca
     assert caplog.text == ""
 
 
-def test_secret_never_appears_in_logs_reprs_or_errors(
-    harness: Harness, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_secret_never_appears_in_logs_reprs_or_errors(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     from tcsdk.common.credentials import Credentials, StaticCredentials
     from tcsdk.common.errors import RequestLimitExceededError
 

@@ -17,8 +17,8 @@ from typing import Any
 import msgspec
 import pytest
 
+from .client_harness import MODES, SECRET_ID, SECRET_KEY, Clock, Harness, spec_examples
 from .fake_tencent import Behaviour, FakeTencentCloud
-from .test_client import MODES, SECRET_ID, SECRET_KEY, Clock, Harness, spec_examples
 
 CVM_VERSION = "2017-03-12"
 
@@ -270,7 +270,12 @@ def test_retry_after_is_honoured_on_throttling_within_the_maximum(harness: Harne
     harness.run(lambda c: c.dismiss_room(sdk_app_id=1, room_id=2), retry=RetryPolicy(max_delay=3.0))
     assert harness.clock.sleeps[-1] == 3.0
     # An HTTP date works too (the fake clock is far in the past, so capped).
-    harness.server.then("DismissRoom", Behaviour("error", code="RequestLimitExceeded", headers={"Retry-After": formatdate(time.time() + 1, usegmt=True)}))
+    harness.server.then(
+        "DismissRoom",
+        Behaviour(
+            "error", code="RequestLimitExceeded", headers={"Retry-After": formatdate(time.time() + 1, usegmt=True)}
+        ),
+    )
     harness.run(lambda c: c.dismiss_room(sdk_app_id=1, room_id=2), retry=RetryPolicy(max_delay=4.0))
     assert harness.clock.sleeps[-1] == 4.0
     # A 429 without an envelope is throttling too, even for a write.
@@ -283,7 +288,9 @@ def test_retry_after_is_honoured_on_throttling_within_the_maximum(harness: Harne
     assert harness.clock.sleeps[-1] == pytest.approx(0.2)
     # Still bounded by the attempts.
     for _ in range(3):
-        harness.server.then("DismissRoom", Behaviour("error", code="RequestLimitExceeded", headers={"Retry-After": "1"}))
+        harness.server.then(
+            "DismissRoom", Behaviour("error", code="RequestLimitExceeded", headers={"Retry-After": "1"})
+        )
     with pytest.raises(RequestLimitExceededError) as caught:
         harness.run(lambda c: c.dismiss_room(sdk_app_id=1, room_id=2))
     assert caught.value.headers["retry-after"] == "1"
@@ -304,9 +311,10 @@ def test_retry_after_parsing(generated_on_path: Path) -> None:
 
 
 def test_the_runtime_and_the_generator_share_the_read_only_rule(generated_on_path: Path) -> None:
-    from codegen.build import READ_ONLY_PREFIXES
     from tcsdk.common.retry import READ_ONLY_PREFIXES as runtime_prefixes
     from tcsdk.common.retry import is_read_only
+
+    from codegen.build import READ_ONLY_PREFIXES
 
     assert runtime_prefixes == READ_ONLY_PREFIXES
     assert is_read_only("DescribeZones") and is_read_only("InquirePriceRunInstances")

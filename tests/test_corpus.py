@@ -66,7 +66,10 @@ def test_examples_parse(corpus_run: tuple[Any, Path, ModuleType]) -> None:
     assert conformance.percent(report, "responses matched strictly", "responses") >= 98.5
     assert tolerantly > 0 and len(report.deviations) == report.counts["deviations"] >= tolerantly
     assert not [f for f in report.failures if f.startswith("response")]
-    json_ok = report.counts["JSON requests round-tripped exactly"] + report.counts["JSON requests round-tripped under the lax policy"]
+    json_ok = (
+        report.counts["JSON requests round-tripped exactly"]
+        + report.counts["JSON requests round-tripped under the lax policy"]
+    )
     assert json_ok >= 0.98 * report.counts["JSON requests"]
     assert report.counts["GET requests decoded"] >= 0.98 * report.counts["GET requests"]
     # What fails is the example's own fault: a required field left out, or a
@@ -84,8 +87,14 @@ def test_mypy_strict_on_a_sample_of_large_services(corpus_run: tuple[Any, Path, 
 
 def test_generated_corpus_is_black_clean(corpus_run: tuple[Any, Path, ModuleType]) -> None:
     _, out, conformance = corpus_run
-    targets = [p.relative_to(out).as_posix() for name in conformance.MYPY_SAMPLE for p in (out / conformance.PACKAGE).glob(f"{name}/v*")]
-    result = subprocess.run([sys.executable, "-m", "black", "--check", "-q", *targets], cwd=out, capture_output=True, text=True)
+    targets = [
+        p.relative_to(out).as_posix()
+        for name in conformance.MYPY_SAMPLE
+        for p in (out / conformance.PACKAGE).glob(f"{name}/v*")
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", *targets], cwd=out, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 

@@ -54,7 +54,9 @@ def test_profile_file_with_sections(creds_module, tmp_path: Path) -> None:  # ty
 
 
 def test_default_chain_order_and_error_naming_every_place(
-    creds_module, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # type: ignore[no-untyped-def]
+    creds_module,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     for name in ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_PROFILE"):
         monkeypatch.delenv(name, raising=False)

@@ -473,7 +473,7 @@ def test_default_chain_order(
 
 def test_default_chain_error_lists_every_place(creds: Any, dead: str, tmp_path: Path) -> None:
     chain = creds.default_credentials()
-    for attempt in range(2):
+    for _attempt in range(2):
         started = time.monotonic()
         with pytest.raises(creds.CredentialsError) as caught:
             chain.get_credentials()

@@ -15,8 +15,8 @@ import yaml
 from codegen.diff import KINDS, Change, diff_surfaces
 from codegen.diff_report import as_json, as_markdown, as_text
 from codegen.diff_sources import changed_surfaces, folder_side
-from codegen.surface import from_json, from_project, to_json
 from codegen.pipeline import load_project
+from codegen.surface import from_json, from_project, to_json
 
 from .conftest import ROOT, SPECS, run_codegen
 
@@ -66,7 +66,13 @@ def _base() -> dict[str, Any]:
             },
         },
         "errors": {"ResourceNotFound.Widget": "No such widget.", "InvalidParameter.Limit": "Bad limit."},
-        "pagination": {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Widgets", "total": "TotalCount"},
+        "pagination": {
+            "style": "offset",
+            "offset": "Offset",
+            "limit": "Limit",
+            "items": "Widgets",
+            "total": "TotalCount",
+        },
     }
     create = {
         "action": "CreateWidget",
@@ -90,7 +96,12 @@ def _base() -> dict[str, Any]:
         "request": {"type": "object", "required": ["WidgetId"], "properties": {"WidgetId": string}},
         "response": {"type": "object", "properties": {}},
     }
-    docs = {"service.yaml": service, "DescribeWidgets.yaml": describe, "CreateWidget.yaml": create, "DeleteWidget.yaml": delete}
+    docs = {
+        "service.yaml": service,
+        "DescribeWidgets.yaml": describe,
+        "CreateWidget.yaml": create,
+        "DeleteWidget.yaml": delete,
+    }
     # A JSON round trip unshares the repeated property dicts, so an edit
     # touches one place only (and YAML writes no aliases).
     result: dict[str, Any] = json.loads(json.dumps(docs))
@@ -139,8 +150,10 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ("action removed", lambda d: d.pop("DeleteWidget.yaml"), {("action_removed", "DemoClient.delete_widget")}),
     (
         "request field added as required",
-        lambda d: (_set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
-                   d["CreateWidget.yaml"]["request"]["required"].append("Color")),
+        lambda d: (
+            _set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
+            d["CreateWidget.yaml"]["request"]["required"].append("Color"),
+        ),
         {("request_field_added_required", "CreateWidgetRequest.color")},
     ),
     (
@@ -150,19 +163,32 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ),
     (
         "required request field made nullable",
-        lambda d: (_set(props(d, "CreateWidget.yaml")["Name"], "nullable", True)),
+        lambda d: _set(props(d, "CreateWidget.yaml")["Name"], "nullable", True),
         {("request_field_made_optional", "CreateWidgetRequest.name")},
     ),
-    ("request field removed", lambda d: props(d, "CreateWidget.yaml").pop("Weight"),
-     {("field_removed", "CreateWidgetRequest.weight")}),
-    ("response field removed", lambda d: (props(d, "DescribeWidgets.yaml", "response").pop("TotalCount"),
-                                          d["DescribeWidgets.yaml"]["pagination"].pop("total")),
-     {("field_removed", "DescribeWidgetsResponse.total_count")}),
+    (
+        "request field removed",
+        lambda d: props(d, "CreateWidget.yaml").pop("Weight"),
+        {("field_removed", "CreateWidgetRequest.weight")},
+    ),
+    (
+        "response field removed",
+        lambda d: (
+            props(d, "DescribeWidgets.yaml", "response").pop("TotalCount"),
+            d["DescribeWidgets.yaml"]["pagination"].pop("total"),
+        ),
+        {("field_removed", "DescribeWidgetsResponse.total_count")},
+    ),
     (
         "wire name changed, Python name kept",
-        lambda d: (_set(props(d, "DescribeWidgets.yaml", "response"), "totalCount",
-                        props(d, "DescribeWidgets.yaml", "response").pop("TotalCount")),
-                   _set(d["DescribeWidgets.yaml"]["pagination"], "total", "totalCount")),
+        lambda d: (
+            _set(
+                props(d, "DescribeWidgets.yaml", "response"),
+                "totalCount",
+                props(d, "DescribeWidgets.yaml", "response").pop("TotalCount"),
+            ),
+            _set(d["DescribeWidgets.yaml"]["pagination"], "total", "totalCount"),
+        ),
         {("field_renamed", "DescribeWidgetsResponse.total_count")},
     ),
     (
@@ -170,16 +196,27 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda d: _set(props(d, "CreateWidget.yaml"), "Size", {"type": "integer"}),
         {("field_renamed", "CreateWidgetRequest.size_2"), ("request_field_added", "CreateWidgetRequest.size")},
     ),
-    ("integer to string", lambda d: _set(props(d, "CreateWidget.yaml"), "size", {"type": "string", "description": "A number."}),
-     {("field_type_changed", "CreateWidgetRequest.size")}),
-    ("list to scalar in a shared type", lambda d: _set(widget(d)["properties"], "Tags", {"type": "string"}),
-     {("field_type_changed", "Widget.tags")}),
-    ("scalar to list", lambda d: _set(props(d, "CreateWidget.yaml"), "Weight", {"type": "array", "items": {"type": "integer"}}),
-     {("field_type_changed", "CreateWidgetRequest.weight")}),
+    (
+        "integer to string",
+        lambda d: _set(props(d, "CreateWidget.yaml"), "size", {"type": "string", "description": "A number."}),
+        {("field_type_changed", "CreateWidgetRequest.size")},
+    ),
+    (
+        "list to scalar in a shared type",
+        lambda d: _set(widget(d)["properties"], "Tags", {"type": "string"}),
+        {("field_type_changed", "Widget.tags")},
+    ),
+    (
+        "scalar to list",
+        lambda d: _set(props(d, "CreateWidget.yaml"), "Weight", {"type": "array", "items": {"type": "integer"}}),
+        {("field_type_changed", "CreateWidgetRequest.weight")},
+    ),
     (
         "nested type replaced",
-        lambda d: (_set(d["service.yaml"]["types"], "Stats2", copy.deepcopy(d["service.yaml"]["types"]["Stats"])),
-                   _set(props(d, "DescribeWidgets.yaml", "response"), "Stats", {"$ref": "#/types/Stats2"})),
+        lambda d: (
+            _set(d["service.yaml"]["types"], "Stats2", copy.deepcopy(d["service.yaml"]["types"]["Stats"])),
+            _set(props(d, "DescribeWidgets.yaml", "response"), "Stats", {"$ref": "#/types/Stats2"}),
+        ),
         {("field_type_changed", "DescribeWidgetsResponse.stats"), ("type_added", "Stats2")},
     ),
     ("shared type removed", lambda d: d["service.yaml"]["types"].pop("Legacy"), {("type_removed", "Legacy")}),
@@ -198,12 +235,17 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda d: props(d, "CreateWidget.yaml").pop("ClientToken"),
         {("retry_safety_lost", "DemoClient.create_widget"), ("field_removed", "CreateWidgetRequest.client_token")},
     ),
-    ("streaming changed", lambda d: _set(d["DescribeWidgets.yaml"], "streaming", True),
-     {("streaming_changed", "DemoClient.describe_widgets")}),
+    (
+        "streaming changed",
+        lambda d: _set(d["DescribeWidgets.yaml"], "streaming", True),
+        {("streaming_changed", "DemoClient.describe_widgets")},
+    ),
     (
         "a required field added to a type used in requests",
-        lambda d: (_set(d["service.yaml"]["types"]["Filter"]["properties"], "Op", {"type": "string"}),
-                   _set(d["service.yaml"]["types"]["Filter"], "required", ["Op"])),
+        lambda d: (
+            _set(d["service.yaml"]["types"]["Filter"]["properties"], "Op", {"type": "string"}),
+            _set(d["service.yaml"]["types"]["Filter"], "required", ["Op"]),
+        ),
         {("request_field_added_required", "Filter.op")},
     ),
     (
@@ -213,15 +255,24 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ),
     (
         "paginator changed",
-        lambda d: _set(d["DescribeWidgets.yaml"], "pagination",
-                       {"style": "page", "page": "Offset", "limit": "Limit", "first_page": 0, "items": "Widgets"}),
+        lambda d: _set(
+            d["DescribeWidgets.yaml"],
+            "pagination",
+            {"style": "page", "page": "Offset", "limit": "Limit", "first_page": 0, "items": "Widgets"},
+        ),
         {("paginator_changed", "DemoClient.iter_describe_widgets")},
     ),
     # Deprecations.
-    ("action deprecated", lambda d: _set(d["DeleteWidget.yaml"], "deprecated", True),
-     {("action_deprecated", "DemoClient.delete_widget")}),
-    ("field deprecated", lambda d: _set(props(d, "CreateWidget.yaml")["Weight"], "deprecated", True),
-     {("field_deprecated", "CreateWidgetRequest.weight")}),
+    (
+        "action deprecated",
+        lambda d: _set(d["DeleteWidget.yaml"], "deprecated", True),
+        {("action_deprecated", "DemoClient.delete_widget")},
+    ),
+    (
+        "field deprecated",
+        lambda d: _set(props(d, "CreateWidget.yaml")["Weight"], "deprecated", True),
+        {("field_deprecated", "CreateWidgetRequest.weight")},
+    ),
     # Compatible.
     (
         "action added",
@@ -230,54 +281,114 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ),
     (
         "paginator added",
-        lambda d: _set(d["DeleteWidget.yaml"]["response"]["properties"], "Ids", {"type": "array", "items": {"type": "string"}})
-        or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Offset", {"type": "integer"})
-        or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Limit", {"type": "integer"})
-        or _set(d["DeleteWidget.yaml"], "pagination", {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Ids"}),
-        {("paginator_added", "DemoClient.iter_delete_widget"), ("request_field_added", "DeleteWidgetRequest.offset"),
-         ("request_field_added", "DeleteWidgetRequest.limit"), ("response_field_added", "DeleteWidgetResponse.ids")},
+        lambda d: (
+            _set(
+                d["DeleteWidget.yaml"]["response"]["properties"], "Ids", {"type": "array", "items": {"type": "string"}}
+            )
+            or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Offset", {"type": "integer"})
+            or _set(d["DeleteWidget.yaml"]["request"]["properties"], "Limit", {"type": "integer"})
+            or _set(
+                d["DeleteWidget.yaml"],
+                "pagination",
+                {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Ids"},
+            )
+        ),
+        {
+            ("paginator_added", "DemoClient.iter_delete_widget"),
+            ("request_field_added", "DeleteWidgetRequest.offset"),
+            ("request_field_added", "DeleteWidgetRequest.limit"),
+            ("response_field_added", "DeleteWidgetResponse.ids"),
+        },
     ),
-    ("optional request field added", lambda d: _set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
-     {("request_field_added", "CreateWidgetRequest.color")}),
-    ("response field added", lambda d: _set(props(d, "CreateWidget.yaml", "response"), "Color", {"type": "string"}),
-     {("response_field_added", "CreateWidgetResponse.color")}),
-    ("a field added to a type used in responses", lambda d: _set(d["service.yaml"]["types"]["Stats"]["properties"], "Max", {"type": "integer"}),
-     {("response_field_added", "Stats.max")}),
-    ("error code added", lambda d: _set(d["DeleteWidget.yaml"], "errors", {"ResourceInUse": "Busy."}),
-     {("error_code_added", "DeleteWidgetErrorCode.RESOURCE_IN_USE")}),
-    ("documentation changed", lambda d: _set(d["DeleteWidget.yaml"], "summary", "Remove a widget for good."),
-     {("documentation_changed", "DemoClient.delete_widget")}),
-    ("field documentation changed", lambda d: _set(props(d, "CreateWidget.yaml")["Name"], "description", "The name."),
-     {("documentation_changed", "DemoClient.create_widget")}),
-    ("required request field made optional", lambda d: d["CreateWidget.yaml"]["request"].pop("required"),
-     {("request_field_made_optional", "CreateWidgetRequest.name")}),
-    ("request integer widened to number", lambda d: _set(props(d, "CreateWidget.yaml"), "size", {"type": "number", "description": "A number."}),
-     {("field_type_widened", "CreateWidgetRequest.size")}),
+    (
+        "optional request field added",
+        lambda d: _set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
+        {("request_field_added", "CreateWidgetRequest.color")},
+    ),
+    (
+        "response field added",
+        lambda d: _set(props(d, "CreateWidget.yaml", "response"), "Color", {"type": "string"}),
+        {("response_field_added", "CreateWidgetResponse.color")},
+    ),
+    (
+        "a field added to a type used in responses",
+        lambda d: _set(d["service.yaml"]["types"]["Stats"]["properties"], "Max", {"type": "integer"}),
+        {("response_field_added", "Stats.max")},
+    ),
+    (
+        "error code added",
+        lambda d: _set(d["DeleteWidget.yaml"], "errors", {"ResourceInUse": "Busy."}),
+        {("error_code_added", "DeleteWidgetErrorCode.RESOURCE_IN_USE")},
+    ),
+    (
+        "documentation changed",
+        lambda d: _set(d["DeleteWidget.yaml"], "summary", "Remove a widget for good."),
+        {("documentation_changed", "DemoClient.delete_widget")},
+    ),
+    (
+        "field documentation changed",
+        lambda d: _set(props(d, "CreateWidget.yaml")["Name"], "description", "The name."),
+        {("documentation_changed", "DemoClient.create_widget")},
+    ),
+    (
+        "required request field made optional",
+        lambda d: d["CreateWidget.yaml"]["request"].pop("required"),
+        {("request_field_made_optional", "CreateWidgetRequest.name")},
+    ),
+    (
+        "request integer widened to number",
+        lambda d: _set(props(d, "CreateWidget.yaml"), "size", {"type": "number", "description": "A number."}),
+        {("field_type_widened", "CreateWidgetRequest.size")},
+    ),
     (
         "response number narrowed to integer",
         lambda d: _set(d["service.yaml"]["types"]["Stats"]["properties"], "Ratio", {"type": "integer"}),
         {("field_type_widened", "Stats.ratio")},
     ),
-    ("format changed", lambda d: _set(props(d, "CreateWidget.yaml")["Weight"], "format", "uint64"),
-     {("field_format_changed", "CreateWidgetRequest.weight")}),
-    ("endpoint changed", lambda d: _set(d["service.yaml"], "endpoint", "demo.ap-guangzhou.tencentcloudapi.com"),
-     {("endpoint_changed", "DemoClient")}),
+    (
+        "format changed",
+        lambda d: _set(props(d, "CreateWidget.yaml")["Weight"], "format", "uint64"),
+        {("field_format_changed", "CreateWidgetRequest.weight")},
+    ),
+    (
+        "endpoint changed",
+        lambda d: _set(d["service.yaml"], "endpoint", "demo.ap-guangzhou.tencentcloudapi.com"),
+        {("endpoint_changed", "DemoClient")},
+    ),
 ]
 
 
 @pytest.mark.parametrize("edit, expected", [(e, x) for _, e, x in RULES], ids=[r[0] for r in RULES])
-def test_each_rule_finds_exactly_its_change(tmp_path: Path, edit: Callable[[dict[str, Any]], None], expected: set[tuple[str, str]]) -> None:
+def test_each_rule_finds_exactly_its_change(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], expected: set[tuple[str, str]]
+) -> None:
     assert _found(_diff(tmp_path, edit)) == expected
 
 
 def test_severities_of_the_rules() -> None:
     breaking = {k for k, s in KINDS.items() if s == "breaking"}
-    assert {"action_removed", "service_version_removed", "request_field_added_required", "request_field_made_required",
-            "field_removed", "field_renamed", "field_type_changed", "type_removed", "error_code_removed",
-            "response_field_made_nullable", "retry_safety_lost"} <= breaking
+    assert {
+        "action_removed",
+        "service_version_removed",
+        "request_field_added_required",
+        "request_field_made_required",
+        "field_removed",
+        "field_renamed",
+        "field_type_changed",
+        "type_removed",
+        "error_code_removed",
+        "response_field_made_nullable",
+        "retry_safety_lost",
+    } <= breaking
     assert KINDS["action_deprecated"] == KINDS["field_deprecated"] == "deprecation"
-    for kind in ("action_added", "request_field_added", "response_field_added", "error_code_added",
-                 "documentation_changed", "request_field_made_optional"):
+    for kind in (
+        "action_added",
+        "request_field_added",
+        "response_field_added",
+        "error_code_added",
+        "documentation_changed",
+        "request_field_made_optional",
+    ):
         assert KINDS[kind] == "compatible"
 
 
@@ -298,7 +409,8 @@ def test_service_version_removed_and_added(tmp_path: Path) -> None:
         path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     changes = diff_surfaces(*changed_surfaces(folder_side(old, "specs"), folder_side(new, "specs")))
     assert [(c.kind, c.version) for c in changes] == [
-        ("service_version_removed", "2020-01-01"), ("service_version_added", "2021-01-01")
+        ("service_version_removed", "2020-01-01"),
+        ("service_version_added", "2021-01-01"),
     ]
 
 
@@ -313,7 +425,9 @@ def test_common_error_codes(tmp_path: Path) -> None:
 
 def test_an_action_code_that_became_common_is_not_removed(tmp_path: Path) -> None:
     errors = {"errors": {**ERRORS["errors"], "ResourceNotFound.Widget": "No such widget."}}
-    found = _found(_diff(tmp_path, lambda d: d["DescribeWidgets.yaml"]["errors"].pop("ResourceNotFound.Widget"), errors))
+    found = _found(
+        _diff(tmp_path, lambda d: d["DescribeWidgets.yaml"]["errors"].pop("ResourceNotFound.Widget"), errors)
+    )
     assert found == {("common_error_added", "common.CommonErrorCode.RESOURCE_NOT_FOUND_WIDGET")}
 
 
@@ -344,9 +458,15 @@ def test_breaking_changes_come_first_within_a_service(tmp_path: Path) -> None:
     assert document["schema"] == "codegen-diff/1"
     assert document["summary"] == {"breaking": 1, "deprecation": 1, "compatible": 1}
     assert document["changes"][0] == {
-        "severity": "breaking", "kind": "action_removed", "service": "demo", "version": "2020-01-01",
-        "subject": "DeleteWidget", "python": "tcsdk.demo.v20200101.DemoClient.delete_widget",
-        "message": "action removed (DemoClient.delete_widget)", "old": "", "new": "",
+        "severity": "breaking",
+        "kind": "action_removed",
+        "service": "demo",
+        "version": "2020-01-01",
+        "subject": "DeleteWidget",
+        "python": "tcsdk.demo.v20200101.DemoClient.delete_widget",
+        "message": "action removed (DemoClient.delete_widget)",
+        "old": "",
+        "new": "",
     }
     markdown = as_markdown(changes, "tcsdk")
     assert "### demo 2020-01-01 (tcsdk.demo.v20200101)" in markdown
@@ -379,9 +499,20 @@ def test_command_line_exit_codes_and_formats(tmp_path: Path) -> None:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "HOME": str(cwd),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def test_git_revisions(tmp_path: Path) -> None:
@@ -422,7 +553,9 @@ def test_tencent_format_folders(tmp_path: Path) -> None:
     (new / "api.json").write_text(json.dumps(api), encoding="utf-8")
     # examples.json does not shape the API: a change there is no change.
     (new / "examples.json").write_text("{}", encoding="utf-8")
-    result = run_codegen("diff", "--from", "tencentcloud", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "json")
+    result = run_codegen(
+        "diff", "--from", "tencentcloud", str(tmp_path / "old"), str(tmp_path / "new"), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     kinds = {(c["kind"], c["subject"]) for c in json.loads(result.stdout)["changes"]}
     assert ("action_removed", removed) in kinds

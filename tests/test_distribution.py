@@ -16,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codegen.cli import main
-from codegen.writer import replace_file
 from codegen.distribution import (
     RUNTIME_REQUIREMENTS,
     TESTED_RUNTIME,
@@ -25,6 +24,7 @@ from codegen.distribution import (
     pyproject_text,
     version_problem,
 )
+from codegen.writer import replace_file
 
 from .conftest import ROOT, SPECS
 from .fake_tencent import FakeTencentCloud
@@ -113,7 +113,7 @@ def test_runtime_ranges_match_the_pins_we_test_with() -> None:
                 pins[requirement.name] = specifier.version
         assert pins == dict(TESTED_RUNTIME), extra
     assert [packaging_requirements.Requirement(r).name for r in RUNTIME_REQUIREMENTS] == [n for n, _ in TESTED_RUNTIME]
-    for requirement, (_, tested) in zip(RUNTIME_REQUIREMENTS, TESTED_RUNTIME):
+    for requirement, (_, tested) in zip(RUNTIME_REQUIREMENTS, TESTED_RUNTIME, strict=True):
         specifier = packaging_requirements.Requirement(requirement).specifier
         major, minor, patch = (int(part) for part in tested.split("."))
         assert tested in specifier
@@ -227,7 +227,7 @@ def test_settings_from_tool_codegen(tmp_path: Path, capsys: pytest.CaptureFixtur
     (project / "build/pyproject.toml").unlink()
     assert generate(capsys, "--distribution", "")[0] == 0
     assert not (project / "build/pyproject.toml").exists()
-    (project / "pyproject.toml").write_text('[tool.codegen]\ndistribution = 3\n')
+    (project / "pyproject.toml").write_text("[tool.codegen]\ndistribution = 3\n")
     code, lines = generate(capsys)
     assert code == 2 and "[tool.codegen] distribution must be a string" in lines[-2]
     (project / "pyproject.toml").write_text('[tool.codegen]\ndistribution = "bad name"\n')
@@ -307,7 +307,11 @@ def test_wheel_installs_in_a_fresh_venv_and_calls_trtc(tmp_path: Path, capsys: p
     # builds wheels by itself); --no-index and no pip configuration: offline.
     work.mkdir()
     hint = "building the wheel (needs setuptools>=70.1 or the `wheel` package; install the test extra)"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, out], work, hint)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", dist, out],
+        work,
+        hint,
+    )
     (wheel,) = dist.glob("*.whl")
     assert wheel.name == f"acme_tencent-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:

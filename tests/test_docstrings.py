@@ -29,7 +29,10 @@ def test_docstring_is_one_literal_with_the_same_text(text: str) -> None:
     value = body[0].value.value
     expected = clean(text)
     lines = value.split("\n")
-    assert "\n".join([lines[0], *(line[4:] if line.startswith("    ") else line for line in lines[1:])]).strip() == expected
+    assert (
+        "\n".join([lines[0], *(line[4:] if line.startswith("    ") else line for line in lines[1:])]).strip()
+        == expected
+    )
 
 
 def test_literal_is_plain_printable_text() -> None:

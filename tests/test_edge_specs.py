@@ -12,10 +12,15 @@ import msgspec
 
 def test_edge_output_passes_mypy_strict_and_black(edge_package: Path) -> None:
     mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "edgepkg"], cwd=edge_package, capture_output=True, text=True
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "edgepkg"],
+        cwd=edge_package,
+        capture_output=True,
+        text=True,
     )
     assert mypy.returncode == 0, mypy.stdout
-    black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "edgepkg"], cwd=edge_package, capture_output=True, text=True)
+    black = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", "edgepkg"], cwd=edge_package, capture_output=True, text=True
+    )
     assert black.returncode == 0, black.stderr
 
 
@@ -27,8 +32,16 @@ def test_keywords_builtins_and_case_collisions(edge_package: Path) -> None:
     )
     wire = json.loads(msgspec.json.encode(request))
     assert wire == {
-        "From": "a", "AppID": "x", "AppId": "y", "Match": "m", "List": ["l"], "Int": 1,
-        "Str": "s", "Bool": True, "Float": 1.5, "None": "n",
+        "From": "a",
+        "AppID": "x",
+        "AppId": "y",
+        "Match": "m",
+        "List": ["l"],
+        "Int": 1,
+        "Str": "s",
+        "Bool": True,
+        "Float": 1.5,
+        "None": "n",
     }
     assert msgspec.json.decode(msgspec.json.encode(request), type=models.DoThingsRequest) == request
 
@@ -55,7 +68,9 @@ def test_example_with_uint64_max_and_lax_numbers_round_trips(edge_package: Path)
 
     request = models.DoThingsRequest(from_="a", app_id="x", big=18446744073709551615)
     assert b'"Big":18446744073709551615' in msgspec.json.encode(request)
-    response = models.DoThingsResponse.from_envelope(b'{"Response": {"Count": "12", "Nullable": null, "RequestId": "r"}}')
+    response = models.DoThingsResponse.from_envelope(
+        b'{"Response": {"Count": "12", "Nullable": null, "RequestId": "r"}}'
+    )
     assert response.count == 12 and response.nullable is None
 
 

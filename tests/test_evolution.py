@@ -40,7 +40,11 @@ def test_changelog_entries_only_when_the_output_changes(tmp_path: Path) -> None:
 
     (specs / "demo" / "2020-01-01" / "Pong.yaml").unlink()
     ping = specs / "demo" / "2020-01-01" / "Ping.yaml"
-    ping.write_text(ping.read_text("utf-8").replace("    Id: {type: string}\n", "    Id: {type: string}\n    Note: {type: string}\n"))
+    ping.write_text(
+        ping.read_text("utf-8").replace(
+            "    Id: {type: string}\n", "    Id: {type: string}\n    Note: {type: string}\n"
+        )
+    )
     env["SOURCE_DATE_EPOCH"] = "1764460800"  # 2025-11-30
     _generate(specs, out, "--changelog", str(changelog), env=env)
     text = changelog.read_text("utf-8")
@@ -49,7 +53,9 @@ def test_changelog_entries_only_when_the_output_changes(tmp_path: Path) -> None:
     assert "- **compatible** Ping: request field note (Note) added (optional)" in text
     assert text.endswith("First recorded generation: 1 service versions, 2 actions.\n")
     # The record is part of the output: --check knows it.
-    check = run_codegen("generate", "--specs", str(specs), "--out", str(out), "--check", "-q", "--changelog", str(changelog))
+    check = run_codegen(
+        "generate", "--specs", str(specs), "--out", str(out), "--check", "-q", "--changelog", str(changelog)
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -78,8 +84,15 @@ def test_prepend_keeps_the_heading_and_the_file_mode(tmp_path: Path) -> None:
 
 def _import(out: Path, *extra: str) -> tuple[int, str]:
     result = run_codegen(
-        "import", "tencentcloud", "--api", str(TENCENT / "api.json"), "--errors", str(TENCENT / "errors.json"),
-        "--out", str(out), *extra,
+        "import",
+        "tencentcloud",
+        "--api",
+        str(TENCENT / "api.json"),
+        "--errors",
+        str(TENCENT / "errors.json"),
+        "--out",
+        str(out),
+        *extra,
     )
     return result.returncode, result.stderr
 
@@ -105,7 +118,9 @@ def test_import_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert _import(out)[0] == 0
     folder = out / "demo" / "2020-01-01"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    (folder / "Extra.yaml").write_text((folder / "CreateWidget.yaml").read_text("utf-8").replace("CreateWidget", "Extra"))
+    (folder / "Extra.yaml").write_text(
+        (folder / "CreateWidget.yaml").read_text("utf-8").replace("CreateWidget", "Extra")
+    )
     before["Extra.yaml"] = (folder / "Extra.yaml").read_bytes()
 
     # Fail after the old folder has been moved aside: it comes back whole.

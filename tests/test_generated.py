@@ -66,7 +66,9 @@ def test_mypy_strict_passes_on_generated() -> None:
 
 
 def test_black_check_passes_on_generated() -> None:
-    result = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "tcsdk"], cwd=GENERATED, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", "tcsdk"], cwd=GENERATED, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -277,14 +279,20 @@ def test_malformed_bodies_raise_documented_errors(generated_on_path: Path) -> No
     # Lax numbers: a number sent as a string is accepted.
     assert parse(b'{"Response": {"TotalCount": "3", "RequestId": "r"}}').total_count == 3
     # A body mentioning "Error" only inside a value is still a success.
-    assert parse(b'{"Response": {"InstanceStatusSet": [{"InstanceState": "\\"Error\\""}], "RequestId": "r"}}').request_id == "r"
+    assert (
+        parse(b'{"Response": {"InstanceStatusSet": [{"InstanceState": "\\"Error\\""}], "RequestId": "r"}}').request_id
+        == "r"
+    )
 
 
 def test_shape_errors_carry_the_request_id(generated_on_path: Path) -> None:
     from tcsdk.common import errors
     from tcsdk.cvm.v20170312 import models
 
-    for body in (b'{"Response": {"TotalCount": "many", "RequestId": "rid-9"}}', {"Response": {"TotalCount": "many", "RequestId": "rid-9"}}):
+    for body in (
+        b'{"Response": {"TotalCount": "many", "RequestId": "rid-9"}}',
+        {"Response": {"TotalCount": "many", "RequestId": "rid-9"}},
+    ):
         with pytest.raises(errors.ResponseShapeError) as caught:
             models.DescribeInstancesStatusResponse.from_envelope(body, strict=True)
         assert caught.value.request_id == "rid-9"
@@ -304,7 +312,7 @@ def test_models_import_without_error_enums_or_httpx() -> None:
         "from tcsdk.trtc.v20190722 import models\n"
         "assert 'tcsdk.trtc.v20190722.errors' not in sys.modules\n"
         "assert 'httpx' not in sys.modules\n"
-        "body = b'{\"Response\": {\"Error\": {\"Code\": \"FailedOperation.RoomNotExist\", \"Message\": \"m\"}, \"RequestId\": \"r\"}}'\n"
+        'body = b\'{"Response": {"Error": {"Code": "FailedOperation.RoomNotExist", "Message": "m"}, "RequestId": "r"}}\'\n'
         "try:\n"
         "    models.DismissRoomResponse.from_envelope(body)\n"
         "except Exception as exc:\n"

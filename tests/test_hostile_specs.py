@@ -76,7 +76,7 @@ def test_case(case: Case, tmp_path: Path, baseline: Path, capsys: pytest.Capture
     problems = lines[:-1]
     expected = [line.replace("{root}", specs.as_posix()) for line in case.expect]
     assert len(problems) == len(expected), "\n".join(problems)
-    for want, got in zip(expected, problems):
+    for want, got in zip(expected, problems, strict=True):
         assert matches(want, got), f"\nwant: {want}\ngot:  {got}"
     assert snapshot(out) == before
 
@@ -91,10 +91,10 @@ def test_valid_cases_import_and_pass_mypy(tmp_path: Path) -> None:
         package = f"hostile{index}"
         assert cli.main(["generate", "--specs", str(specs), "--out", str(out), "--package", package, "-q"]) == 0
         packages.append(package)
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", *packages], cwd=out, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout[-3000:]
-    code = "import importlib\n" + "".join(
-        f"importlib.import_module('{p}.demo.v20200101.client')\n" for p in packages
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", *packages], cwd=out, capture_output=True, text=True
     )
+    assert result.returncode == 0, result.stdout[-3000:]
+    code = "import importlib\n" + "".join(f"importlib.import_module('{p}.demo.v20200101.client')\n" for p in packages)
     imported = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True)
     assert imported.returncode == 0, imported.stderr

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .client_harness import SECRET_ID, SECRET_KEY, spec_examples
 from .conftest import GENERATED
 from .fake_tencent import FakeTencentCloud
-from .test_client import SECRET_ID, SECRET_KEY, spec_examples
 
 CHILD = """
 import sys
@@ -36,7 +36,10 @@ def test_sync_client_imports_no_asyncio_and_httpx_only_at_the_first_request(gene
     try:
         result = subprocess.run(
             [sys.executable, "-c", CHILD, server.url, SECRET_ID, SECRET_KEY],
-            cwd=GENERATED, capture_output=True, text=True, timeout=120,
+            cwd=GENERATED,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     finally:
         server.stop()
@@ -49,9 +52,20 @@ def test_endpoints_read_without_httpx_are_read_as_httpx_reads_them(generated_on_
     from tcsdk.common.client import _url_and_host
 
     for url in [
-        "https://trtc.tencentcloudapi.com", "https://a_b.tencentcloudapi.com/", "http://127.0.0.1:9", "http://127.0.0.1:80",
-        "https://x.example:443", "https://x.example:8443/", "http://x.example:65536", "HTTPS://X.Example", "https://x/y?z#w",
-        "http://[::1]:8080", "https://bücher.example", "https://u:p@x.example", "http://x.example:0080", "https://x.example.",
+        "https://trtc.tencentcloudapi.com",
+        "https://a_b.tencentcloudapi.com/",
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:80",
+        "https://x.example:443",
+        "https://x.example:8443/",
+        "http://x.example:65536",
+        "HTTPS://X.Example",
+        "https://x/y?z#w",
+        "http://[::1]:8080",
+        "https://bücher.example",
+        "https://u:p@x.example",
+        "http://x.example:0080",
+        "https://x.example.",
     ]:
         parsed = httpx.URL(url)
         expected = (str(parsed.copy_with(path="/", query=None, fragment=None)), parsed.netloc.decode("ascii"))

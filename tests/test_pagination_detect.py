@@ -29,24 +29,61 @@ def action(request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "request_fields, response_fields, expected",
     [
-        ({"Offset": INT, "Limit": INT}, {"TotalCount": INT, "ThingSet": ITEMS},
-         {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "ThingSet", "total": "TotalCount"}),
-        ({"Offset": INT, "Limit": INT}, {"Things": ITEMS},
-         {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Things"}),
-        ({"PageNumber": INT, "PageSize": INT}, {"Total": INT, "Things": ITEMS},
-         {"style": "page", "page": "PageNumber", "limit": "PageSize", "first_page": 1, "items": "Things", "total": "Total"}),
-        ({"PageIndex": {**INT, "description": "Page number, starting from 0."}, "Limit": INT}, {"Things": ITEMS},
-         {"style": "page", "page": "PageIndex", "limit": "Limit", "first_page": 0, "items": "Things"}),
-        ({"PageNo": {**INT, "description": "The default is 0."}, "PerPage": INT}, {"TotalCnt": INT, "Things": ITEMS},
-         {"style": "page", "page": "PageNo", "limit": "PerPage", "first_page": 0, "items": "Things", "total": "TotalCnt"}),
-        ({"NextToken": STR}, {"Things": ITEMS, "NextToken": STR},
-         {"style": "token", "token": "NextToken", "items": "Things", "next_token": "NextToken"}),
-        ({"Marker": STR}, {"Things": ITEMS, "NextMarker": STR},
-         {"style": "token", "token": "Marker", "items": "Things", "next_token": "NextMarker"}),
+        (
+            {"Offset": INT, "Limit": INT},
+            {"TotalCount": INT, "ThingSet": ITEMS},
+            {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "ThingSet", "total": "TotalCount"},
+        ),
+        (
+            {"Offset": INT, "Limit": INT},
+            {"Things": ITEMS},
+            {"style": "offset", "offset": "Offset", "limit": "Limit", "items": "Things"},
+        ),
+        (
+            {"PageNumber": INT, "PageSize": INT},
+            {"Total": INT, "Things": ITEMS},
+            {
+                "style": "page",
+                "page": "PageNumber",
+                "limit": "PageSize",
+                "first_page": 1,
+                "items": "Things",
+                "total": "Total",
+            },
+        ),
+        (
+            {"PageIndex": {**INT, "description": "Page number, starting from 0."}, "Limit": INT},
+            {"Things": ITEMS},
+            {"style": "page", "page": "PageIndex", "limit": "Limit", "first_page": 0, "items": "Things"},
+        ),
+        (
+            {"PageNo": {**INT, "description": "The default is 0."}, "PerPage": INT},
+            {"TotalCnt": INT, "Things": ITEMS},
+            {
+                "style": "page",
+                "page": "PageNo",
+                "limit": "PerPage",
+                "first_page": 0,
+                "items": "Things",
+                "total": "TotalCnt",
+            },
+        ),
+        (
+            {"NextToken": STR},
+            {"Things": ITEMS, "NextToken": STR},
+            {"style": "token", "token": "NextToken", "items": "Things", "next_token": "NextToken"},
+        ),
+        (
+            {"Marker": STR},
+            {"Things": ITEMS, "NextMarker": STR},
+            {"style": "token", "token": "Marker", "items": "Things", "next_token": "NextMarker"},
+        ),
     ],
     ids=["offset-total", "offset", "page", "page-from-0", "page-default-0", "token", "next-marker"],
 )
-def test_detected_styles(request_fields: dict[str, Any], response_fields: dict[str, Any], expected: dict[str, Any]) -> None:
+def test_detected_styles(
+    request_fields: dict[str, Any], response_fields: dict[str, Any], expected: dict[str, Any]
+) -> None:
     found = detect(action(request_fields, response_fields))
     assert found.reason == "" and found.block == expected
 
@@ -56,13 +93,19 @@ def test_detected_styles(request_fields: dict[str, Any], response_fields: dict[s
     [
         ({"Offset": STR, "Limit": STR}, {"Things": ITEMS}, "Offset and Limit are not both integers"),
         ({"Offset": INT, "Limit": INT}, {"TotalCount": INT}, "the response has no list"),
-        ({"Offset": INT, "Limit": INT}, {"A": ITEMS, "B": ITEMS}, "the response has 2 lists (A, B): which one pages is unclear"),
+        (
+            {"Offset": INT, "Limit": INT},
+            {"A": ITEMS, "B": ITEMS},
+            "the response has 2 lists (A, B): which one pages is unclear",
+        ),
         ({"Page": STR, "PageSize": INT}, {"Things": ITEMS}, "Page and PageSize are not both integers"),
         ({"Context": STR}, {"Things": ITEMS}, "the response has no Context or NextContext to continue from"),
         ({"Cursor": INT}, {"Things": ITEMS, "Cursor": INT}, "Cursor is not a string"),
     ],
 )
-def test_candidates_left_out_say_why(request_fields: dict[str, Any], response_fields: dict[str, Any], reason: str) -> None:
+def test_candidates_left_out_say_why(
+    request_fields: dict[str, Any], response_fields: dict[str, Any], reason: str
+) -> None:
     found = detect(action(request_fields, response_fields))
     assert found.block is None and found.reason == reason and found.style
 
@@ -83,10 +126,22 @@ PAGED = (
     "block, message",
     [
         ("{style: offset, offset: Offset, limit: Limit, items: Things}", ""),
-        ("{style: offset, offset: Offset, limit: Limit, items: TotalCount}", "pagination: items 'TotalCount' is not a list field of the response"),
-        ("{style: offset, offset: Start, limit: Limit, items: Things}", "pagination: offset 'Start' is not a request field"),
-        ("{style: offset, offset: Offset, limit: Limit, items: Things, total: TotalCount}", "pagination: total 'TotalCount' must be int, not str"),
-        ("{style: offset, offset: Offset, limit: Limit, items: Things, token: Offset}", "pagination: 'token' does not go with style 'offset'"),
+        (
+            "{style: offset, offset: Offset, limit: Limit, items: TotalCount}",
+            "pagination: items 'TotalCount' is not a list field of the response",
+        ),
+        (
+            "{style: offset, offset: Start, limit: Limit, items: Things}",
+            "pagination: offset 'Start' is not a request field",
+        ),
+        (
+            "{style: offset, offset: Offset, limit: Limit, items: Things, total: TotalCount}",
+            "pagination: total 'TotalCount' must be int, not str",
+        ),
+        (
+            "{style: offset, offset: Offset, limit: Limit, items: Things, token: Offset}",
+            "pagination: 'token' does not go with style 'offset'",
+        ),
         ("{style: page, limit: Limit, items: Things}", "pagination: 'page' is a required property"),
     ],
 )
@@ -105,10 +160,14 @@ def test_the_spec_block_is_checked(tmp_path: Path, block: str, message: str) -> 
 
 def test_a_paginator_name_taken_by_another_action(tmp_path: Path) -> None:
     other = PAGED.replace("ListThings", "IterListThings").replace("    TotalCount: {type: string}\n", "")
-    specs = write_specs(tmp_path, {
-        "demo/2020-01-01/ListThings.yaml": PAGED + "pagination: {style: offset, offset: Offset, limit: Limit, items: Things}\n",
-        "demo/2020-01-01/IterListThings.yaml": other,
-    })
+    specs = write_specs(
+        tmp_path,
+        {
+            "demo/2020-01-01/ListThings.yaml": PAGED
+            + "pagination: {style: offset, offset: Offset, limit: Limit, items: Things}\n",
+            "demo/2020-01-01/IterListThings.yaml": other,
+        },
+    )
     with pytest.raises(SpecError, match="both become the method 'iter_list_things'"):
         load_project(specs)
 
@@ -117,13 +176,22 @@ def test_a_paginator_name_taken_by_another_action(tmp_path: Path) -> None:
 def test_corpus_patterns_are_written_into_the_imported_specs() -> None:
     cvm = load_folder(CORPUS / "cvm" / "v20170312").actions
     assert cvm["DescribeInstances"]["pagination"] == {
-        "style": "offset", "offset": "Offset", "limit": "Limit", "items": "InstanceSet", "total": "TotalCount"
+        "style": "offset",
+        "offset": "Offset",
+        "limit": "Limit",
+        "items": "InstanceSet",
+        "total": "TotalCount",
     }
     assert "pagination" not in cvm["RunInstances"]
     trtc = load_folder(CORPUS / "trtc" / "v20190722").actions
     # Tencent documents PageNumber as defaulting to 0: the pages count from 0.
     assert trtc["DescribeRoomInfo"]["pagination"] == {
-        "style": "page", "page": "PageNumber", "limit": "PageSize", "first_page": 0, "items": "RoomList", "total": "Total"
+        "style": "page",
+        "page": "PageNumber",
+        "limit": "PageSize",
+        "first_page": 0,
+        "items": "RoomList",
+        "total": "Total",
     }
     tokens = [
         (name, doc["pagination"]["next_token"])
@@ -140,14 +208,26 @@ def test_import_writes_the_block_and_generate_from_tencentcloud_uses_it(tmp_path
     from .conftest import run_codegen
 
     source = CORPUS / "cvm" / "v20170312"
-    result = run_codegen("import", "tencentcloud", "--api", str(source / "api.json"), "--out", str(tmp_path / "specs"),
-                         "--actions", "DescribeInstances")
+    result = run_codegen(
+        "import",
+        "tencentcloud",
+        "--api",
+        str(source / "api.json"),
+        "--out",
+        str(tmp_path / "specs"),
+        "--actions",
+        "DescribeInstances",
+    )
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "specs" / "cvm" / "2017-03-12" / "DescribeInstances.yaml").read_text("utf-8")
-    assert "pagination:\n  style: offset\n  offset: Offset\n  limit: Limit\n  items: InstanceSet\n  total: TotalCount\n" in text
+    assert (
+        "pagination:\n  style: offset\n  offset: Offset\n  limit: Limit\n  items: InstanceSet\n  total: TotalCount\n"
+        in text
+    )
     out = tmp_path / "out"
-    result = run_codegen("generate", "--from", "tencentcloud", str(source), "--actions", "DescribeInstances",
-                         "--out", str(out), "-q")
+    result = run_codegen(
+        "generate", "--from", "tencentcloud", str(source), "--actions", "DescribeInstances", "--out", str(out), "-q"
+    )
     assert result.returncode == 0, result.stderr
     client = (out / "tcsdk" / "cvm" / "v20170312" / "client.py").read_text("utf-8")
     assert "def iter_describe_instances(" in client and "-> Iterator[_models.Instance]:" in client

@@ -54,19 +54,26 @@ def sent(server: FakeTencentCloud, action: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_offset_stops_on_the_total(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
-    server.then("ListWidgets", page(TotalCount=5, WidgetSet=widgets("a", "b")), page(TotalCount=5, WidgetSet=widgets("c", "d")),
-                page(TotalCount=5, WidgetSet=widgets("e")))
+    server.then(
+        "ListWidgets",
+        page(TotalCount=5, WidgetSet=widgets("a", "b")),
+        page(TotalCount=5, WidgetSet=widgets("c", "d")),
+        page(TotalCount=5, WidgetSet=widgets("e")),
+    )
     items = collect(mode, server, "iter_list_widgets", limit=2, color="red")
     assert [w.id for w in items] == ["a", "b", "c", "d", "e"]
     assert sent(server, "ListWidgets") == [
-        {"Offset": 0, "Limit": 2, "Color": "red"}, {"Offset": 2, "Limit": 2, "Color": "red"},
+        {"Offset": 0, "Limit": 2, "Color": "red"},
+        {"Offset": 2, "Limit": 2, "Color": "red"},
         {"Offset": 4, "Limit": 2, "Color": "red"},
     ]
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_offset_does_not_ask_past_a_full_last_page(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
-    server.then("ListWidgets", page(TotalCount=4, WidgetSet=widgets("a", "b")), page(TotalCount=4, WidgetSet=widgets("c", "d")))
+    server.then(
+        "ListWidgets", page(TotalCount=4, WidgetSet=widgets("a", "b")), page(TotalCount=4, WidgetSet=widgets("c", "d"))
+    )
     assert len(collect(mode, server, "iter_list_widgets", limit=2)) == 4
     assert len(server.calls("ListWidgets")) == 2
 
@@ -75,7 +82,9 @@ def test_offset_does_not_ask_past_a_full_last_page(mode: str, pager_package: Pat
 def test_pages_are_whole_typed_responses(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
     from pagerpkg.pager.v20210101.models import ListWidgetsResponse
 
-    server.then("ListWidgets", page(TotalCount=3, WidgetSet=widgets("a", "b")), page(TotalCount=3, WidgetSet=widgets("c")))
+    server.then(
+        "ListWidgets", page(TotalCount=3, WidgetSet=widgets("a", "b")), page(TotalCount=3, WidgetSet=widgets("c"))
+    )
     pages = collect(mode, server, "pages_list_widgets", limit=2)
     assert [type(p) for p in pages] == [ListWidgetsResponse, ListWidgetsResponse]
     assert [p.total_count for p in pages] == [3, 3]
@@ -108,7 +117,9 @@ def test_an_empty_first_page(mode: str, pager_package: Path, server: FakeTencent
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_service_that_ignores_the_offset_ends_with_an_error(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
+def test_a_service_that_ignores_the_offset_ends_with_an_error(
+    mode: str, pager_package: Path, server: FakeTencentCloud
+) -> None:
     from pagerpkg.common.paging import PaginationError
 
     same = page(TotalCount=100, WidgetSet=widgets("a", "b"))
@@ -120,12 +131,18 @@ def test_a_service_that_ignores_the_offset_ends_with_an_error(mode: str, pager_p
 
 @pytest.mark.parametrize("mode", MODES)
 def test_page_numbers_from_one_with_a_total(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
-    server.then("BrowseWidgets", page(Total=5, Widgets=widgets("a", "b")), page(Total=5, Widgets=widgets("c", "d")),
-                page(Total=5, Widgets=widgets("e")))
+    server.then(
+        "BrowseWidgets",
+        page(Total=5, Widgets=widgets("a", "b")),
+        page(Total=5, Widgets=widgets("c", "d")),
+        page(Total=5, Widgets=widgets("e")),
+    )
     items = collect(mode, server, "iter_browse_widgets", region="gz", page_size=2)
     assert [w.id for w in items] == ["a", "b", "c", "d", "e"]
     assert [(b["PageNumber"], b["PageSize"], b["Region"]) for b in sent(server, "BrowseWidgets")] == [
-        (1, 2, "gz"), (2, 2, "gz"), (3, 2, "gz")
+        (1, 2, "gz"),
+        (2, 2, "gz"),
+        (3, 2, "gz"),
     ]
 
 
@@ -138,11 +155,18 @@ def test_page_numbers_from_zero_without_a_total(mode: str, pager_package: Path, 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_tokens_are_followed_until_none_comes_back(mode: str, pager_package: Path, server: FakeTencentCloud) -> None:
-    server.then("ScanWidgets", page(Widgets=widgets("a"), NextToken="t1"), page(Widgets=widgets("b"), NextToken="t2"),
-                page(Widgets=widgets("c"), NextToken=None))
+    server.then(
+        "ScanWidgets",
+        page(Widgets=widgets("a"), NextToken="t1"),
+        page(Widgets=widgets("b"), NextToken="t2"),
+        page(Widgets=widgets("c"), NextToken=None),
+    )
     assert [w.id for w in collect(mode, server, "iter_scan_widgets", max_results=1)] == ["a", "b", "c"]
-    assert sent(server, "ScanWidgets") == [{"MaxResults": 1}, {"MaxResults": 1, "NextToken": "t1"},
-                                           {"MaxResults": 1, "NextToken": "t2"}]
+    assert sent(server, "ScanWidgets") == [
+        {"MaxResults": 1},
+        {"MaxResults": 1, "NextToken": "t1"},
+        {"MaxResults": 1, "NextToken": "t2"},
+    ]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -178,7 +202,9 @@ def test_pages_are_fetched_only_as_they_are_asked_for(pager_package: Path, serve
     from pagerpkg.common.credentials import Credentials
     from pagerpkg.pager.v20210101.client import PagerClient
 
-    server.then("ListWidgets", page(TotalCount=4, WidgetSet=widgets("a", "b")), page(TotalCount=4, WidgetSet=widgets("c", "d")))
+    server.then(
+        "ListWidgets", page(TotalCount=4, WidgetSet=widgets("a", "b")), page(TotalCount=4, WidgetSet=widgets("c", "d"))
+    )
     with PagerClient(Credentials("AKIDpager", "pager-secret"), endpoint=server.url) as client:
         items = client.iter_list_widgets(limit=2)
         assert server.calls() == []
@@ -189,8 +215,11 @@ def test_pages_are_fetched_only_as_they_are_asked_for(pager_package: Path, serve
 def test_errors_of_a_page_are_the_typed_errors(pager_package: Path, server: FakeTencentCloud) -> None:
     from pagerpkg.pager.v20210101.errors import ListWidgetsErrorCode
 
-    server.then("ListWidgets", page(TotalCount=4, WidgetSet=widgets("a", "b")),
-                Behaviour("error", code="InvalidParameterValue.Limit"))
+    server.then(
+        "ListWidgets",
+        page(TotalCount=4, WidgetSet=widgets("a", "b")),
+        Behaviour("error", code="InvalidParameterValue.Limit"),
+    )
     from pagerpkg.common.errors import TencentCloudError
 
     with pytest.raises(TencentCloudError) as caught:

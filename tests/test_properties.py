@@ -26,12 +26,35 @@ from .spec_helpers import write_specs
 
 # --- random valid specs -----------------------------------------------------
 
-TRICKY = ["From", "Match", "Case", "Class", "None", "True", "List", "Int", "Str", "Self", "Field", "Type", "Id", "AppID", "AppId", "App_Id", "UUI", "Uui"]
+TRICKY = [
+    "From",
+    "Match",
+    "Case",
+    "Class",
+    "None",
+    "True",
+    "List",
+    "Int",
+    "Str",
+    "Self",
+    "Field",
+    "Type",
+    "Id",
+    "AppID",
+    "AppId",
+    "App_Id",
+    "UUI",
+    "Uui",
+]
 prop_names = st.one_of(st.sampled_from(TRICKY), st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,10}", fullmatch=True))
 docs = st.text(st.characters(blacklist_categories=["Cs"]), max_size=80)
 SCALARS = [
-    {"type": "string"}, {"type": "integer", "format": "int64"}, {"type": "integer", "format": "uint64"},
-    {"type": "number"}, {"type": "boolean"}, {"type": "string", "format": "datetime"},
+    {"type": "string"},
+    {"type": "integer", "format": "int64"},
+    {"type": "integer", "format": "uint64"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "string", "format": "datetime"},
 ]
 
 
@@ -67,8 +90,21 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     types = {}
     for index, name in enumerate(type_names):
         types[name] = obj(type_names[:index], name)
-    action_names = draw(st.lists(st.from_regex(r"Do[A-Z][a-z0-9]{0,8}", fullmatch=True), min_size=1, max_size=3, unique_by=naming.snake_case))
-    actions = {a: {"action": a, "summary": draw(docs), "description": draw(docs), "request": obj(type_names), "response": obj(type_names)} for a in action_names}
+    action_names = draw(
+        st.lists(
+            st.from_regex(r"Do[A-Z][a-z0-9]{0,8}", fullmatch=True), min_size=1, max_size=3, unique_by=naming.snake_case
+        )
+    )
+    actions = {
+        a: {
+            "action": a,
+            "summary": draw(docs),
+            "description": draw(docs),
+            "request": obj(type_names),
+            "response": obj(type_names),
+        }
+        for a in action_names
+    }
     for action in actions.values():
         action["response"].pop("required", None)
         action["response"]["properties"].pop("RequestId", None)
@@ -78,7 +114,12 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 def write_random_spec(root: Path, spec: dict[str, Any]) -> None:
     write_specs(root, actions=())
     folder = root / "demo" / "2020-01-01"
-    service = {"service": "demo", "version": "2020-01-01", "endpoint": "demo.tencentcloudapi.com", "types": spec["types"]}
+    service = {
+        "service": "demo",
+        "version": "2020-01-01",
+        "endpoint": "demo.tencentcloudapi.com",
+        "types": spec["types"],
+    }
     (folder / "service.yaml").write_text(yaml.safe_dump(service, allow_unicode=True))
     for name, data in spec["actions"].items():
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
@@ -87,7 +128,11 @@ def write_random_spec(root: Path, spec: dict[str, Any]) -> None:
 def sample_value(schema: dict[str, Any], types: dict[str, Any], depth: int = 0) -> Any:
     if "$ref" in schema:
         target = types[schema["$ref"].rsplit("/", 1)[1]]
-        return {n: sample_value(p, types, depth + 1) for n, p in target["properties"].items() if n in target.get("required", [])}
+        return {
+            n: sample_value(p, types, depth + 1)
+            for n, p in target["properties"].items()
+            if n in target.get("required", [])
+        }
     if schema["type"] == "array":
         return [sample_value(schema["items"], types, depth + 1)] if depth < 3 else []
     return {"string": "s", "integer": 7, "number": 1.5, "boolean": True}[schema["type"]]
@@ -96,15 +141,21 @@ def sample_value(schema: dict[str, Any], types: dict[str, Any], depth: int = 0) 
 COUNTER = iter(range(10**6))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(spec=specs())
-def test_random_valid_specs_generate_working_code(spec: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_random_valid_specs_generate_working_code(
+    spec: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     root = tmp_path_factory.mktemp("spec")
     write_random_spec(root / "specs", spec)
     package = f"randompkg{next(COUNTER)}"
     err = io.StringIO()
     with redirect_stderr(err):
-        code = cli.main(["generate", "--specs", str(root / "specs"), "--out", str(root / "out"), "--package", package, "-q"])
+        code = cli.main(
+            ["generate", "--specs", str(root / "specs"), "--out", str(root / "out"), "--package", package, "-q"]
+        )
     assert code == 0, err.getvalue()
     for path in (root / "out" / package).rglob("*.py"):
         text = path.read_text()
@@ -116,7 +167,11 @@ def test_random_valid_specs_generate_working_code(spec: dict[str, Any], tmp_path
         importlib.import_module(f"{package}.demo.v20200101.client")
         for name, action in spec["actions"].items():
             request = action["request"]
-            body = {n: sample_value(p, spec["types"]) for n, p in request["properties"].items() if n in request.get("required", [])}
+            body = {
+                n: sample_value(p, spec["types"])
+                for n, p in request["properties"].items()
+                if n in request.get("required", [])
+            }
             decoded = msgspec.json.decode(json.dumps(body), type=getattr(models, f"{name}Request"))
             assert json.loads(msgspec.json.encode(decoded)) == body
     finally:
@@ -141,7 +196,10 @@ def damaged(draw: st.DrawFn) -> bytes:
         if kind == "delete":
             del data[position : position + draw(st.integers(1, 10))]
         elif kind == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=8) | st.sampled_from([b": ", b"- ", b"{", b"]", b"\t", b"'", b'"', b"&a ", b"*a", b"\x00", b"\xff"]))
+            data[position:position] = draw(
+                st.binary(min_size=1, max_size=8)
+                | st.sampled_from([b": ", b"- ", b"{", b"]", b"\t", b"'", b'"', b"&a ", b"*a", b"\x00", b"\xff"])
+            )
         elif kind == "replace" and data:
             data[position] = draw(st.integers(0, 255))
         elif kind == "truncate":
@@ -154,9 +212,13 @@ def damaged(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(content=st.one_of(damaged(), st.binary(max_size=200)))
-def test_damaged_specs_give_clean_errors_or_valid_output(content: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_damaged_specs_give_clean_errors_or_valid_output(
+    content: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     root = tmp_path_factory.mktemp("damaged")
     write_specs(root / "specs", actions=())
     (root / "specs" / "demo" / "2020-01-01" / "Ping.yaml").write_bytes(content)
@@ -179,10 +241,27 @@ def test_damaged_specs_give_clean_errors_or_valid_output(content: bytes, tmp_pat
 
 # --- random and damaged response bodies ------------------------------------------
 
-KEYS = ["Response", "Error", "Code", "Message", "RequestId", "TotalCount", "InstanceStatusSet", "InstanceId", "InstanceState"]
+KEYS = [
+    "Response",
+    "Error",
+    "Code",
+    "Message",
+    "RequestId",
+    "TotalCount",
+    "InstanceStatusSet",
+    "InstanceId",
+    "InstanceState",
+]
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), children, max_size=5)
+    ),
     max_leaves=30,
 )
 SEED = b'{"Response": {"TotalCount": 2, "InstanceStatusSet": [{"InstanceId": "i", "InstanceState": "RUNNING"}], "RequestId": "r"}}'
@@ -201,24 +280,30 @@ def mutated_seed(draw: st.DrawFn) -> bytes:
             if not data:
                 break
         else:
-            data[position:position] = draw(st.sampled_from([b'"Error": {}, ', b"null", b"[", b"}", b'"\xff"', b"1e999", b"-"]))
+            data[position:position] = draw(
+                st.sampled_from([b'"Error": {}, ', b"null", b"[", b"}", b'"\xff"', b"1e999", b"-"])
+            )
     return bytes(data)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.one_of(
-    st.binary(max_size=300),
-    mutated_seed(),
-    json_values.map(lambda v: json.dumps(v).encode()),
-    st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3).map(lambda v: {"Response": v}),
-    st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3).map(lambda v: {"Response": {"Error": v, "RequestId": "r"}}),
-    json_values.map(lambda v: {"Response": v}),
-))
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        mutated_seed(),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3).map(lambda v: {"Response": v}),
+        st.dictionaries(st.sampled_from(KEYS), json_values, max_size=3).map(
+            lambda v: {"Response": {"Error": v, "RequestId": "r"}}
+        ),
+        json_values.map(lambda v: {"Response": v}),
+    )
+)
 def test_from_envelope_gives_a_response_or_a_documented_error(body: Any, generated_on_path: Path) -> None:
     from tcsdk.common import errors
     from tcsdk.cvm.v20170312 import models
 
-    for form in ([body, body.decode("utf-8", "replace")] if isinstance(body, bytes) else [body]):
+    for form in [body, body.decode("utf-8", "replace")] if isinstance(body, bytes) else [body]:
         try:
             result = models.DescribeInstancesStatusResponse.from_envelope(form)
         except errors.SDKError as exc:
@@ -240,12 +325,19 @@ def test_deeply_nested_and_huge_bodies(generated_on_path: Path) -> None:
         parse(b'{"Response": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
     with pytest.raises(errors.ResponseError):
         parse(b'{"Response": {"TotalCount": ' + b"9" * 5000 + b', "RequestId": "r"}}')
-    huge = parse(b'{"Response": {"InstanceStatusSet": [{"InstanceId": "' + b"x" * 5_000_000 + b'"}], "RequestId": "r"}}')
+    huge = parse(
+        b'{"Response": {"InstanceStatusSet": [{"InstanceId": "' + b"x" * 5_000_000 + b'"}], "RequestId": "r"}}'
+    )
     assert huge.instance_status_set is not None
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(body=st.one_of(st.binary(max_size=200), mutated_seed(), json_values.map(lambda v: json.dumps(v).encode())), status=st.sampled_from([200, 200, 400, 500, 503]))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    body=st.one_of(st.binary(max_size=200), mutated_seed(), json_values.map(lambda v: json.dumps(v).encode())),
+    status=st.sampled_from([200, 200, 400, 500, 503]),
+)
 def test_clients_survive_random_answers(body: bytes, status: int, generated_on_path: Path) -> None:
     from tcsdk.common import errors
     from tcsdk.common.credentials import Credentials
@@ -258,7 +350,10 @@ def test_clients_survive_random_answers(body: bytes, status: int, generated_on_p
     server = FakeTencentCloud("cvm", {"AKIDp": "k"}, {})
     server.start()
     try:
-        server.then("DescribeInstancesStatus", Behaviour("status", status=status, body=body) if status != 200 else Behaviour("raw", body=body))
+        server.then(
+            "DescribeInstancesStatus",
+            Behaviour("status", status=status, body=body) if status != 200 else Behaviour("raw", body=body),
+        )
         with CvmClient(Credentials("AKIDp", "k"), endpoint=server.url, retry=NO_RETRY) as client:
             try:
                 result = client.describe_instances_status()

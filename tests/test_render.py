@@ -15,26 +15,62 @@ STR = TypeRef("scalar", "str")
 
 def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVersion:
     node = ObjectType(
-        "Node", "A node.", (Field("Kids", "kids", TypeRef("list", "", item=TypeRef("object", "Node")), False, True, "Children."),), "shared"
+        "Node",
+        "A node.",
+        (Field("Kids", "kids", TypeRef("list", "", item=TypeRef("object", "Node")), False, True, "Children."),),
+        "shared",
     )
-    request = ObjectType("GetNodeRequest", "", (Field("Id", "id", STR, True, False, 'Id with """quotes"""'),), "request", "GetNode")
-    response = ObjectType("GetNodeResponse", "", (Field("Node", "node", TypeRef("object", "Node"), False, False, "The node."),), "response", "GetNode")
+    request = ObjectType(
+        "GetNodeRequest", "", (Field("Id", "id", STR, True, False, 'Id with """quotes"""'),), "request", "GetNode"
+    )
+    response = ObjectType(
+        "GetNodeResponse",
+        "",
+        (Field("Node", "node", TypeRef("object", "Node"), False, False, "The node."),),
+        "response",
+        "GetNode",
+    )
     common = (ErrorCode("InternalError", "INTERNAL_ERROR", "Internal.", True),)
     action = Action(
-        name="GetNode", method="get_node", summary="Get a node.", description="Longer text.", deprecated=True,
-        streaming=streaming, read_only=read_only, idempotency_field="", request=request, response=response,
+        name="GetNode",
+        method="get_node",
+        summary="Get a node.",
+        description="Longer text.",
+        deprecated=True,
+        streaming=streaming,
+        read_only=read_only,
+        idempotency_field="",
+        request=request,
+        response=response,
         errors=common + (ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "No node.", False),),
-        examples=(), source="x/GetNode.yaml",
+        examples=(),
+        source="x/GetNode.yaml",
     )
-    return ServiceVersion("demo", "2020-01-01", "demo", "v20200101", "Demo", "Demo", "", "demo.tencentcloudapi.com", (node,), (action,), ())
+    return ServiceVersion(
+        "demo",
+        "2020-01-01",
+        "demo",
+        "v20200101",
+        "Demo",
+        "Demo",
+        "",
+        "demo.tencentcloudapi.com",
+        (node,),
+        (action,),
+        (),
+    )
 
 
 def test_service_files_and_their_content() -> None:
     service = make_service()
     files = render_service(service, "pkg")
     assert sorted(files) == [
-        "pkg/demo/v20200101/__init__.py", "pkg/demo/v20200101/aio.py", "pkg/demo/v20200101/client.py",
-        "pkg/demo/v20200101/errors.py", "pkg/demo/v20200101/examples.json", "pkg/demo/v20200101/models.py",
+        "pkg/demo/v20200101/__init__.py",
+        "pkg/demo/v20200101/aio.py",
+        "pkg/demo/v20200101/client.py",
+        "pkg/demo/v20200101/errors.py",
+        "pkg/demo/v20200101/examples.json",
+        "pkg/demo/v20200101/models.py",
     ]
     assert files["pkg/demo/v20200101/examples.json"] == "{}\n"  # no examples in this spec
     models = format_python(files["pkg/demo/v20200101/models.py"])

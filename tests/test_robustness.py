@@ -47,7 +47,10 @@ def alive(pid: int) -> bool:
 def start(specs: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "codegen", "generate", "--specs", str(specs), "--out", str(out), "-q"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -56,10 +59,24 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
     new_specs = write_large_specs(tmp_path / "new", actions=25, fields=15, summary="New text.")
     reference = tmp_path / "reference"
     for specs, name in ((old_specs, "old"), (new_specs, "new")):
-        assert subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--specs", str(specs), "--out", str(reference / name), "-q"],
-            cwd=ROOT, capture_output=True,
-        ).returncode == 0
+        assert (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "codegen",
+                    "generate",
+                    "--specs",
+                    str(specs),
+                    "--out",
+                    str(reference / name),
+                    "-q",
+                ],
+                cwd=ROOT,
+                capture_output=True,
+            ).returncode
+            == 0
+        )
     old = snapshot(reference / "old" / "tcsdk")
     new = snapshot(reference / "new" / "tcsdk")
     assert old != new
@@ -67,7 +84,9 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
     out = tmp_path / "out"
     started = time.monotonic()
     full = subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", "--specs", str(new_specs), "--out", str(out), "-q"], cwd=ROOT, capture_output=True
+        [sys.executable, "-m", "codegen", "generate", "--specs", str(new_specs), "--out", str(out), "-q"],
+        cwd=ROOT,
+        capture_output=True,
     )
     duration = time.monotonic() - started
     assert full.returncode == 0
@@ -75,9 +94,14 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
     seen_states = set()
     for attempt in range(4):
         # Start from the old tree, then kill a run that rewrites it to the new one.
-        assert subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--specs", str(old_specs), "--out", str(out), "-q"], cwd=ROOT, capture_output=True
-        ).returncode == 0
+        assert (
+            subprocess.run(
+                [sys.executable, "-m", "codegen", "generate", "--specs", str(old_specs), "--out", str(out), "-q"],
+                cwd=ROOT,
+                capture_output=True,
+            ).returncode
+            == 0
+        )
         process = start(new_specs, out)
         time.sleep(rng.uniform(0.3, duration * 1.1))
         workers = descendants(process.pid)
@@ -99,7 +123,10 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
             seen_states.add("between")
         # The next run always recovers and completes.
         again = subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--specs", str(new_specs), "--out", str(out), "-q"], cwd=ROOT, capture_output=True, text=True
+            [sys.executable, "-m", "codegen", "generate", "--specs", str(new_specs), "--out", str(out), "-q"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         assert again.returncode == 0, again.stderr
         assert snapshot(package) == new
@@ -117,7 +144,9 @@ def test_second_concurrent_run_stops_with_a_clear_message(tmp_path: Path) -> Non
     time.sleep(0.2)
     second = subprocess.run(
         [sys.executable, "-m", "codegen", "generate", "--specs", str(specs), "--out", str(out), "-q"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     first_err = first.communicate()[1]
     assert first.returncode == 0, first_err
@@ -127,6 +156,8 @@ def test_second_concurrent_run_stops_with_a_clear_message(tmp_path: Path) -> Non
     # The first run's output is complete and correct.
     check = subprocess.run(
         [sys.executable, "-m", "codegen", "generate", "--specs", str(specs), "--out", str(out), "--check", "-q"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert check.returncode == 0, check.stderr

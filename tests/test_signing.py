@@ -76,20 +76,27 @@ def test_runtime_signer_reproduces_the_documented_examples(generated_on_path: Pa
 
 def test_client_headers_match_the_captured_ones(generated_on_path: Path) -> None:
     """A generated client builds exactly the headers the official SDK sent."""
+    import httpx
     from tcsdk.common.client import _Core, _Settings
     from tcsdk.common.credentials import Credentials
     from tcsdk.common.retry import RetryPolicy
 
-    import httpx
-
     vector = next(v for v in vectors()["vectors"] if v["action"] == "RemoveUserByStrRoomId")
     settings = _Settings(
-        service="trtc", version="2019-07-22", url="https://trtc.tencentcloudapi.com/", host=vector["host"],
-        region=vector["region"] or None, language="zh-CN", timeout=httpx.Timeout(5), retry=RetryPolicy(),
+        service="trtc",
+        version="2019-07-22",
+        url="https://trtc.tencentcloudapi.com/",
+        host=vector["host"],
+        region=vector["region"] or None,
+        language="zh-CN",
+        timeout=httpx.Timeout(5),
+        retry=RetryPolicy(),
     )
     core = _Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
     request = core.prepare(
-        "RemoveUserByStrRoomId", vector["body"].encode(), Credentials(vector["secret_id"], vector["secret_key"], vector["token"])
+        "RemoveUserByStrRoomId",
+        vector["body"].encode(),
+        Credentials(vector["secret_id"], vector["secret_key"], vector["token"]),
     )
     sent = {k.lower(): v for k, v in request.headers.items() if k.lower() not in ("content-length",)}
     assert sent == {k.lower(): v for k, v in vector["expected_headers"].items()}

@@ -66,7 +66,16 @@ class FakeStreams:
                 problem = verify(headers, body, {SECRET_ID: SECRET_KEY}, fake.service)
                 answer = fake.script.popleft() if fake.script and problem is None else Answer(body=b"{}")
                 if problem is not None:
-                    answer = Answer(body=json.dumps({"Response": {"Error": {"Code": "AuthFailure.SignatureFailure", "Message": problem}, "RequestId": "r"}}).encode())
+                    answer = Answer(
+                        body=json.dumps(
+                            {
+                                "Response": {
+                                    "Error": {"Code": "AuthFailure.SignatureFailure", "Message": problem},
+                                    "RequestId": "r",
+                                }
+                            }
+                        ).encode()
+                    )
                 self.send_response(answer.status)
                 self.send_header("X-TC-RequestId", "stream-req")
                 if answer.chunks:
@@ -109,7 +118,9 @@ def event(data: dict[str, Any], *, sep: bytes = b"\n") -> bytes:
 
 @pytest.fixture(scope="module")
 def stream_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with importable_package(tmp_path_factory.mktemp("streaming"), "streampkg", "--specs", str(FIXTURES / "streaming")) as out:
+    with importable_package(
+        tmp_path_factory.mktemp("streaming"), "streampkg", "--specs", str(FIXTURES / "streaming")
+    ) as out:
         yield out
 
 
@@ -354,8 +365,17 @@ def test_corpus_event_stream_examples(mode: str, folder: str, action: str, tmp_p
     service = folder.split("/")[0]
     package = f"corpus_{service}_{mode}"
     result = run_codegen(
-        "generate", "--from", "tencentcloud", str(CORPUS / folder), "--actions", action,
-        "--out", str(tmp_path), "--package", package, "-q",
+        "generate",
+        "--from",
+        "tencentcloud",
+        str(CORPUS / folder),
+        "--actions",
+        action,
+        "--out",
+        str(tmp_path),
+        "--package",
+        package,
+        "-q",
     )
     assert result.returncode == 0, result.stderr
     examples = json.loads((CORPUS / folder / "examples.json").read_text())["actions"][action]
@@ -419,14 +439,24 @@ def test_streaming_package_passes_mypy_strict_and_black(stream_package: Path) ->
 
     mypy = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "streampkg"],
-        cwd=stream_package, capture_output=True, text=True,
+        cwd=stream_package,
+        capture_output=True,
+        text=True,
     )
     assert mypy.returncode == 0, mypy.stdout
-    black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "streampkg"], cwd=stream_package, capture_output=True, text=True)
+    black = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", "streampkg"],
+        cwd=stream_package,
+        capture_output=True,
+        text=True,
+    )
     assert black.returncode == 0, black.stderr
     source = (stream_package / "streampkg/chat/v20240101/client.py").read_text()
     assert "-> _client.Stream[_models.TalkSSEResponse]:" in source
-    assert "-> _client.AsyncStream[_models.TalkSSEResponse]:" in (stream_package / "streampkg/chat/v20240101/aio.py").read_text()
+    assert (
+        "-> _client.AsyncStream[_models.TalkSSEResponse]:"
+        in (stream_package / "streampkg/chat/v20240101/aio.py").read_text()
+    )
     assert "not supported" not in source
 
 

@@ -92,8 +92,9 @@ def test_errors_are_the_typed_errors_the_real_client_raises(mode: str, pager_pac
     async def no_async_sleep(seconds: float) -> None:
         raise AssertionError("slept")
 
-    first, second = run(mode, sync_body if mode == "sync" else async_body,
-                        sleep=no_sleep if mode == "sync" else no_async_sleep)
+    first, second = run(
+        mode, sync_body if mode == "sync" else async_body, sleep=no_sleep if mode == "sync" else no_async_sleep
+    )
     assert first.code is CreateWidgetErrorCode.RESOURCE_IN_USE_NAME and first.message == "taken"
     assert type(first).__name__ == "ResourceInUseError" and first.status == 200
     assert second.code is CreateWidgetErrorCode.REQUEST_LIMIT_EXCEEDED
@@ -157,7 +158,11 @@ def test_queues_per_action_in_call_order_and_pending_answers(mode: str, pager_pa
 
     async def async_body(client: Any, stubber: Any) -> Any:
         queue(stubber)
-        got = [(await client.list_tags()).tags, (await client.list_tags()).tags, (await client.create_widget(name="n")).widget_id]
+        got = [
+            (await client.list_tags()).tags,
+            (await client.list_tags()).tags,
+            (await client.create_widget(name="n")).widget_id,
+        ]
         with pytest.raises(StubError, match=r"never asked for: ListTags \(1\)"):
             stubber.assert_no_pending_responses()
         got.append((await client.list_tags()).tags)
@@ -172,10 +177,14 @@ def test_queues_per_action_in_call_order_and_pending_answers(mode: str, pager_pa
 @pytest.mark.parametrize("mode", MODES)
 def test_paginators_work_under_the_stubber(mode: str, pager_package: Path) -> None:
     def queue(stubber: Any) -> None:
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "a"}, {"Id": "b"}]},
-                             expected_params={"Offset": 0, "Limit": 2})
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "c"}]},
-                             expected_params={"Offset": 2, "Limit": 2})
+        stubber.add_response(
+            "ListWidgets",
+            {"TotalCount": 3, "WidgetSet": [{"Id": "a"}, {"Id": "b"}]},
+            expected_params={"Offset": 0, "Limit": 2},
+        )
+        stubber.add_response(
+            "ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "c"}]}, expected_params={"Offset": 2, "Limit": 2}
+        )
 
     def sync_body(client: Any, stubber: Any) -> Any:
         queue(stubber)
@@ -226,7 +235,9 @@ def test_mistakes_in_the_test_are_caught_when_queued(pager_package: Path) -> Non
     def body(client: Any, stubber: Any) -> None:
         with pytest.raises(ValueError, match="PagerClient has no action 'ListWidget'; did you mean ListWidgets"):
             stubber.add_response("ListWidget", {})
-        with pytest.raises(StubError, match=r"ListWidgetsResponse.WidgetSet\[0\] has no field 'ID' \(did you mean Id\?\)"):
+        with pytest.raises(
+            StubError, match=r"ListWidgetsResponse.WidgetSet\[0\] has no field 'ID' \(did you mean Id\?\)"
+        ):
             stubber.add_response("ListWidgets", {"WidgetSet": [{"ID": "w"}]})
         with pytest.raises(ResponseShapeError):
             stubber.add_response("ListWidgets", {"TotalCount": "many"})

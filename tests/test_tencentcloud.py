@@ -23,8 +23,17 @@ SOURCE = FIXTURES / "tencent" / "demo" / "v20200101"
 
 def import_args(out: Path, *extra: str, source: Path = SOURCE) -> list[str]:
     return [
-        "import", "tencentcloud", "--api", str(source / "api.json"), "--errors", str(source / "errors.json"),
-        "--examples", str(source / "examples.json"), "--out", str(out), *extra,
+        "import",
+        "tencentcloud",
+        "--api",
+        str(source / "api.json"),
+        "--errors",
+        str(source / "errors.json"),
+        "--examples",
+        str(source / "examples.json"),
+        "--out",
+        str(out),
+        *extra,
     ]
 
 
@@ -40,7 +49,11 @@ def test_mapping_of_every_construct() -> None:
     assert props["Day"] == {"type": "string", "format": "date", "description": "A date."}
     assert props["At"]["format"] == "datetime" and props["AtIso"]["format"] == "datetime_iso"
     assert props["Weight"]["type"] == "number" and props["Enabled"]["type"] == "boolean"
-    assert props["Scores"] == {"type": "array", "items": {"type": "number", "format": "float"}, "description": "Scores."}
+    assert props["Scores"] == {
+        "type": "array",
+        "items": {"type": "number", "format": "float"},
+        "description": "Scores.",
+    }
     assert props["Parent"]["$ref"] == "#/types/Widget"
     assert props["Legacy"]["deprecated"] is True and "Disabled" in props["Legacy"]["description"]
     response = create["response"]
@@ -51,16 +64,20 @@ def test_mapping_of_every_construct() -> None:
     assert imported.actions["OldWidget"]["deprecated"] is True
     assert imported.actions["StreamWidgetSSE"]["streaming"] is True
     assert create["errors"] == {
-        "FailedOperation.WidgetLocked": "The widget is locked.", "InvalidParameter.": "", "InternalError": "Internal error."
+        "FailedOperation.WidgetLocked": "The widget is locked.",
+        "InvalidParameter.": "",
+        "InternalError": "Internal error.",
     }
     assert len(describe["examples"]) == 2
     assert any("DescribeWidgets example 3 dropped" in note for note in imported.notes)
 
 
 def test_get_examples_are_unflattened() -> None:
-    body = request_body("https://x/?Action=A\n&Filters.0.Name=zone\n&Filters.0.Values.0=ap%2Dguangzhou\n&Limit=5\n&<Common request parameters>")
+    body = request_body(
+        "https://x/?Action=A\n&Filters.0.Name=zone\n&Filters.0.Values.0=ap%2Dguangzhou\n&Limit=5\n&<Common request parameters>"
+    )
     assert body == {"Filters": [{"Name": "zone", "Values": ["ap-guangzhou"]}], "Limit": "5"}
-    assert request_body("POST / HTTP/1.1\nHost: h\n\n{\"A\": 1}") == {"A": 1}
+    assert request_body('POST / HTTP/1.1\nHost: h\n\n{"A": 1}') == {"A": 1}
     assert request_body('{"A": 1}') == {"A": 1}
     assert request_body("POST / HTTP/1.1\n\n{broken") is None
 
@@ -112,7 +129,9 @@ def test_generate_from_tencentcloud_equals_generate_from_imported_specs(tmp_path
     from_specs = tmp_path / "a"
     from_tencent = tmp_path / "b"
     assert run_codegen("generate", "--specs", str(specs), "--out", str(from_specs), "-q").returncode == 0
-    direct = run_codegen("generate", "--from", "tencentcloud", str(FIXTURES / "tencent"), "--out", str(from_tencent), "-q")
+    direct = run_codegen(
+        "generate", "--from", "tencentcloud", str(FIXTURES / "tencent"), "--out", str(from_tencent), "-q"
+    )
     assert direct.returncode == 0, direct.stderr
 
     def tree(root: Path) -> dict[str, bytes]:
@@ -128,7 +147,9 @@ def test_generate_from_tencentcloud_equals_generate_from_imported_specs(tmp_path
 @pytest.fixture(scope="module")
 def demo_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    result = run_codegen("generate", "--from", "tencentcloud", str(SOURCE), "--out", str(out), "--package", "demopkg", "-q")
+    result = run_codegen(
+        "generate", "--from", "tencentcloud", str(SOURCE), "--out", str(out), "--package", "demopkg", "-q"
+    )
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(out))
     return out
@@ -150,7 +171,9 @@ def test_imported_package_types_and_examples(demo_package: Path) -> None:
     assert "deprecated=True" in source
     assert 'idempotency_attribute="client_token"' in source
     assert "read_only=True" in source  # DescribeWidgets
-    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "demopkg"], cwd=demo_package, capture_output=True, text=True)
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "demopkg"], cwd=demo_package, capture_output=True, text=True
+    )
     assert mypy.returncode == 0, mypy.stdout
 
 
@@ -167,8 +190,8 @@ def test_deprecated_imported_action_warns_when_called(demo_package: Path) -> Non
                 warnings.simplefilter("error")
                 client.describe_widgets(limit=1)
             server.then("CreateWidget", Behaviour("error", code="FailedOperation.WidgetLocked"))
-            from demopkg.demo.v20200101.errors import CreateWidgetErrorCode
             from demopkg.common.errors import FailedOperationError
+            from demopkg.demo.v20200101.errors import CreateWidgetErrorCode
 
             with pytest.raises(FailedOperationError) as caught:
                 client.create_widget(name="w")

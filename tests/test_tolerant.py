@@ -84,7 +84,9 @@ def nested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         {"demo/2020-01-01/service.yaml": NESTED_SERVICE, "demo/2020-01-01/DescribeTree.yaml": NESTED_ACTION},
         actions=(),
     )
-    result = run_codegen("generate", "--specs", str(root / "specs"), "--out", str(root / "out"), "--package", "tolerantpkg", "-q")
+    result = run_codegen(
+        "generate", "--specs", str(root / "specs"), "--out", str(root / "out"), "--package", "tolerantpkg", "-q"
+    )
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(root / "out"))
     importlib.invalidate_caches()
@@ -119,7 +121,9 @@ def test_matching_answers_record_nothing(generated_on_path: Path) -> None:
     from tcsdk.cvm.v20170312 import models
 
     body = {"Response": {"TotalCount": "2", "InstanceStatusSet": [{"InstanceId": "i", "Extra": 1}], "RequestId": "r"}}
-    for response in both_forms(models.DescribeInstancesStatusResponse, body) + both_forms(models.DescribeInstancesStatusResponse, body, True):
+    for response in both_forms(models.DescribeInstancesStatusResponse, body) + both_forms(
+        models.DescribeInstancesStatusResponse, body, True
+    ):
         assert response.total_count == 2  # numbers sent as strings are the lax policy, not a deviation
         assert response.meta.deviations == ()
 
@@ -148,7 +152,9 @@ def test_scalars_of_the_wrong_type(generated_on_path: Path) -> None:
         assert response.meta.deviations == (
             Deviation("RequestId", "str", 42, "42", True),
             Deviation("TotalCount", "int", "many", "many"),
-            Deviation("InstanceStatusSet[0].InstanceId", "str", 12345678901234567890123, "12345678901234567890123", True),
+            Deviation(
+                "InstanceStatusSet[0].InstanceId", "str", 12345678901234567890123, "12345678901234567890123", True
+            ),
             Deviation("InstanceStatusSet[0].InstanceState", "str", True, "true", True),
             Deviation("InstanceStatusSet[1].InstanceId", "str", 1.5, "1.5", True),
             Deviation("InstanceStatusSet[1].InstanceState", "str", {"Name": "RUNNING"}, {"Name": "RUNNING"}),
@@ -219,7 +225,12 @@ def test_absent_required_fields_are_recorded(generated_on_path: Path) -> None:
     for response in both_forms(models.DescribeInstancesStatusResponse, {"Response": {"TotalCount": 1}}):
         assert response.request_id is None
         (deviation,) = response.meta.deviations
-        assert (deviation.path, deviation.expected, deviation.value, deviation.kept) == ("RequestId", "str", msgspec.UNSET, None)
+        assert (deviation.path, deviation.expected, deviation.value, deviation.kept) == (
+            "RequestId",
+            "str",
+            msgspec.UNSET,
+            None,
+        )
 
 
 def test_unknown_nested_shapes_are_kept_as_they_came(generated_on_path: Path, nested: Any) -> None:
@@ -239,7 +250,13 @@ def test_a_deviation_inside_a_list_of_objects(generated_on_path: Path) -> None:
     from tcsdk.cvm.v20170312 import models
 
     good = [{"InstanceId": f"ins-{n}", "InstanceState": "RUNNING"} for n in range(50)]
-    body = {"Response": {"TotalCount": 51, "InstanceStatusSet": [*good, {"InstanceId": 99, "InstanceState": "STOPPED"}], "RequestId": "r"}}
+    body = {
+        "Response": {
+            "TotalCount": 51,
+            "InstanceStatusSet": [*good, {"InstanceId": 99, "InstanceState": "STOPPED"}],
+            "RequestId": "r",
+        }
+    }
     for response in both_forms(models.DescribeInstancesStatusResponse, body):
         assert len(response.instance_status_set) == 51
         assert all(isinstance(item, models.InstanceStatus) for item in response.instance_status_set)
@@ -255,7 +272,9 @@ def test_deep_and_recursive_nesting(generated_on_path: Path, nested: Any) -> Non
     body = {
         "Response": {
             "Root": node,
-            "Deep": {"Level2": {"Items": [{"Level4": {"Zone": "z", "Size": "7", "Ratio": "x", "Enabled": 1, "Tags": "t"}}]}},
+            "Deep": {
+                "Level2": {"Items": [{"Level4": {"Zone": "z", "Size": "7", "Ratio": "x", "Enabled": 1, "Tags": "t"}}]}
+            },
             "RequestId": "r",
         }
     }
@@ -289,7 +308,11 @@ def test_strict_errors_carry_the_body_and_every_deviation(generated_on_path: Pat
         error = caught.value
         assert error.body == body
         assert error.deviations == tolerant.meta.deviations
-        assert [d.path for d in error.deviations] == ["TotalCount", "InstanceStatusSet", "InstanceStatusSet[0].InstanceId"]
+        assert [d.path for d in error.deviations] == [
+            "TotalCount",
+            "InstanceStatusSet",
+            "InstanceStatusSet[0].InstanceId",
+        ]
         assert error.request_id == "rid-7"
         assert "TotalCount" in str(error) and "2 more" in str(error)
     # Other shape errors still have the attributes, empty.
@@ -301,7 +324,13 @@ def test_error_envelopes_still_raise_their_typed_error(generated_on_path: Path) 
     from tcsdk.common.errors import FailedOperationError, MissingEnvelopeError
     from tcsdk.trtc.v20190722 import errors, models
 
-    body = {"Response": {"Error": {"Code": "FailedOperation.RoomNotExist", "Message": "gone"}, "TaskId": 5, "RequestId": None}}
+    body = {
+        "Response": {
+            "Error": {"Code": "FailedOperation.RoomNotExist", "Message": "gone"},
+            "TaskId": 5,
+            "RequestId": None,
+        }
+    }
     for strict in (False, True):
         for form in (json.dumps(body).encode(), json.dumps(body), body):
             with pytest.raises(FailedOperationError) as caught:
@@ -314,8 +343,14 @@ def test_error_envelopes_still_raise_their_typed_error(generated_on_path: Path) 
 def test_meta_stays_out_of_json_and_equality(generated_on_path: Path) -> None:
     from tcsdk.cvm.v20170312 import models
 
-    odd = parse(models.DescribeInstancesStatusResponse, {"Response": {"TotalCount": "3", "InstanceStatusSet": [], "RequestId": 5}})
-    plain = parse(models.DescribeInstancesStatusResponse, {"Response": {"TotalCount": 3, "InstanceStatusSet": [], "RequestId": "5"}})
+    odd = parse(
+        models.DescribeInstancesStatusResponse,
+        {"Response": {"TotalCount": "3", "InstanceStatusSet": [], "RequestId": 5}},
+    )
+    plain = parse(
+        models.DescribeInstancesStatusResponse,
+        {"Response": {"TotalCount": 3, "InstanceStatusSet": [], "RequestId": "5"}},
+    )
     assert odd == plain and odd.meta.deviations and not plain.meta.deviations
     assert msgspec.json.encode(odd) == msgspec.json.encode(plain)
     assert "meta" not in repr(odd)
@@ -328,7 +363,9 @@ def test_a_warning_once_per_action_and_place(generated_on_path: Path, caplog: py
     from tcsdk.cvm.v20170312 import models
     from tcsdk.trtc.v20190722 import models as trtc
 
-    body = {"Response": {"InstanceStatusSet": [{"InstanceId": n} for n in range(5)], "TotalCount": "x", "RequestId": "r"}}
+    body = {
+        "Response": {"InstanceStatusSet": [{"InstanceId": n} for n in range(5)], "TotalCount": "x", "RequestId": "r"}
+    }
     with caplog.at_level(logging.WARNING, logger="tcsdk.common.tolerant"):
         for _ in range(3):
             parse(models.DescribeInstancesStatusResponse, body)
@@ -344,7 +381,9 @@ def test_a_warning_once_per_action_and_place(generated_on_path: Path, caplog: py
     assert sum(m.startswith("DeleteCloudRecording ") for m in messages) == 1
 
 
-def test_log_lines_are_bounded_and_hide_secret_fields(generated_on_path: Path, nested: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_log_lines_are_bounded_and_hide_secret_fields(
+    generated_on_path: Path, nested: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "sk-" + "9" * 40
     body = {"Response": {"SecretKey": {"value": secret}, "Count": "y" * 10_000, "RequestId": "r"}}
     with caplog.at_level(logging.WARNING):
@@ -371,9 +410,9 @@ def test_importing_models_does_not_import_the_tolerant_decoder() -> None:
     code = (
         "import sys\n"
         "from tcsdk.cvm.v20170312 import models\n"
-        "ok = models.DescribeInstancesStatusResponse.from_envelope(b'{\"Response\": {\"RequestId\": \"r\"}}')\n"
+        'ok = models.DescribeInstancesStatusResponse.from_envelope(b\'{"Response": {"RequestId": "r"}}\')\n'
         "assert 'tcsdk.common.tolerant' not in sys.modules\n"
-        "odd = models.DescribeInstancesStatusResponse.from_envelope(b'{\"Response\": {\"RequestId\": 1}}')\n"
+        'odd = models.DescribeInstancesStatusResponse.from_envelope(b\'{"Response": {"RequestId": 1}}\')\n'
         "assert 'tcsdk.common.tolerant' in sys.modules and odd.request_id == '1'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=GENERATED, capture_output=True, text=True)
@@ -407,7 +446,9 @@ json_scalars = (
 )
 json_keys = st.text(max_size=6).filter(lambda k: k != "Error")
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_keys, inner, max_size=3), max_leaves=12
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(json_keys, inner, max_size=3),
+    max_leaves=12,
 )
 
 
@@ -444,14 +485,20 @@ def object_for(cls: type[Any], depth: int = 0) -> st.SearchStrategy[dict[str, An
     # Not a response's hidden "Error" field: an answer with an error is no answer to decode.
     known = {f.encode_name: value_for(f.type, depth) for f in msgspec.structs.fields(cls) if f.name != "_error"}
     return st.fixed_dictionaries({}, optional=known).flatmap(
-        lambda fields: st.dictionaries(json_keys.filter(lambda k: k not in known), json_values, max_size=2).map(lambda extra: {**extra, **fields})
+        lambda fields: st.dictionaries(json_keys.filter(lambda k: k not in known), json_values, max_size=2).map(
+            lambda extra: {**extra, **fields}
+        )
     )
 
 
 def same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
-    return type(a) is type(b) and a == b if isinstance(a, (bool, int, float)) or isinstance(b, (bool, int, float)) else a == b
+    return (
+        type(a) is type(b) and a == b
+        if isinstance(a, (bool, int, float)) or isinstance(b, (bool, int, float))
+        else a == b
+    )
 
 
 def join(path: str, step: str | int) -> str:
@@ -480,10 +527,17 @@ def check_kept(value: Any, tp: Any, out: Any, path: str, found: dict[str, Any], 
         assert isinstance(out, tp), path
         for info in msgspec.structs.fields(tp):
             if info.encode_name in value:
-                check_kept(value[info.encode_name], info.type, getattr(out, info.name), join(path, info.encode_name), found, seen)
+                check_kept(
+                    value[info.encode_name],
+                    info.type,
+                    getattr(out, info.name),
+                    join(path, info.encode_name),
+                    found,
+                    seen,
+                )
     elif get_origin(tp) is list:
         assert isinstance(out, list) and len(out) == len(value), path
-        for index, (item, kept) in enumerate(zip(value, out)):
+        for index, (item, kept) in enumerate(zip(value, out, strict=True)):
             check_kept(item, get_args(tp)[0], kept, join(path, index), found, seen)
     else:
         assert same(out, msgspec.convert(value, tp, strict=False)), path
@@ -495,9 +549,13 @@ def answers(draw: st.DrawFn) -> tuple[type[Any], dict[str, Any]]:
     return cls, {"Response": draw(object_for(cls))}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(answer=answers(), as_bytes=st.booleans())
-def test_tolerant_decoding_never_raises_and_loses_nothing(answer: tuple[type[Any], dict[str, Any]], as_bytes: bool, generated_on_path: Path) -> None:
+def test_tolerant_decoding_never_raises_and_loses_nothing(
+    answer: tuple[type[Any], dict[str, Any]], as_bytes: bool, generated_on_path: Path
+) -> None:
     from tcsdk.common.errors import ResponseShapeError
 
     cls, body = answer

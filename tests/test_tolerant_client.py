@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from .client_harness import Harness
 from .fake_tencent import Behaviour
-from .test_client import Harness, fake, harness  # noqa: F401 - fixtures
 
 ODD = b'{"Response": {"TaskId": 5, "Unknown": {"A": 1}, "RequestId": "rid-odd"}}'
 
@@ -39,7 +39,9 @@ def test_strict_clients_raise_with_the_body_and_the_deviations(harness: Harness)
 def test_strict_for_one_call_with_options(harness: Harness) -> None:
     from tcsdk.common.errors import ResponseShapeError
 
-    harness.server.then("DeleteCloudRecording", Behaviour("raw", body=ODD), Behaviour("raw", body=ODD), Behaviour("raw", body=ODD))
+    harness.server.then(
+        "DeleteCloudRecording", Behaviour("raw", body=ODD), Behaviour("raw", body=ODD), Behaviour("raw", body=ODD)
+    )
 
     def calls(client: object) -> object:
         strict = client.with_options(strict=True)  # type: ignore[attr-defined]
@@ -47,7 +49,10 @@ def test_strict_for_one_call_with_options(harness: Harness) -> None:
         if harness.mode == "sync":
             with pytest.raises(ResponseShapeError):
                 strict.delete_cloud_recording(sdk_app_id=1, task_id="t")
-            return (relaxed.delete_cloud_recording(sdk_app_id=1, task_id="t"), client.delete_cloud_recording(sdk_app_id=1, task_id="t"))  # type: ignore[attr-defined]
+            return (
+                relaxed.delete_cloud_recording(sdk_app_id=1, task_id="t"),
+                client.delete_cloud_recording(sdk_app_id=1, task_id="t"),
+            )  # type: ignore[attr-defined]
 
         async def run() -> object:
             with pytest.raises(ResponseShapeError):

@@ -49,7 +49,7 @@ def parse_multipart(content_type: str, body: bytes) -> list[tuple[dict[str, str]
     """
     media, _, parameter = content_type.partition("; ")
     assert media == "multipart/form-data" and parameter.startswith("boundary=")
-    delimiter = b"--" + parameter[len("boundary="):].encode()
+    delimiter = b"--" + parameter[len("boundary=") :].encode()
     if not body:
         return []
     head, tail = delimiter + b"\r\n", b"\r\n" + delimiter + b"--\r\n"
@@ -90,8 +90,16 @@ def test_binary_members_become_bytes() -> None:
 def test_import_writes_type_bytes_and_the_specs_generate(tmp_path: Path) -> None:
     specs, out = tmp_path / "specs", tmp_path / "out"
     imported = run_codegen(
-        "import", "tencentcloud", "--api", str(SOURCE / "api.json"), "--errors", str(SOURCE / "errors.json"),
-        "--examples", str(SOURCE / "examples.json"), "--out", str(specs),
+        "import",
+        "tencentcloud",
+        "--api",
+        str(SOURCE / "api.json"),
+        "--errors",
+        str(SOURCE / "errors.json"),
+        "--examples",
+        str(SOURCE / "examples.json"),
+        "--out",
+        str(specs),
     )
     assert imported.returncode == 0, imported.stderr
     spec = yaml.safe_load((specs / "cii/2021-04-08/UploadMedicalFile.yaml").read_text())
@@ -163,7 +171,11 @@ response:
             "request fields of an action, not in a response",
         ),
         (
-            {"demo/2020-01-01/Upload.yaml": UPLOAD_SPEC.replace("Name: {type: string}", "Names: {type: array, items: {type: bytes}}")},
+            {
+                "demo/2020-01-01/Upload.yaml": UPLOAD_SPEC.replace(
+                    "Name: {type: string}", "Names: {type: array, items: {type: bytes}}"
+                )
+            },
             "demo/2020-01-01/Upload.yaml:8:40: type 'bytes' (a file upload) is allowed only for top-level "
             "request fields of an action, not as an array item",
         ),
@@ -219,9 +231,13 @@ def test_generated_client_declares_the_binary_fields(upload_package: Path) -> No
     models = (upload_package / "uppkg/cii/v20210408/models.py").read_text()
     assert 'file: bytes | None = _field(name="File", default=None)' in models
     assert (upload_package / "uppkg/common/multipart.py").is_file()
-    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "uppkg"], cwd=upload_package, capture_output=True, text=True)
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "uppkg"], cwd=upload_package, capture_output=True, text=True
+    )
     assert mypy.returncode == 0, mypy.stdout
-    black = subprocess.run([sys.executable, "-m", "black", "--check", "-q", "uppkg"], cwd=upload_package, capture_output=True, text=True)
+    black = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", "uppkg"], cwd=upload_package, capture_output=True, text=True
+    )
     assert black.returncode == 0, black.stderr
 
 
@@ -243,8 +259,14 @@ def test_body_and_signature_match_the_official_sdk_byte_for_byte(fixed_boundary:
     assert body == base64.b64decode(vector["body_base64"])
     assert content_type == vector["expected_headers"]["Content-Type"]
     settings = _Settings(
-        service=vector["service"], version=vector["version"], url=f"https://{vector['host']}/", host=vector["host"],
-        region=vector["region"], language=None, timeout=httpx.Timeout(5), retry=RetryPolicy(),
+        service=vector["service"],
+        version=vector["version"],
+        url=f"https://{vector['host']}/",
+        host=vector["host"],
+        region=vector["region"],
+        language=None,
+        timeout=httpx.Timeout(5),
+        retry=RetryPolicy(),
     )
     core = _Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
     prepared = core.prepare(
@@ -259,7 +281,11 @@ def test_every_kind_of_value_in_a_part(fixed_boundary: ModuleType) -> None:
     from uppkg.cii.v20210408 import client, models
 
     request = models.UploadMedicalFileRequest(
-        file=b"\x00\xff\r\n", file_url="", page_count=3, urgent=False, tags=["a", "\u00e9"],
+        file=b"\x00\xff\r\n",
+        file_url="",
+        page_count=3,
+        urgent=False,
+        tags=["a", "\u00e9"],
         patient=models.PatientRef(name="Li"),
     )
     body, content_type = client._UPLOAD_MEDICAL_FILE.encode(request)
