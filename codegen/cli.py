@@ -121,6 +121,13 @@ def _actions(text: str | None) -> tuple[str, ...] | None:
 EXIT_INTERNAL = 3
 
 
+def environment_problem(exc: OSError) -> str:
+    """One line naming the path the machine refused (missing, read-only, full), not a bug report."""
+    where = exc.filename if exc.filename is not None else "output"
+    reason = exc.strerror or type(exc).__name__
+    return f"{os.fsdecode(where)}: {reason}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; an unexpected exception is one line and exit code 3.
 
@@ -181,6 +188,10 @@ def _main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except LockedError as exc:
         print(f"codegen: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        # The machine, not the generator: a target that is missing, read-only or full.
+        print(f"codegen: {environment_problem(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(summary, file=sys.stderr)
     if options.check and changes.stale:
@@ -273,6 +284,9 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except LockedError as exc:
         print(f"codegen: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"codegen: {environment_problem(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for note in changes.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -111,3 +111,25 @@ def test_unknown_config_key_and_bad_package_name(tmp_path: Path) -> None:
     assert result.returncode == 2 and "unknown keys spec" in result.stderr
     result = run_codegen("generate", "--package", "not-a-name", "--specs", str(SPECS), cwd=ROOT)
     assert result.returncode == 2 and "not a usable package name" in result.stderr
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path) -> None:
+    # A regular file where a folder must go fails for every user, root included.
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for args in (
+        ("generate", "--specs", str(SPECS), "--out", str(blocker / "out"), "-q", "--no-cache"),
+        (
+            "import",
+            "tencentcloud",
+            "--api",
+            str(FIXTURES / "tencent/demo/v20200101/api.json"),
+            "--out",
+            str(blocker / "specs"),
+        ),
+    ):
+        result = run_codegen(*args, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert lines[-1].startswith(f"codegen: {blocker}"), result.stderr
+        assert "internal error" not in result.stderr and "Traceback" not in result.stderr
