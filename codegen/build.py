@@ -1,7 +1,9 @@
 """Stage 2: turn checked spec documents into the intermediate representation.
 
-This is where cross-file rules live (references resolve, names do not collide,
-files agree with their folders) and where names are fixed, using ``naming``.
+Documents are read as the typed values of ``spec_model`` first, each with
+its place for messages. This is where cross-file rules live (references
+resolve, names do not collide, files agree with their folders) and where
+names are fixed, using ``naming``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .diagnostics import Diagnostic, SpecError
 from .ir import (
     SCALARS,
     Action,
+    ErrorCategory,
     ErrorCode,
     Example,
     Field,
@@ -28,6 +31,16 @@ from .ir import (
     TypeRef,
 )
 from .loader import SpecDocument
+from .spec_model import (
+    ActionSpec,
+    CommonErrorsSpec,
+    ObjectSchema,
+    PaginationSpec,
+    Place,
+    PropertySchema,
+    ServiceSpec,
+)
+from .spec_model import read as read_spec
 
 # Actions with these prefixes only read state, so repeating them is harmless.
 # The runtime's CommonClient applies the same rule (retry.READ_ONLY_PREFIXES);
@@ -45,12 +58,13 @@ def build_project(documents: Iterable[SpecDocument]) -> Project:
     """Build the IR from loaded documents; raise :class:`SpecError` on any problem."""
     problems: list[Diagnostic] = []
     common: tuple[ErrorCode, ...] = ()
-    groups: dict[str, list[SpecDocument]] = defaultdict(list)
+    groups: dict[str, list[ServiceSpec | ActionSpec]] = defaultdict(list)
     for document in documents:
-        if document.kind == "errors_file":
-            common = _error_codes(document, document.data["errors"], (), True, problems)
+        spec = read_spec(document)
+        if isinstance(spec, CommonErrorsSpec):
+            common = _error_codes(spec.errors.codes, (), True)
         else:
-            groups[document.folder].append(document)
+            groups[document.folder].append(spec)
     services = []
     for folder in sorted(groups):
         service = _build_service(folder, groups[folder], common, problems)
@@ -59,103 +73,107 @@ def build_project(documents: Iterable[SpecDocument]) -> Project:
     problems += check_packages([s.index for s in services])
     if problems:
         raise SpecError(problems)
-    return Project(common_errors=common, services=tuple(services))
+    return Project(common_errors=common, services=tuple(services), categories=error_categories(common))
 
 
-def _error_codes(
-    document: SpecDocument,
-    table: Mapping[str, str],
-    taken: Iterable[str],
-    common: bool,
-    problems: list[Diagnostic],
-) -> tuple[ErrorCode, ...]:
+def error_categories(common: Iterable[ErrorCode]) -> tuple[ErrorCategory, ...]:
+    """One exception class per first segment of the common codes, in order of first appearance."""
+    seen: dict[str, ErrorCategory] = {}
+    for error in common:
+        prefix = error.code.split(".", 1)[0]
+        if prefix not in seen:
+            seen[prefix] = ErrorCategory(prefix, naming.category_class(prefix))
+    return tuple(seen.values())
+
+
+def _error_codes(table: Mapping[str, str], taken: Iterable[str], common: bool) -> tuple[ErrorCode, ...]:
+    """Codes with their enum members; the codes' shapes were checked by the schema, so nothing can fail here."""
     members = naming.disambiguate([(code, naming.enum_member(code)) for code in table], taken)
     return tuple(ErrorCode(code, members[code], str(table[code]), common) for code in table)
 
 
 def _build_service(
     folder: str,
-    documents: list[SpecDocument],
+    specs: list[ServiceSpec | ActionSpec],
     common: tuple[ErrorCode, ...],
     problems: list[Diagnostic],
 ) -> ServiceVersion | None:
-    service_docs = [d for d in documents if d.kind == "service_file"]
-    if not service_docs:
-        problems.append(Diagnostic(f"{documents[0].path}", message=f"service.yaml is missing in {folder}/"))
+    services = [s for s in specs if isinstance(s, ServiceSpec)]
+    if not services:
+        problems.append(Diagnostic(specs[0].place.document.path, message=f"service.yaml is missing in {folder}/"))
         return None
-    service_doc = service_docs[0]
-    data = service_doc.data
+    service = services[0]
     start = len(problems)
-    if f"{data['service']}/{data['version']}" != folder:
+    if f"{service.service}/{service.version}" != folder:
         problems.append(
-            service_doc.diagnostic(
-                ("service",),
-                f"service {data['service']!r} version {data['version']!r} must live in "
-                f"{data['service']}/{data['version']}/, not {folder}/",
+            service.place.problem(
+                f"service {service.service!r} version {service.version!r} must live in "
+                f"{service.service}/{service.version}/, not {folder}/",
+                "service",
             )
         )
-    raw_types: Mapping[str, Any] = data.get("types") or {}
-    class_names = {name: naming.class_name(name) for name in raw_types}
-    _report_collisions(service_doc, ("types",), class_names, "type", problems)
-    action_docs = sorted((d for d in documents if d.kind == "action_file"), key=lambda d: d.name)
+    class_names = {name: naming.type_class(name) for name in service.types}
+    _report_collisions(service.place.at("types"), class_names, "type", problems)
+    action_specs = sorted((s for s in specs if isinstance(s, ActionSpec)), key=lambda s: s.file_stem)
     reserved: dict[str, str] = {}
-    for document in action_docs:
-        name = document.data["action"]
-        stem = document.name
-        if name != stem:
-            problems.append(document.diagnostic(("action",), f"action {name!r} must be in a file named {name}.yaml"))
+    for spec in action_specs:
+        if spec.action != spec.file_stem:
+            problems.append(
+                spec.place.problem(f"action {spec.action!r} must be in a file named {spec.action}.yaml", "action")
+            )
         for suffix in ("Request", "Response", "ErrorCode"):
-            reserved[naming.class_name(name) + suffix] = document.path
+            reserved[naming.class_name(spec.action) + suffix] = spec.path
     for type_name, cls in class_names.items():
         if cls in reserved:
             problems.append(
-                service_doc.diagnostic(
-                    ("types", type_name), f"type {type_name!r} clashes with a class generated for {reserved[cls]}"
+                service.place.problem(
+                    f"type {type_name!r} clashes with a class generated for {reserved[cls]}", "types", type_name
                 )
             )
-    resolver = _Resolver(service_doc, class_names, problems)
+    resolver = _Resolver(class_names, problems)
     types = tuple(
-        resolver.object_type(raw_types[name], class_names[name], ("types", name), "shared", "", service_doc)
-        for name in raw_types
+        resolver.object_type(schema, class_names[name], "shared", "") for name, schema in service.types.items()
     )
-    actions = tuple(_build_action(d, resolver, common, problems) for d in action_docs)
+    actions = tuple(_build_action(spec, resolver, common, problems) for spec in action_specs)
     types = _relax_response_types(types, actions)
     spec_names = {cls: name for name, cls in class_names.items()}
     for cls, path in _required_cycles(types):
         problems.append(
-            service_doc.diagnostic(
-                ("types", spec_names.get(cls, cls)),
+            service.place.problem(
                 f"type {spec_names.get(cls, cls)!r} can never be built: its required fields lead back to it ({path})",
+                "types",
+                spec_names.get(cls, cls),
             )
         )
     seen: dict[str, Action] = {}
-    for action in actions:
+    for spec, action in zip(action_specs, actions, strict=True):
         names = [action.method]
         if action.pagination is not None:
             names += [action.pagination.iter_method, action.pagination.pages_method]
         for method in names:
             if method in seen:
                 problems.append(
-                    Diagnostic(
-                        action.source,
-                        message=f"action {action.name!r} and {seen[method].name!r} both become the method {method!r}",
+                    spec.place.problem(
+                        f"action {action.name!r} and {seen[method].name!r} both become the method {method!r}",
+                        "action",
                     )
                 )
             seen[method] = action
     if len(problems) > start:
         return None
     return ServiceVersion(
-        service=data["service"],
-        version=data["version"],
-        package=naming.service_module(data["service"]),
-        module=naming.version_module(data["version"]),
-        client_stem=naming.client_class(data["service"]),
-        title=data.get("title", "") or data["service"],
-        description=data.get("description", ""),
-        endpoint=data["endpoint"],
+        service=service.service,
+        version=service.version,
+        package=naming.service_module(service.service),
+        module=naming.version_module(service.version),
+        client_class=naming.client_class(service.service),
+        async_client_class=naming.async_client_class(service.service),
+        title=service.title or service.service,
+        description=service.description,
+        endpoint=service.endpoint,
         types=types,
         actions=actions,
-        sources=tuple(d.path for d in [service_doc, *action_docs]),
+        sources=(service.path, *(spec.path for spec in action_specs)),
     )
 
 
@@ -211,65 +229,62 @@ def _required_cycles(types: tuple[ObjectType, ...]) -> list[tuple[str, str]]:
     return found
 
 
-def _report_collisions(
-    document: SpecDocument, place: tuple[str, ...], names: Mapping[str, str], what: str, problems: list[Diagnostic]
-) -> None:
+def _report_collisions(place: Place, names: Mapping[str, str], what: str, problems: list[Diagnostic]) -> None:
     owners: dict[str, str] = {}
     for original, python in names.items():
         if python in owners:
             problems.append(
-                document.diagnostic(
-                    (*place, original), f"{what} {original!r} and {owners[python]!r} both become {python!r}"
-                )
+                place.problem(f"{what} {original!r} and {owners[python]!r} both become {python!r}", original)
             )
         else:
             owners[python] = original
 
 
 def _build_action(
-    document: SpecDocument, resolver: _Resolver, common: tuple[ErrorCode, ...], problems: list[Diagnostic]
+    spec: ActionSpec, resolver: _Resolver, common: tuple[ErrorCode, ...], problems: list[Diagnostic]
 ) -> Action:
-    data = document.data
-    name = naming.class_name(data["action"])
-    if REQUEST_ID in data["response"]["properties"]:
+    name = naming.class_name(spec.action)
+    if REQUEST_ID in spec.response.properties:
         problems.append(
-            document.diagnostic(
-                ("response", "properties", REQUEST_ID), "RequestId is implicit in every response; remove it"
-            )
+            spec.response.properties[REQUEST_ID].place.problem("RequestId is implicit in every response; remove it")
         )
-    request = resolver.object_type(data["request"], f"{name}Request", ("request",), "request", name, document)
-    response = resolver.object_type(data["response"], f"{name}Response", ("response",), "response", name, document)
+    request = resolver.object_type(spec.request, f"{name}Request", "request", name)
+    response = resolver.object_type(spec.response, f"{name}Response", "response", name)
     common_codes = {e.code for e in common}
-    own_table = {c: d for c, d in (data.get("errors") or {}).items() if c not in common_codes}
-    own = _error_codes(document, own_table, (e.member for e in common), False, problems)
+    own_table = {c: d for c, d in spec.errors.codes.items() if c not in common_codes}
+    own = _error_codes(own_table, (e.member for e in common), False)
     examples = []
-    for index, raw in enumerate(data.get("examples") or []):
+    for example in spec.examples:
         try:
             examples.append(
                 Example(
-                    title=str(raw.get("title", "")),
-                    request_json=_canonical_json(raw.get("request", {})),
-                    response_json=_canonical_json(raw["response"]),
+                    title=example.title,
+                    request_json=_canonical_json(example.request),
+                    response_json=_canonical_json(example.response),
                 )
             )
         except (TypeError, ValueError) as exc:
-            problems.append(document.diagnostic(("examples", index), f"example is not plain JSON data: {exc}"))
-    method = naming.method_name(data["action"])
-    pagination = _pagination(document, data.get("pagination"), request, response, method, problems)
+            problems.append(example.place.problem(f"example is not plain JSON data: {exc}"))
+    method = naming.method_name(spec.action)
+    pagination = _pagination(spec.pagination, request, response, method, problems)
+    idempotency_field = IDEMPOTENCY_FIELD if IDEMPOTENCY_FIELD in spec.request.properties else ""
     return Action(
         name=name,
         method=method,
-        summary=data.get("summary", ""),
-        description=data.get("description", ""),
-        deprecated=bool(data.get("deprecated", False)),
-        streaming=bool(data.get("streaming", False)),
-        read_only=data["action"].startswith(READ_ONLY_PREFIXES),
-        idempotency_field=IDEMPOTENCY_FIELD if IDEMPOTENCY_FIELD in data["request"]["properties"] else "",
+        constant=naming.action_constant(method),
+        error_enum=naming.error_enum(name),
+        summary=spec.summary,
+        description=spec.description,
+        deprecated=spec.deprecated,
+        streaming=spec.streaming,
+        read_only=spec.action.startswith(READ_ONLY_PREFIXES),
+        idempotency_field=idempotency_field,
+        idempotency_attribute=next((f.py_name for f in request.fields if f.wire_name == idempotency_field), ""),
         request=request,
         response=response,
         errors=common + own,
         examples=tuple(examples),
-        source=document.path,
+        source=spec.path,
         binary_fields=tuple(f.wire_name for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"),
         pagination=pagination,
     )
@@ -289,52 +304,43 @@ _PAGING_KEYS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def _pagination(
-    document: SpecDocument,
-    block: Mapping[str, Any] | None,
+    block: PaginationSpec | None,
     request: ObjectType,
     response: ObjectType,
     method: str,
     problems: list[Diagnostic],
 ) -> Pagination | None:
     """The action's paging fields, each checked to exist with the type its role needs."""
-    if not block:
+    if block is None:
         return None
-    style = block["style"]
+    style = block.style
     allowed = _PAGING_KEYS[style]
     start = len(problems)
-    for key in block:
-        if key not in allowed and key not in ("style", "items"):
-            problems.append(
-                document.diagnostic(("pagination", key), f"pagination: {key!r} does not go with style {style!r}")
-            )
+    for key in block.keys:
+        if key not in allowed:
+            problems.append(block.place.problem(f"pagination: {key!r} does not go with style {style!r}", key))
     sides = {"request": {f.wire_name: f for f in request.fields}, "response": {f.wire_name: f for f in response.fields}}
 
     def field(key: str, side: str, python: str) -> Field | None:
-        wire = block.get(key)
+        wire = block.fields.get(key)
         if wire is None or not side:
             return None
         found = sides[side].get(wire)
         if found is None:
-            problems.append(
-                document.diagnostic(("pagination", key), f"pagination: {key} {wire!r} is not a {side} field")
-            )
+            problems.append(block.place.problem(f"pagination: {key} {wire!r} is not a {side} field", key))
         elif found.type.kind != "scalar" or found.type.name != python:
             problems.append(
-                document.diagnostic(
-                    ("pagination", key), f"pagination: {key} {wire!r} must be {python}, not {found.type.annotation}"
-                )
+                block.place.problem(f"pagination: {key} {wire!r} must be {python}, not {found.type.annotation}", key)
             )
         else:
             return found
         return None
 
     resolved = {key: field(key, side, python) for key, (side, python) in allowed.items()}
-    items = sides["response"].get(block["items"])
+    items = sides["response"].get(block.items)
     if items is None or items.type.kind != "list":
         problems.append(
-            document.diagnostic(
-                ("pagination", "items"), f"pagination: items {block['items']!r} is not a list field of the response"
-            )
+            block.place.problem(f"pagination: items {block.items!r} is not a list field of the response", "items")
         )
     if len(problems) > start or items is None:
         return None
@@ -347,9 +353,10 @@ def _pagination(
         limit=resolved.get("limit"),
         total=resolved.get("total"),
         next_token=resolved.get("next_token"),
-        first_page=int(block.get("first_page", 1)),
+        first_page=block.first_page,
         iter_method=f"iter_{method}",
         pages_method=f"pages_{method}",
+        constant=naming.paging_constant(method),
     )
 
 
@@ -360,26 +367,15 @@ def _canonical_json(value: Any) -> str:
 class _Resolver:
     """Turns property schemas into :class:`Field` objects for one service."""
 
-    def __init__(self, service_doc: SpecDocument, class_names: Mapping[str, str], problems: list[Diagnostic]) -> None:
-        self.service_doc = service_doc
+    def __init__(self, class_names: Mapping[str, str], problems: list[Diagnostic]) -> None:
         self.class_names = class_names
         self.problems = problems
 
-    def object_type(
-        self,
-        raw: Mapping[str, Any],
-        name: str,
-        place: tuple[str, ...],
-        role: Any,
-        action: str,
-        document: SpecDocument,
-    ) -> ObjectType:
-        properties: Mapping[str, Any] = raw["properties"]
-        required = set(raw.get("required", []))
+    def object_type(self, schema: ObjectSchema, name: str, role: Any, action: str) -> ObjectType:
+        properties = schema.properties
+        required = set(schema.required)
         for missing in sorted(required - set(properties)):
-            self.problems.append(
-                document.diagnostic((*place, "required"), f"required property {missing!r} is not defined")
-            )
+            self.problems.append(schema.place.problem(f"required property {missing!r} is not defined", "required"))
         # Names the response base class already has.
         taken = ["request_id", "from_envelope", "meta"] if role == "response" else []
         py_names = naming.disambiguate([(w, naming.attribute_name(w)) for w in properties], taken)
@@ -390,39 +386,37 @@ class _Resolver:
             Field(
                 wire_name=wire,
                 py_name=py_names[wire],
-                type=self.type_ref(prop, (*place, "properties", wire), document, files),
+                type=self.type_ref(prop, files),
                 # Responses never fail on an absent field: real services omit
                 # fields their own specs call required.
                 required=wire in required and role != "response",
-                nullable=bool(prop.get("nullable", False)),
-                description=prop.get("description", ""),
-                deprecated=bool(prop.get("deprecated", False)),
+                nullable=prop.nullable,
+                description=prop.description,
+                deprecated=prop.deprecated,
             )
             for wire, prop in properties.items()
         )
-        return ObjectType(name=name, description=raw.get("description", ""), fields=fields, role=role, action=action)
+        return ObjectType(name=name, description=schema.description, fields=fields, role=role, action=action)
 
-    def type_ref(
-        self, prop: Mapping[str, Any], place: tuple[Any, ...], document: SpecDocument, files: str = "as an array item"
-    ) -> TypeRef:
+    def type_ref(self, prop: PropertySchema, files: str = "as an array item") -> TypeRef:
         """The type of a property; ``files`` is where it is when ``bytes`` is not allowed there, else ""."""
-        if "$ref" in prop:
-            target = prop["$ref"].rsplit("/", 1)[-1]
-            if target not in self.class_names:
-                self.problems.append(document.diagnostic((*place, "$ref"), f"unknown type {target!r}"))
+        if prop.ref:
+            if prop.ref not in self.class_names:
+                self.problems.append(prop.place.problem(f"unknown type {prop.ref!r}", "$ref"))
                 return TypeRef("scalar", "str")
-            return TypeRef("object", self.class_names[target])
-        if prop["type"] == "array":
-            return TypeRef("list", "", item=self.type_ref(prop["items"], (*place, "items"), document))
-        if prop["type"] == "bytes" and files:
+            return TypeRef("object", self.class_names[prop.ref])
+        if prop.type == "array":
+            assert prop.items is not None  # the schema requires items of an array
+            return TypeRef("list", "", item=self.type_ref(prop.items))
+        if prop.type == "bytes" and files:
             self.problems.append(
-                document.diagnostic(
-                    (*place, "type"),
+                prop.place.problem(
                     f"type 'bytes' (a file upload) is allowed only for top-level request fields "
                     f"of an action, not {files}",
+                    "type",
                 )
             )
-        return TypeRef("scalar", SCALARS[prop["type"]], prop.get("format", ""))
+        return TypeRef("scalar", SCALARS[prop.type], prop.format)
 
 
 def check_packages(services: Sequence[ServiceIndex]) -> list[Diagnostic]:

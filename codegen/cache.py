@@ -2,7 +2,8 @@
 
 An entry is stored under a key that is a digest of everything that shapes
 it: the input bytes, the generator's own files (code and templates), the
-versions of black, datamodel-code-generator and Jinja2, and the options. So
+versions of black, datamodel-code-generator and Jinja2, the options and the
+contents of a template override folder (``folder_fingerprint``). So
 an entry is never stale: a changed input gives another key. Entries are
 written to a temporary file and renamed into place, so concurrent runs never
 see half an entry, and each carries its own key and a digest of its body: a
@@ -64,6 +65,16 @@ def generator_fingerprint() -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".json", ".yaml", ".jinja", ".jinja2"):
                 parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A digest of every file below ``folder`` (names and bytes): the user's
+    template overrides, which shape the output as much as the built-in ones."""
+    parts: list[bytes | str] = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
     return digest(*parts)
 
 

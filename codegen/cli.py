@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import importers
 from .cache import default_dir as default_cache_dir
 from .config import Defaults, load_defaults
 from .diagnostics import SpecError
 from .distribution import name_problem, version_problem
 from .naming import safe_identifier
-from .pipeline import SOURCE_FORMATS, Options, run
+from .pipeline import Options, run
 from .surface import SURFACE_FILE
 from .writer import LockedError
 
@@ -44,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         dest="source",
         nargs=2,
         metavar=("FORMAT", "DIR"),
-        help="read another format instead of spec files: 'tencentcloud DIR' imports Tencent's "
-        "api.json descriptions (DIR/<service>/<version>/api.json) on the fly",
+        help="read DIR in another format instead of --specs, converted on the fly. FORMAT is one of: "
+        + "; ".join(f"{i.name} ({i.description})" for i in importers.IMPORTERS.values())
+        + "; or one an installed package offers under the codegen.importers entry point group",
     )
     generate.add_argument("--actions", help="with --from: only these actions (comma-separated)")
     generate.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU)")
@@ -76,13 +78,23 @@ def _parser() -> argparse.ArgumentParser:
         "else $XDG_CACHE_HOME/tencentcloud-codegen, else ~/.cache/tencentcloud-codegen)",
     )
     cache.add_argument("--no-cache", action="store_true", help="generate everything; read and write no cache")
+    generate.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help="a folder of templates replacing the built-in ones of the same name; see docs/templates.md "
+        "(default: [tool.codegen] templates)",
+    )
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
     _diff_parser(commands)
     imports = commands.add_parser("import", help="write spec files from another format")
-    imports.add_argument("format", choices=["tencentcloud"], help="the input format")
-    imports.add_argument("--api", type=Path, required=True, help="Tencent's api.json of one service version")
-    imports.add_argument("--errors", type=Path, help="errors.json of the same service version")
-    imports.add_argument("--examples", type=Path, help="examples.json of the same service version")
+    writers = [name for name, i in importers.IMPORTERS.items() if isinstance(i, importers.SpecWriter)]
+    imports.add_argument("format", help=f"the input format ({', '.join(writers)})")
+    imports.add_argument(
+        "--api", type=Path, required=True, help="the description of one service version (tencentcloud: its api.json)"
+    )
+    imports.add_argument("--errors", type=Path, help="its error table (tencentcloud: errors.json)")
+    imports.add_argument("--examples", type=Path, help="its examples (tencentcloud: examples.json)")
     imports.add_argument("--out", type=Path, required=True, help="spec folder to write into")
     imports.add_argument("--actions", help="only these actions (comma-separated) and the types they reach")
     return parser
@@ -100,7 +112,11 @@ def _diff_parser(commands: Any) -> None:
         help="two spec folders; with --git, at most one folder (default: [tool.codegen] specs, else specs)",
     )
     diff.add_argument(
-        "--from", dest="source_format", choices=SOURCE_FORMATS, default="specs", help="the folders' format"
+        "--from",
+        dest="source_format",
+        default="specs",
+        metavar="FORMAT",
+        help=f"the folders' format ({', '.join(importers.IMPORTERS)}; default: specs)",
     )
     diff.add_argument(
         "--git",
@@ -150,8 +166,8 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         return run_diff(args)
     source_format, source_dir = args.source if args.source else ("specs", None)
-    if source_format not in SOURCE_FORMATS:
-        print(f"codegen: --from {source_format!r}: the only format is 'tencentcloud'", file=sys.stderr)
+    if importers.find(source_format) is None:
+        print(f"codegen: --from: {importers.UnknownFormat(source_format)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.actions and not args.source:
         print("codegen: --actions goes with --from", file=sys.stderr)
@@ -179,6 +195,7 @@ def _main(argv: list[str] | None = None) -> int:
             distribution=distribution[0],
             distribution_version=distribution[1],
             cache_dir=None if args.no_cache else args.cache_dir or defaults.cache_dir or default_cache_dir(),
+            templates=args.templates or defaults.templates,
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -250,6 +267,9 @@ def run_diff(args: argparse.Namespace) -> int:
     from .diff_report import as_json, as_markdown, as_text
     from .diff_sources import changed_surfaces
 
+    if importers.find(args.source_format) is None:
+        print(f"codegen diff: --from: {importers.UnknownFormat(args.source_format)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         defaults = load_defaults(Path.cwd())
         old, new = _diff_sides(args, defaults.specs)
@@ -270,13 +290,19 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """``codegen import tencentcloud``: write (or update) spec files for one service version."""
+    """``codegen import FORMAT``: write (or update) spec files for one service version."""
     from .diff_report import as_text
-    from .specfiles import import_tencentcloud
+    from .specfiles import import_specs
 
+    importer = importers.find(args.format)
+    if not isinstance(importer, importers.SpecWriter):
+        writers = [name for name, i in sorted(importers.IMPORTERS.items()) if isinstance(i, importers.SpecWriter)]
+        problem = "cannot write spec files" if importer is not None else "is not a known format"
+        print(f"codegen import: {args.format!r} {problem}; the formats that can: {', '.join(writers)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         package = load_defaults(Path.cwd()).package
-        changes = import_tencentcloud(args.api, args.errors, args.examples, args.out, _actions(args.actions))
+        changes = import_specs(importer, args.api, args.errors, args.examples, args.out, _actions(args.actions))
     except SpecError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)

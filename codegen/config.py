@@ -18,6 +18,7 @@ KEYS = {
     "distribution_version": "",
     "changelog": "",  # a path; empty means no changelog
     "cache_dir": "",  # a path; empty means the default (see cache.default_dir)
+    "templates": "",  # a folder of template overrides; empty means the built-in templates only
 }
 
 
@@ -30,6 +31,7 @@ class Defaults:
     distribution_version: str = ""
     changelog: Path | None = None
     cache_dir: Path | None = None
+    templates: Path | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -69,6 +71,7 @@ def load_defaults(start: Path) -> Defaults:
         distribution_version=values["distribution_version"],
         changelog=_relative(base, values["changelog"]) if values["changelog"] else None,
         cache_dir=_relative(base, values["cache_dir"]) if values["cache_dir"] else None,
+        templates=_relative(base, values["templates"]) if values["templates"] else None,
     )
 
 

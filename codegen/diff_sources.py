@@ -20,16 +20,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from . import importers
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
-from .loader import COMMON_ERRORS, SpecDocument, load_specs
-from .pipeline import SOURCE_FORMATS
 from .surface import Surface, from_project
-from .tencentcloud import load_tencentcloud, shipped_common_errors
-
-FORMATS = SOURCE_FORMATS  # the formats `codegen diff --from` reads
-# Files that shape the surface; Tencent's examples.json does not.
-_TENCENT_FILES = frozenset({"api.json", "errors.json"})
 
 
 @dataclass(frozen=True)
@@ -37,26 +31,24 @@ class Side:
     """One side of a diff: ``files`` maps paths below the root to blob hashes."""
 
     label: str  # how messages name the root: a folder, or REV:folder
-    source_format: str
+    source_format: str  # the name of an importer in codegen.importers
     files: dict[str, str]
     read: Callable[[str], bytes]
     root: Path | None = None  # a folder on disk, loaded in place; None for a revision
 
     def units(self) -> dict[str, str]:
         """Service version folders with a fingerprint of their files."""
+        importer = importers.get(self.source_format)
         grouped: dict[str, list[str]] = {}
         for path, blob in sorted(self.files.items()):
-            unit = str(PurePosixPath(path).parent)
-            if path != COMMON_ERRORS.as_posix():
+            unit = importer.unit_of(path)
+            if unit:  # not the common table, which every surface includes
                 grouped.setdefault(unit, []).append(f"{PurePosixPath(path).name}\x00{blob}")
         return {unit: hashlib.sha256("\x01".join(items).encode()).hexdigest() for unit, items in grouped.items()}
 
 
 def _wanted(path: str, source_format: str) -> bool:
-    parts = PurePosixPath(path).parts
-    if source_format == "tencentcloud":
-        return parts[-1] in _TENCENT_FILES and len(parts) in (1, 3)
-    return path == COMMON_ERRORS.as_posix() or (len(parts) == 3 and parts[-1].endswith(".yaml"))
+    return importers.get(source_format).unit_of(path) is not None
 
 
 def blob_hash(data: bytes) -> str:
@@ -125,31 +117,21 @@ def surface_of(side: Side, units: list[str]) -> Surface:
     """Load, check and build only ``units`` of a side; errors name the side's own paths."""
     with _materialised(side, units) if side.root is None else nullcontext(side.root) as root:
         try:
-            if side.source_format == "tencentcloud":
-                documents = load_tencentcloud(root, folders=[root / u for u in units]) if units else _shipped_common()
-            else:
-                documents = load_specs(root, units)
-            project = build_project(documents)
+            project = build_project(importers.load_documents(importers.get(side.source_format), root, units))
         except SpecError as exc:
             raise SpecError([_shown(d, root, side.label) for d in exc.diagnostics]) from None
     return from_project(project)
-
-
-def _shipped_common() -> list[SpecDocument]:
-    documents, problems = shipped_common_errors()
-    if problems:
-        raise SpecError(problems)
-    return documents
 
 
 @contextmanager
 def _materialised(side: Side, units: list[str]) -> Iterator[Path]:
     """A revision's files of ``units`` (and the common table) in a scratch folder."""
     scratch = Path(tempfile.mkdtemp(prefix="codegen-diff-"))
+    importer = importers.get(side.source_format)
     try:
-        wanted = set(units)
+        wanted = {"", *units}
         for relative in side.files:
-            if relative == COMMON_ERRORS.as_posix() or str(PurePosixPath(relative).parent) in wanted:
+            if importer.unit_of(relative) in wanted:
                 target = scratch / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(side.read(relative))

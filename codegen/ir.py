@@ -1,7 +1,8 @@
 """Stage 2 output: the intermediate representation, all that templates see.
 
-Plain frozen dataclasses. Every name in here is already final (see
-``naming``): renderers never derive names or make decisions about the input.
+Plain frozen dataclasses. Every name in here is already final: ``build``
+fills each one using ``naming``, and renderers and templates only lay them
+out; they never derive a name of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class TypeRef:
 
     kind: Literal["scalar", "object", "list"]
     name: str  # Python type for scalars, class name for objects, "" for lists
+    # The spec's ``format`` of a scalar (uint64, datetime...). It does not
+    # change the Python type (validating it would make the tolerant decoding
+    # of answers fail); the attribute's docstring states it (see
+    # ``model_classes``) and ``codegen diff`` reports changes to it.
     format: str = ""
     item: TypeRef | None = None
 
@@ -93,18 +98,22 @@ class Pagination:
     first_page: int = 1
     iter_method: str = ""  # e.g. "iter_describe_instances"
     pages_method: str = ""  # e.g. "pages_describe_instances"
+    constant: str = ""  # client.py's module-level paging description, e.g. "_DESCRIBE_INSTANCES_PAGING"
 
 
 @dataclass(frozen=True)
 class Action:
-    name: str
-    method: str
+    name: str  # the wire name, also the stem of its classes
+    method: str  # client method, e.g. "dismiss_room"
+    constant: str  # client.py's module-level runtime description, e.g. "_DISMISS_ROOM"
+    error_enum: str  # e.g. "DismissRoomErrorCode"
     summary: str
     description: str
     deprecated: bool
     streaming: bool
     read_only: bool
     idempotency_field: str  # wire name of the idempotency token field, or ""
+    idempotency_attribute: str  # its Python attribute on the request, or ""
     request: ObjectType
     response: ObjectType
     errors: tuple[ErrorCode, ...]  # common codes first, then the action's own
@@ -114,10 +123,6 @@ class Action:
     # non-empty means the request is sent as multipart/form-data.
     binary_fields: tuple[str, ...] = ()
     pagination: Pagination | None = None
-
-    @property
-    def error_enum(self) -> str:
-        return f"{self.name}ErrorCode"
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,8 @@ class ServiceVersion:
     version: str
     package: str  # e.g. "trtc"
     module: str  # e.g. "v20190722"
-    client_stem: str  # e.g. "Trtc"
+    client_class: str  # e.g. "TrtcClient"
+    async_client_class: str  # e.g. "AsyncTrtcClient"
     title: str
     description: str
     endpoint: str
@@ -165,6 +171,15 @@ class ServiceVersion:
 
 
 @dataclass(frozen=True)
+class ErrorCategory:
+    """A first segment of the common codes (``AuthFailure``) and its exception class."""
+
+    prefix: str
+    class_name: str  # e.g. "AuthFailureError"
+
+
+@dataclass(frozen=True)
 class Project:
     common_errors: tuple[ErrorCode, ...]
     services: tuple[ServiceVersion, ...]
+    categories: tuple[ErrorCategory, ...]  # of common_errors, in order of first appearance

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -24,10 +25,34 @@ if TYPE_CHECKING:
     import jsonschema
 
 COMMON_ERRORS = Path("common") / "errors.yaml"
+# The common error table shipped with the generator: used by input without
+# one of its own (every spec folder without common/errors.yaml, and every
+# importer that does not make its own).
+SHIPPED_COMMON_ERRORS = "common_errors.yaml"
 SERVICE_FILE = "service.yaml"
 # Far beyond any real spec; keeps hostile input from exhausting memory or the stack.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where the values of a document made in memory came from.
+
+    ``places`` maps a place in the document (keys and indices, as for
+    :meth:`SpecDocument.locate`) to the file and JSON pointer of its source;
+    a place not listed takes the source of its nearest listed parent, and
+    ``()`` must be listed.
+    """
+
+    places: Mapping[tuple[Any, ...], tuple[str, str]]
+
+    def find(self, place: tuple[Any, ...]) -> tuple[str, str]:
+        for end in range(len(place), -1, -1):
+            found = self.places.get(place[:end])
+            if found is not None:
+                return found
+        raise KeyError(place)
 
 
 @dataclass(frozen=True)
@@ -36,8 +61,8 @@ class SpecDocument:
 
     ``folder`` is the service version it belongs to (``trtc/2019-07-22``) and
     ``name`` the action it must describe (its file name). Documents made in
-    memory (by an importer) have no YAML ``node``; their messages name the
-    place with ``label`` instead of a line and column.
+    memory (by an importer) have no YAML ``node``; their ``origins`` name the
+    source of each place, so messages point into the importer's input.
     """
 
     path: str
@@ -46,7 +71,7 @@ class SpecDocument:
     node: yaml.Node | None
     folder: str = ""
     name: str = ""
-    label: str = ""
+    origins: Origins | None = None
 
     def locate(self, place: tuple[Any, ...]) -> tuple[int, int]:
         """Line and column (from 1) of the value at ``place``, or its nearest parent."""
@@ -61,8 +86,11 @@ class SpecDocument:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def diagnostic(self, place: tuple[Any, ...], message: str) -> Diagnostic:
+        if self.origins is not None:
+            path, pointer = self.origins.find(place)
+            return Diagnostic(path, message=message, pointer=pointer)
         line, column = self.locate(place)
-        return Diagnostic(self.path, line, column, f"{self.label}: {message}" if self.label else message)
+        return Diagnostic(self.path, line, column, message)
 
 
 def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
@@ -168,12 +196,21 @@ def validate(document: SpecDocument, cache: Cache | None = None) -> list[Diagnos
     if cache is not None and cache.get("valid", key) is True:
         return []
     problems = [
-        document.diagnostic(tuple(error.absolute_path), _describe(error))
+        document.diagnostic(_place(document, error), _describe(error))
         for error in _validator(document.kind).iter_errors(document.data)
     ]
     if cache is not None and not problems:
         cache.put("valid", key, True)
     return problems
+
+
+def _place(document: SpecDocument, error: jsonschema.ValidationError) -> tuple[Any, ...]:
+    place = tuple(error.absolute_path)
+    # A bad key is reported on its mapping (the YAML position users know); a
+    # document made in memory knows where each key came from, which is closer.
+    if document.origins is not None and "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        place = (*place, error.instance)
+    return place
 
 
 @cache
@@ -226,6 +263,44 @@ def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
     return problems
 
 
+@dataclass
+class ImportedService:
+    """One service version in our spec format, as plain data (ready to dump as YAML or to check).
+
+    ``origins`` gives, per document ("" for the service document, else the
+    action name), where each place came from in the input (see
+    :class:`Origins`). ``problems`` are (file, JSON pointer, message) of
+    what makes the input unusable; nothing is generated or written while
+    there are any.
+    """
+
+    folder: str  # "<service>/<version>", e.g. "trtc/2019-07-22"
+    service: dict[str, Any]
+    actions: dict[str, dict[str, Any]]
+    source: str
+    notes: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    origins: dict[str, dict[tuple[Any, ...], tuple[str, str]]] = field(default_factory=dict)
+
+    def documents(self, path: str) -> list[SpecDocument]:
+        """The service as spec documents for the normal checks and pipeline.
+
+        ``path`` is the input file the generated code names as its source;
+        messages name the places given by ``origins``.
+        """
+        documents = [SpecDocument(path, "service_file", self.service, None, self.folder, "", self._origins("", path))]
+        for name, data in self.actions.items():
+            origins = self._origins(name, path)
+            documents.append(SpecDocument(path, "action_file", data, None, self.folder, name, origins))
+        return documents
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [Diagnostic(path, message=message, pointer=pointer) for path, pointer, message in self.problems]
+
+    def _origins(self, document: str, path: str) -> Origins:
+        return Origins({(): (path, ""), **self.origins.get(document, {})})
+
+
 @dataclass(frozen=True)
 class Unit:
     """The input files of one service version (or of the common error table).
@@ -253,9 +328,13 @@ class Unit:
         return next((shown for shown, _ in self.files if Path(shown).name == file_name), file_name)
 
 
-def read_units(root: Path) -> tuple[Unit, list[Unit]]:
-    """The common error table and each service version's files below ``root``; SpecError if unreadable."""
-    common, units, problems = _read(root, None)
+def read_units(root: Path, folders: list[str] | None = None) -> tuple[Unit, list[Unit]]:
+    """The common error table and each service version's files below ``root``; SpecError if unreadable.
+
+    The common table is ``root/common/errors.yaml`` when there is one, else the shipped table.
+    ``folders`` limits it to those service versions.
+    """
+    common, units, problems = _read(root, folders)
     if problems:
         raise SpecError(problems)
     return common, units
@@ -272,15 +351,20 @@ def _read(root: Path, folders: list[str] | None) -> tuple[Unit, list[Unit], list
     if folders is not None:
         wanted = set(folders)
         files = [(path, kind) for path, kind in files if kind == "errors_file" or _folder_of(path) in wanted]
-    elif not any(kind == "errors_file" for _, kind in files):
-        problems.append(Diagnostic(str(root / COMMON_ERRORS), message="the common error table is missing"))
     for path, kind in files:
         raw, found = read_file(path, path.as_posix())
         problems.extend(found)
         if raw is not None:
             group = common if kind == "errors_file" else grouped.setdefault(_folder_of(path), [])
             group.append((path.as_posix(), raw))
-    return Unit("common", tuple(common)), [Unit(folder, tuple(items)) for folder, items in grouped.items()], problems
+    common_unit = Unit("common", tuple(common)) if common or problems else shipped_common_unit()
+    return common_unit, [Unit(folder, tuple(items)) for folder, items in grouped.items()], problems
+
+
+def shipped_common_unit() -> Unit:
+    """The common error table shipped with the generator, as a unit for :func:`load_unit`."""
+    raw = resources.files("codegen").joinpath(SHIPPED_COMMON_ERRORS).read_bytes()
+    return Unit("common", ((f"codegen/{SHIPPED_COMMON_ERRORS}", raw),))
 
 
 def load_unit(unit: Unit, cache: Cache | None = None) -> tuple[list[SpecDocument], list[Diagnostic]]:
@@ -301,7 +385,7 @@ def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocumen
     """Load every spec file below ``root``; raise :class:`SpecError` on any problem.
 
     ``folders`` (``trtc/2019-07-22``, ...) limits it to those service versions
-    and the common error table, which need not exist then.
+    and the common error table (``common/errors.yaml``, else the shipped one).
     """
     common, units, problems = _read(root, folders)
     documents: list[SpecDocument] = []

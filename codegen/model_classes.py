@@ -1,12 +1,34 @@
 """Render the model classes of one service version with datamodel-code-generator.
 
-The IR is turned into a JSON Schema (one ``$defs`` entry per class) and handed
-to datamodel-code-generator in process, with its msgspec output type and our
-own class template (``templates/models/msgspec.jinja2``). Every decision that
-is ours is passed in, not left to its defaults: attribute names (``aliases``),
-optionality, base classes and docstrings (``extra_template_data``). Its
-timestamp, header and formatters are off; black runs once, later, on the
-whole file.
+What datamodel-code-generator (dmcg) contributes: it walks a JSON Schema,
+puts the classes in dependency order (a class after the classes its fields
+refer to, as far as cycles allow), keeps each class's fields in declaration
+order, and renders every class through a class template. Everything else is
+decided here, from the IR, and handed to it ready-made. The path, step by
+step:
+
+1. IR to JSON Schema: each ``ObjectType`` becomes one ``$defs`` entry named
+   by a placeholder, ``M0``, ``M1``... in IR order, and object fields
+   refer to each other with ``$ref`` to those placeholders. Placeholders
+   because dmcg rewrites names it does not like: it drops underscores and
+   renames classes away from its own names (``Model``, ``Struct``);
+   ``M<n>`` is left alone.
+2. Our decisions go beside the schema: ``aliases`` gives each field its
+   Python attribute (``M3.SdkAppId`` -> ``sdk_app_id``), and
+   ``extra_template_data`` gives each placeholder its real class name, base
+   class, class docstring, extra class lines and, per field, the finished
+   attribute statement and docstring.
+3. dmcg renders each class with our template (``models/msgspec.jinja2``,
+   or the user's override of it), which writes the real name from
+   ``extra_template_data`` and ignores dmcg's own annotations; the
+   placeholder never reaches the output.
+4. From dmcg's output we keep only the ``class`` statements (our
+   ``models.py.jinja`` writes the header and imports) and check, by reading
+   the ``class <Name>(`` lines, that exactly the expected classes came out:
+   a rename would otherwise go unnoticed.
+
+Its timestamp, header and formatters are off; black runs once, later, on
+the whole file.
 """
 
 from __future__ import annotations
@@ -87,12 +109,13 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
 
 
 def render_models(service: ServiceVersion, template_dir: Path) -> str:
-    """The class definitions of ``service``'s models module (not yet formatted)."""
+    """The class definitions of ``service``'s models module (not yet formatted).
+
+    ``template_dir`` is the folder holding the class template (``msgspec.jinja2``).
+    """
     classes = object_types(service)
     actions = {a.name: a for a in service.actions}
-    # datamodel-code-generator rewrites some class names (drops underscores,
-    # renames "Model" or "Struct" away from its own names), so it only ever
-    # sees placeholders; the template writes our names and annotations.
+    # Placeholders: see the module docstring.
     placeholders = {obj.name: f"M{index}" for index, obj in enumerate(classes)}
     schema: dict[str, Any] = {"$defs": {}}
     aliases: dict[str, str] = {}
@@ -114,13 +137,14 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
             "field_info": {
                 f.wire_name: {
                     "line": _field_line(f),
-                    "doc": docstring(_field_doc(f.description, f.deprecated), 4),
+                    "doc": docstring(_field_doc(f), 4),
                 }
                 for f in obj.fields
             },
         }
     if not classes:
         return ""
+    _forget_changed_template(template_dir)
     with warnings.catch_warnings():
         # It warns about its own future defaults; we pin the version and pass
         # every option we rely on, so those warnings are not for our users.
@@ -149,10 +173,45 @@ def _field_line(item: Field) -> str:
     return layout.call(f"{item.py_name}: {annotation}", "_field", arguments, 4)
 
 
-def _field_doc(description: str, deprecated: bool) -> str:
-    if deprecated:
-        return (description + "\n\nDeprecated.").strip()
-    return description
+def _field_doc(item: Field) -> str:
+    # The format note ends the description's last paragraph: it is short, and
+    # most descriptions then stay one line.
+    text = item.description.rstrip()
+    note = format_note(item.type)
+    if note:
+        text += (". " if text[-1:].isalnum() else " ") + note if text else note
+    return "\n\n".join(part for part in (text, "Deprecated." if item.deprecated else "") if part)
+
+
+def format_note(ref: TypeRef) -> str:
+    """The attribute docstring's note of the spec's ``format`` (``uint64``...), or "".
+
+    The format does not narrow the Python type: a request is not checked
+    against it and an answer outside it is still read (services stray from
+    their specs), so the note is where a user learns it.
+    """
+    if ref.kind == "list":
+        assert ref.item is not None
+        inner = format_note(ref.item)
+        return inner.replace("Format: ", "Format of each item: ", 1)
+    return f"Format: {ref.format}." if ref.format else ""
+
+
+# The content of each class template dmcg has been given in this process.
+_TEMPLATES_SEEN: dict[Path, bytes] = {}
+
+
+def _forget_changed_template(template_dir: Path) -> None:
+    """dmcg keeps a template it has loaded for the life of the process, keyed
+    by its folder; when an override changed since (a long-lived process, or
+    tests), its caches are cleared so the new text is used."""
+    text = (template_dir / "msgspec.jinja2").read_bytes()
+    if _TEMPLATES_SEEN.get(template_dir, text) != text:
+        from datamodel_code_generator.model import base
+
+        base._get_template_with_custom_dir.cache_clear()  # private, but the version is pinned
+        base._get_environment.cache_clear()
+    _TEMPLATES_SEEN[template_dir] = text
 
 
 def _class_definitions(output: str, expected: list[str]) -> str:

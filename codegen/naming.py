@@ -74,8 +74,20 @@ def method_name(action: str) -> str:
 
 
 def class_name(name: str) -> str:
-    """A class name from a spec type or action name (kept as written)."""
+    """A class name from an action name (kept as written: it is also the wire name)."""
     return safe_identifier(_NOT_IDENTIFIER.sub("_", name), "Type")
+
+
+def type_class(name: str) -> str:
+    """The class of a spec type: as written, with its first letter made uppercase.
+
+    Attributes are always lowercase (``snake_case``), so a class name that
+    starts uppercase can never be shadowed by an attribute of a model that
+    uses it: a type ``node`` with fields ``Node`` and ``Other`` would
+    otherwise give ``node: node | None`` then ``other: node | None``, where
+    the second ``node`` is the attribute.
+    """
+    return class_name(name[:1].upper() + name[1:])
 
 
 def enum_member(code: str) -> str:
@@ -94,8 +106,28 @@ def version_module(version: str) -> str:
 
 
 def client_class(service: str) -> str:
-    """Client class stem for a service: ``trtc`` -> ``Trtc``, ``as`` -> ``As``."""
-    return "".join(w[:1].upper() + w[1:] for w in words(service)) or "Service"
+    """Sync client class of a service: ``trtc`` -> ``TrtcClient``, ``as`` -> ``AsClient``."""
+    return ("".join(w[:1].upper() + w[1:] for w in words(service)) or "Service") + "Client"
+
+
+def async_client_class(service: str) -> str:
+    """Async client class of a service: ``trtc`` -> ``AsyncTrtcClient``."""
+    return "Async" + client_class(service)
+
+
+def action_constant(method: str) -> str:
+    """client.py's module-level name of an action's description: ``dismiss_room`` -> ``_DISMISS_ROOM``."""
+    return "_" + method.upper().rstrip("_")
+
+
+def paging_constant(method: str) -> str:
+    """client.py's module-level name of an action's paging description."""
+    return action_constant(method) + "_PAGING"
+
+
+def error_enum(action: str) -> str:
+    """The error-code enum of an action (its class name): ``DismissRoom`` -> ``DismissRoomErrorCode``."""
+    return action + "ErrorCode"
 
 
 def disambiguate(wanted: Sequence[tuple[str, str]], taken: Iterable[str] = ()) -> dict[str, str]:
@@ -123,7 +155,29 @@ def disambiguate(wanted: Sequence[tuple[str, str]], taken: Iterable[str] = ()) -
     return result
 
 
+# The runtime's own exception classes, defined in common/exceptions.py and
+# exported again by common/errors.py beside the category classes.
+RUNTIME_EXCEPTIONS = frozenset(
+    {
+        "SDKError",
+        "TencentCloudError",
+        "ResponseError",
+        "HTTPStatusError",
+        "InvalidJSONError",
+        "MissingEnvelopeError",
+        "ResponseShapeError",
+        "TransportError",
+        "CredentialsError",
+    }
+)
+
+
 def category_class(prefix: str) -> str:
-    """Exception class of an error category: ``AuthFailure`` -> ``AuthFailureError``."""
+    """Exception class of an error category: ``AuthFailure`` -> ``AuthFailureError``.
+
+    A category named like a runtime exception (``Response.Broken`` would make
+    ``ResponseError``) becomes ``ResponseCodeError``, so it cannot replace it.
+    """
     name = class_name(prefix)
-    return name if name.endswith("Error") else name + "Error"
+    name = name if name.endswith("Error") else name + "Error"
+    return name[: -len("Error")] + "CodeError" if name in RUNTIME_EXCEPTIONS else name

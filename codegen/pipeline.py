@@ -24,15 +24,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import importers
 from .build import build_project, check_packages
-from .cache import Cache, digest, generator_fingerprint
+from .cache import Cache, digest, folder_fingerprint, generator_fingerprint
 from .diagnostics import Diagnostic, SpecError
 from .ir import Project, ServiceIndex
-from .loader import Unit, load_specs, load_unit, read_units
+from .loader import Unit, load_unit
+from .package_files import override_problems
 from .units import Job, UnitResult, formatted, run_jobs, service_files
-from .writer import Changes, compare, folder_lock, locked, write_tree
-
-SOURCE_FORMATS = ("specs", "tencentcloud")
+from .writer import Changes, compare, locked, write_tree
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Options:
     package: str
     check: bool = False
     quiet: bool = False
-    source_format: str = "specs"  # or "tencentcloud": Tencent's api.json folders
+    source_format: str = "specs"  # the name of an importer in codegen.importers
     actions: tuple[str, ...] | None = None
     jobs: int | None = None
     # With a changelog, the package records its API surface and each run that
@@ -54,30 +54,25 @@ class Options:
     distribution_version: str = ""
     # None: no cache (every unit is generated).
     cache_dir: Path | None = None
+    # A folder of templates replacing the built-in ones of the same name
+    # (docs/templates.md); its contents are part of every cache key.
+    templates: Path | None = None
 
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
-    """Stages 1 and 2: spec files (or Tencent descriptions) to IR; SpecError on bad input.
-
-    Spec files are read under a shared lock, so an import never changes them mid-read.
-    """
-    if source_format == "tencentcloud":
-        from .tencentcloud import load_tencentcloud
-
-        return build_project(load_tencentcloud(specs, actions))
-    with folder_lock(specs, shared=True):
-        documents = load_specs(specs)
-    return build_project(documents)
+    """Stages 1 and 2: the input in ``source_format`` (an importer's name) to IR; SpecError on bad input."""
+    return build_project(importers.load_documents(importers.get(source_format), specs, actions=actions))
 
 
-def generate_files(project: Project, package: str) -> dict[str, str]:
+def generate_files(project: Project, package: str, templates: Path | None = None) -> dict[str, str]:
     """Stages 3 and 4 for a whole project, in this process, without a cache."""
     from .render import render_common, runtime_files
 
-    common = render_common(project.common_errors, [s.index for s in project.services], package)
+    indexes = [s.index for s in project.services]
+    common = render_common(project.common_errors, project.categories, indexes, package, templates)
     files = formatted(common, ready=runtime_files(package))
     for service in project.services:
-        files.update(service_files(service, package))
+        files.update(service_files(service, package, templates=templates))
     return dict(sorted(files.items()))
 
 
@@ -92,19 +87,17 @@ class Generation:
 
 def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     """Stages 1 to 4 with the cache: ``{relative path: text}`` of the whole package."""
+    if options.templates is not None and (unusable := override_problems(options.templates)):
+        raise SpecError(unusable)
     cache = Cache(options.cache_dir)
-    with folder_lock(options.specs, shared=True) if options.source_format == "specs" else nullcontext():
-        if options.source_format == "tencentcloud":
-            from .tencentcloud import read_units as read_tencent_units
-
-            common, units = read_tencent_units(options.specs)
-        else:
-            common, units = read_units(options.specs)
+    importer = importers.get(options.source_format)
+    common, units = importer.read_units(options.specs)
     with_surface = options.changelog is not None
     base = digest(
         generator_fingerprint(),
+        folder_fingerprint(options.templates) if options.templates is not None else "",
         options.package,
-        options.source_format,
+        importers.fingerprint(importer),
         json.dumps(options.actions),
         str(with_surface),
         *common.key_parts(),
@@ -123,7 +116,16 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     # Biggest first, so that no worker is left with a large service at the end.
     missing = sorted((u for u in units if u.folder not in results), key=lambda u: -sum(len(raw) for _, raw in u.files))
     jobs = [
-        Job(unit, common, options.source_format, options.package, options.actions, with_surface, cache.root)
+        Job(
+            unit,
+            common,
+            importer,
+            options.package,
+            options.actions,
+            with_surface,
+            cache.root,
+            options.templates,
+        )
         for unit in missing
     ]
     problems: list[Diagnostic] = []
@@ -147,7 +149,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     problems = check_packages(services)
     if problems:
         raise SpecError(problems)
-    files, common_errors = _package_files(options.package, common, services, base, cache)
+    files, common_errors = _package_files(options.package, common, services, base, cache, options.templates)
     surfaces = {}
     for result in chosen:
         files.update(result.files)
@@ -157,7 +159,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
 
 
 def _package_files(
-    package: str, common: Unit, services: list[ServiceIndex], base: str, cache: Cache
+    package: str, common: Unit, services: list[ServiceIndex], base: str, cache: Cache, templates: Path | None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The files outside the service versions, and the common codes' enum members."""
     key = digest(base, json.dumps([[s.service, s.version, s.title, s.package, s.module] for s in services]))
@@ -167,10 +169,13 @@ def _package_files(
     documents, problems = load_unit(common, cache)
     if problems:
         raise SpecError(problems)
-    common_errors = build_project(documents).common_errors
+    project = build_project(documents)
+    common_errors = project.common_errors
     from .render import render_common, runtime_files
 
-    files = formatted(render_common(common_errors, services, package), ready=runtime_files(package))
+    files = formatted(
+        render_common(common_errors, project.categories, services, package, templates), ready=runtime_files(package)
+    )
     errors = {e.code: e.member for e in common_errors}
     cache.put("package", key, {"files": files, "errors": errors})
     return files, errors

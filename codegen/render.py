@@ -1,25 +1,31 @@
 """Stage 3: render the generated package as ``{relative path: source text}``.
 
-Templates hold the layout; this module only chooses which template renders
-which file and with which IR objects. Nothing is written here.
+``MANIFEST`` declares every output file: where it goes, what makes it (a
+template, a copied runtime module, data) and which context it gets. The
+templates hold the layout and get IR objects whose names are final; this
+module only reads the manifest and hands each template its context. Nothing
+is written here. docs/templates.md describes each template's context.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 import jinja2
 
-from . import layout, naming
+from . import layout
 from .docstrings import docstring
-from .ir import Action, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
+from .ir import Action, ErrorCategory, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
 from .model_classes import object_types, render_models
-from .package_files import template_dir
+from .package_files import model_template_dir, template_dir, template_folders
 
 RUNTIME_MODULES = (
+    "exceptions.py",
     "model.py",
     "tolerant.py",
     "signing.py",
@@ -34,16 +40,66 @@ RUNTIME_MODULES = (
 )
 
 
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the generated package, as the manifest declares it.
+
+    ``path`` and ``source`` are patterns filled with ``{package}`` (the
+    generated package), and for the service and version scopes with
+    ``{service_package}``, ``{module}``, ``{service}`` and ``{version}``.
+    ``kind`` says what makes the file:
+
+    - ``template``: the Jinja template ``name``, given its scope's context;
+    - ``models``: the same, plus the model classes datamodel-code-generator
+      rendered (``classes``) and their names (``exported``);
+    - ``runtime``: the module ``runtime/<name>``, copied after the header;
+    - ``examples``: the spec's examples as JSON data; ``empty``: no content.
+
+    ``scope`` says how often it is made: once (``package``), once per service
+    package (``service``) or once per service version (``version``).
+    """
+
+    path: str
+    kind: Literal["template", "models", "runtime", "examples", "empty"]
+    scope: Literal["package", "service", "version"]
+    name: str = ""
+    source: str = ""  # the header's "Generated ... from <source>"
+
+
+_VERSION = "{package}/{service_package}/{module}"
+_SPECS = "{service}/{version}"
+
+MANIFEST: tuple[OutputFile, ...] = (
+    OutputFile("{package}/__init__.py", "template", "package", "package_init.py.jinja"),
+    OutputFile("{package}/py.typed", "empty", "package"),
+    OutputFile("{package}/common/__init__.py", "template", "package", "common_init.py.jinja"),
+    OutputFile("{package}/common/errors.py", "template", "package", "common_errors.py.jinja", "common/errors.yaml"),
+    *(OutputFile(f"{{package}}/common/{module}", "runtime", "package", module) for module in RUNTIME_MODULES),
+    OutputFile("{package}/{service_package}/__init__.py", "template", "service", "service_init.py.jinja"),
+    OutputFile(f"{_VERSION}/__init__.py", "template", "version", "version_init.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/errors.py", "template", "version", "errors.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/client.py", "template", "version", "client.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/aio.py", "template", "version", "aio.py.jinja", _SPECS),
+    # The spec's examples, as data for ``common.testing`` (Stubber.add_example);
+    # nothing else reads the file, so importing the models stays light.
+    OutputFile(f"{_VERSION}/examples.json", "examples", "version"),
+    # Last: the slowest to render, so that a caller formats the other files
+    # of the service version while the models are rendered (see iter_service).
+    OutputFile(f"{_VERSION}/models.py", "models", "version", "models.py.jinja", _SPECS),
+)
+
+
 def runtime_files(package: str) -> list[str]:
     """Paths of the runtime modules, copied as they are: they are kept
     black-clean in the source tree (a test checks), so black can skip them."""
-    return [f"{package}/common/{module}" for module in RUNTIME_MODULES]
+    return [entry.path.format(package=package) for entry in MANIFEST if entry.kind == "runtime"]
 
 
 @lru_cache(maxsize=4)
-def _environment(folder: Path) -> jinja2.Environment:
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
+        # The first folder holding a template wins: overrides, then the built-in set.
+        loader=jinja2.FileSystemLoader(folders),
         autoescape=False,  # the output is Python, not HTML  # noqa: S701
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -59,12 +115,9 @@ def _environment(folder: Path) -> jinja2.Environment:
     # character of the input can end it or the line early).
     env.filters["pystr"] = json.dumps
     env.filters["pytuple"] = pytuple
-    env.filters["action_constant"] = action_constant
-    env.filters["idempotency_attribute"] = idempotency_attribute
     env.filters["parameter_annotation"] = parameter_annotation
     env.filters["method_doc"] = method_doc
     env.filters["returns"] = returns
-    env.filters["paging_constant"] = paging_constant
     env.filters["paging_item"] = paging_item
     return env
 
@@ -75,28 +128,10 @@ def pytuple(items: tuple[str, ...]) -> str:
     return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
 
 
-def action_constant(action: Action) -> str:
-    """Module-level name of an action's runtime description in client.py."""
-    return "_" + action.method.upper().rstrip("_")
-
-
-def paging_constant(action: Action) -> str:
-    """Module-level name of an action's paging description in client.py."""
-    return action_constant(action) + "_PAGING"
-
-
 def paging_item(action: Action) -> str:
     """The annotation of one item that ``iter_<method>`` yields."""
     assert action.pagination is not None and action.pagination.items.type.item is not None
     return annotation(action.pagination.items.type.item)
-
-
-def idempotency_attribute(action: Action) -> str:
-    """Python attribute of the request's idempotency token, or ""."""
-    for field in action.request.fields:
-        if field.wire_name == action.idempotency_field:
-            return field.py_name
-    return ""
 
 
 def annotation(ref: TypeRef, models: str = "_models.") -> str:
@@ -127,7 +162,7 @@ def method_doc(action: Action) -> str:
         parts.append("Read-only: a failed call is repeated per the retry policy.")
     elif action.idempotency_field:
         parts.append(
-            f"``{idempotency_attribute(action)}`` is filled with a fresh UUID when left unset, so a failed "
+            f"``{action.idempotency_attribute}`` is filled with a fresh UUID when left unset, so a failed "
             f"call is repeated per the retry policy: the service drops repeats of one token."
         )
     else:
@@ -148,69 +183,85 @@ def method_doc(action: Action) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _categories(common_errors: Sequence[ErrorCode]) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for error in common_errors:
-        prefix = error.code.split(".", 1)[0]
-        if prefix not in seen:
-            seen[prefix] = {"prefix": prefix, "class_name": naming.category_class(prefix)}
-    return list(seen.values())
+def _render(env: jinja2.Environment, entry: OutputFile, names: dict[str, str], context: dict[str, Any]) -> str:
+    return env.get_template(entry.name).render(source=entry.source.format(**names), **context)
 
 
-def render_common(common_errors: Sequence[ErrorCode], services: Sequence[ServiceIndex], package: str) -> dict[str, str]:
-    """The files that do not belong to one service version: runtime and package inits."""
-    folder = template_dir()
-    env = _environment(folder)
+def render_common(
+    common_errors: Sequence[ErrorCode],
+    categories: Sequence[ErrorCategory],
+    services: Sequence[ServiceIndex],
+    package: str,
+    templates: Path | None = None,
+) -> dict[str, str]:
+    """The files that do not belong to one service version: runtime and package inits.
+
+    ``templates`` is a folder of templates that replace built-in ones of the same name.
+    """
+    env = _environment(template_folders(templates))
     header = env.get_template("header.jinja").render(source="")
-    files: dict[str, str] = {
-        f"{package}/__init__.py": env.get_template("package_init.py.jinja").render(
-            source="", package=package, services=services
-        ),
-        f"{package}/py.typed": "",
-        f"{package}/common/__init__.py": env.get_template("common_init.py.jinja").render(source=""),
-        f"{package}/common/errors.py": env.get_template("common_errors.py.jinja").render(
-            source="common/errors.yaml", errors=common_errors, categories=_categories(common_errors)
-        ),
-    }
-    for module, path in zip(RUNTIME_MODULES, runtime_files(package), strict=True):
-        files[path] = header + "\n" + (folder / "runtime" / module).read_text("utf-8")
     by_package: dict[str, list[ServiceIndex]] = {}
     for service in services:
         by_package.setdefault(service.package, []).append(service)
-    for name, versions in sorted(by_package.items()):
-        files[f"{package}/{name}/__init__.py"] = env.get_template("service_init.py.jinja").render(
-            source="", service=versions[0].service, title=versions[0].title, versions=[v.version for v in versions]
-        )
+    package_context: dict[str, Any] = {
+        "package": package,
+        "services": services,
+        "errors": common_errors,
+        "categories": categories,
+    }
+    files: dict[str, str] = {}
+    for entry in MANIFEST:
+        if entry.scope == "package":
+            names = {"package": package}
+            if entry.kind == "template":
+                files[entry.path.format(**names)] = _render(env, entry, names, package_context)
+            elif entry.kind == "runtime":
+                # Not templates: always the built-in modules (docs/templates.md says why).
+                text = (template_dir() / "runtime" / entry.name).read_text("utf-8")
+                files[entry.path.format(**names)] = header + "\n" + text
+            else:
+                assert entry.kind == "empty", entry
+                files[entry.path.format(**names)] = ""
+        elif entry.scope == "service":
+            assert entry.kind == "template", entry
+            for name, versions in sorted(by_package.items()):
+                names = {"package": package, "service_package": name}
+                service_context = {"package": package, "service": versions[0], "versions": tuple(versions)}
+                files[entry.path.format(**names)] = _render(env, entry, names, service_context)
     return files
 
 
-def render_service(service: ServiceVersion, package: str) -> dict[str, str]:
-    """The files of one service version's package (models, errors, client, aio)."""
-    return dict(iter_service(service, package))
+def render_service(service: ServiceVersion, package: str, templates: Path | None = None) -> dict[str, str]:
+    """The files of one service version's package (models, errors, client, aio...)."""
+    return dict(iter_service(service, package, templates))
 
 
-def iter_service(service: ServiceVersion, package: str) -> Iterator[tuple[str, str]]:
-    """The files of :func:`render_service` one at a time, the slowest (models) last,
-    so that a caller can format the others while the models are rendered."""
-    folder = template_dir()
-    env = _environment(folder)
-    base = f"{package}/{service.package}/{service.module}"
-    source = f"{service.service}/{service.version}"
-    for name in ("version_init", "errors", "client", "aio"):
-        path = f"{base}/{'__init__' if name == 'version_init' else name}.py"
-        yield path, env.get_template(f"{name}.py.jinja").render(source=source, service=service)
-    yield f"{base}/{EXAMPLES_FILE}", examples_data(service)
-    exported = [obj.name for obj in object_types(service)]
-    models = render_models(service, folder / "models")
-    yield (
-        f"{base}/models.py",
-        env.get_template("models.py.jinja").render(source=source, service=service, exported=exported, classes=models),
-    )
-
-
-# The spec's examples, as data for ``common.testing`` (Stubber.add_example);
-# nothing else reads the file, so importing the models stays as light as before.
-EXAMPLES_FILE = "examples.json"
+def iter_service(service: ServiceVersion, package: str, templates: Path | None = None) -> Iterator[tuple[str, str]]:
+    """The files of :func:`render_service` one at a time, in manifest order: the
+    slowest (models) last, so that a caller can format the others meanwhile."""
+    folders = template_folders(templates)
+    env = _environment(folders)
+    names = {
+        "package": package,
+        "service_package": service.package,
+        "module": service.module,
+        "service": service.service,
+        "version": service.version,
+    }
+    context: dict[str, Any] = {"package": package, "service": service}
+    for entry in MANIFEST:
+        if entry.scope != "version":
+            continue
+        path = entry.path.format(**names)
+        if entry.kind == "template":
+            yield path, _render(env, entry, names, context)
+        elif entry.kind == "models":
+            classes = render_models(service, model_template_dir(folders))
+            exported = [obj.name for obj in object_types(service)]
+            yield path, _render(env, entry, names, {**context, "exported": exported, "classes": classes})
+        else:
+            assert entry.kind == "examples", entry
+            yield path, examples_data(service)
 
 
 def examples_data(service: ServiceVersion) -> str:

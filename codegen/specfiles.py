@@ -9,20 +9,22 @@ removed.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .diff import Change, diff_surfaces
-from .loader import COMMON_ERRORS, SERVICE_FILE, load_specs
+from .loader import SERVICE_FILE, ImportedService, load_specs
 from .surface import Surface, from_project
-from .tencentcloud import ImportedService, convert, read_json
-from .writer import WORKSPACE, folder_lock, recover_workspace, replace_file, replace_folder
+from .writer import WORKSPACE, folder_lock, recover_workspace, replace_folder
+
+if TYPE_CHECKING:
+    from .importers import SpecWriter
 
 
 @dataclass
@@ -62,20 +64,20 @@ def spec_texts(imported: ImportedService) -> dict[str, str]:
     return files
 
 
-def import_tencentcloud(
-    api: Path, errors: Path | None, examples: Path | None, out: Path, actions: tuple[str, ...] | None
+def import_specs(
+    importer: SpecWriter,
+    api: Path,
+    errors: Path | None,
+    examples: Path | None,
+    out: Path,
+    actions: Sequence[str] | None,
 ) -> ImportChanges:
-    if not api.is_file():
-        raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
-    try:
-        api_data = read_json(api)
-        if not isinstance(api_data, dict):
-            raise ValueError("not a JSON object")
-        imported = convert(api_data, read_json(errors), read_json(examples), source=api.parent.as_posix(), only=actions)
-    except (OSError, ValueError, AttributeError, TypeError) as exc:
-        raise SpecError([Diagnostic(api.as_posix(), message=f"cannot import: {exc}")]) from None
-    if imported.problems:
-        raise SpecError([Diagnostic(api.as_posix(), message=problem) for problem in imported.problems])
+    """Write (or update) the spec files of one service version described in another format.
+
+    A spec folder without ``common/errors.yaml`` uses the table shipped with
+    the generator, so none is written.
+    """
+    imported = importer.import_service(api, errors, examples, actions)
     files = spec_texts(imported)
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out, shared=False):
@@ -83,12 +85,9 @@ def import_tencentcloud(
 
 
 def _write_import(
-    imported: ImportedService, files: dict[str, str], out: Path, actions: tuple[str, ...] | None
+    imported: ImportedService, files: dict[str, str], out: Path, actions: Sequence[str] | None
 ) -> ImportChanges:
     """Check the spec folder as it will be, then replace the service version folder at once."""
-    common = out / COMMON_ERRORS
-    if not common.is_file():
-        files[COMMON_ERRORS.as_posix()] = resources.files("codegen").joinpath("common_errors.yaml").read_text("utf-8")
     folder = out / imported.folder
     recover_workspace(out / WORKSPACE)
     current = {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in sorted(folder.glob("*.yaml"))}
@@ -97,7 +96,7 @@ def _write_import(
     _check(out, files, stale)
     changes = ImportChanges(imported.folder, notes=imported.notes)
     for name, text in sorted(files.items()):
-        old = current.get(name) if name != COMMON_ERRORS.as_posix() else None
+        old = current.get(name)
         if old == text:
             changes.unchanged.append(name)
         else:
@@ -106,8 +105,6 @@ def _write_import(
     if not changes.added and not changes.changed and not changes.removed:
         return changes
     before = _surface(out, imported.folder) if current else None
-    if COMMON_ERRORS.as_posix() in files:
-        replace_file(common, files.pop(COMMON_ERRORS.as_posix()))
     prefix = f"{imported.folder}/"
     kept = {name: text for name, text in current.items() if name not in stale}
     final = {**kept, **{name: text for name, text in files.items() if name.startswith(prefix)}}

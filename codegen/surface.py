@@ -107,7 +107,7 @@ def service_surface(service: ServiceVersion) -> ServiceSurface:
         service=service.service,
         version=service.version,
         module=f"{service.package}.{service.module}",
-        client=f"{service.client_stem}Client",
+        client=service.client_class,
         endpoint=service.endpoint,
         types={t.name: _type(t, usage.get(t.name, "none")) for t in sorted(service.types, key=lambda t: t.name)},
         actions={a.name: _action(a) for a in sorted(service.actions, key=lambda a: a.name)},

@@ -20,6 +20,11 @@ the same pipeline. Decisions, documented in docs/spec-format.md:
 - ``binary`` members (file content) become ``bytes``; the build stage allows
   them only as top-level request fields. A member type this module does not
   know is a problem reported against api.json, naming object and member.
+
+Every place of the result records where it came from (a JSON pointer into
+api.json, errors.json or examples.json), so later checks point there.
+Reading the files and loading them into the pipeline is
+``codegen.importers.tencentcloud``.
 """
 
 from __future__ import annotations
@@ -27,16 +32,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .cache import Cache
-from .diagnostics import Diagnostic, SpecError
-from .loader import SpecDocument, Unit, validate
-from .loader import load_unit as load_spec_unit
+from .diagnostics import json_pointer
+from .loader import ImportedService
 from .pagination import detect as detect_pagination
 
 _SCALARS: dict[str, dict[str, str]] = {
@@ -56,18 +58,9 @@ _KNOWN_KINDS = "string, int, float, bool, binary, object or list"
 _VERSION = re.compile(r"^v?(\d{4})-?(\d{2})-?(\d{2})$")
 
 
-@dataclass
-class ImportedService:
-    """One service version in our spec format (plain data, ready to dump or check)."""
-
-    folder: str  # "<service>/<version>", e.g. "trtc/2019-07-22"
-    service: dict[str, Any]
-    actions: dict[str, dict[str, Any]]
-    source: str
-    notes: list[str] = field(default_factory=list)
-    # Problems that make the description unusable ("place: message"); the
-    # caller reports them against its api.json and writes nothing.
-    problems: list[str] = field(default_factory=list)
+FILES = ("api.json", "errors.json", "examples.json")
+# A place in a spec document -> (file, JSON pointer) of where it came from.
+Places = dict[tuple[Any, ...], tuple[str, str]]
 
 
 def read_json(path: Path | None) -> Any:
@@ -94,15 +87,22 @@ def convert(
     *,
     source: str,
     only: Iterable[str] | None = None,
+    paths: tuple[str, str, str] | None = None,
 ) -> ImportedService:
-    """Map one service version; ``only`` limits it to some actions."""
+    """Map one service version; ``only`` limits it to some actions.
+
+    ``source`` is the folder of the three files and ``paths`` their paths,
+    by default ``<source>/api.json`` and so on; the result's origins point
+    into them (``<source>/api.json#/objects/Widget/members/2``).
+    """
+    api_file, errors_file, examples_file = paths or tuple(f"{source}/{name}" for name in FILES)
     metadata = api.get("metadata", {})
     service = str(metadata.get("serviceShortName", ""))
     version = _version(str(metadata.get("apiVersion", "")))
     all_actions: Mapping[str, Any] = api.get("actions", {})
     objects: Mapping[str, Any] = api.get("objects", {})
     notes: list[str] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str, str]] = []
     wanted = list(all_actions) if only is None else list(only)
     for name in wanted:
         if name not in all_actions:
@@ -110,25 +110,45 @@ def convert(
     wanted = [name for name in wanted if name in all_actions]
     reached = _reachable([all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects)
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
+    service_places: Places = {
+        (): (api_file, "/metadata"),
+        ("service",): (api_file, "/metadata/serviceShortName"),
+        ("endpoint",): (api_file, "/metadata/serviceShortName"),
+        ("version",): (api_file, "/metadata/apiVersion"),
+        ("title",): (api_file, "/metadata/serviceNameCN"),
+        ("types",): (api_file, "/objects"),
+    }
+    converter = _Objects(objects, api_file, problems)
     types = {
-        name: _object(objects[name], objects, name, "", problems, response=False) for name in sorted(reached - roots)
+        name: converter.convert(name, "", response=False, places=service_places, place=("types", name))
+        for name in sorted(reached - roots)
     }
     code_table: Mapping[str, str] = (errors or {}).get("codes", {})
     action_codes: Mapping[str, list[str]] = (errors or {}).get("actions", {})
     example_table: Mapping[str, list[Any]] = (examples or {}).get("actions", {})
     converted = {}
+    origins: dict[str, Places] = {"": service_places}
     for name in sorted(wanted):
-        raw = all_actions[name]
-        converted[name] = _action(
+        places: Places = {}
+        codes = action_codes.get(name, [])
+        for index, code in enumerate(codes):
+            places.setdefault(("errors", code), (errors_file, json_pointer("actions", name, index)))
+        if codes:
+            places[("errors",)] = (errors_file, json_pointer("actions", name))
+        converted[name], kept = _action(
             name,
-            raw,
-            objects,
-            {c: code_table.get(c, "") for c in action_codes.get(name, [])},
+            all_actions[name],
+            converter,
+            {c: code_table.get(c, "") for c in codes},
             example_table.get(name, []),
             notes,
             source,
-            problems,
+            places,
         )
+        for index, original in enumerate(kept):
+            places[("examples", index)] = (examples_file, json_pointer("actions", name, original))
+        places[("examples",)] = (examples_file, json_pointer("actions", name))
+        origins[name] = places
     service_doc: dict[str, Any] = {
         "service": service,
         "version": version,
@@ -137,7 +157,7 @@ def convert(
     }
     if types:
         service_doc["types"] = types
-    return ImportedService(f"{service}/{version}", service_doc, converted, source, notes, problems)
+    return ImportedService(f"{service}/{version}", service_doc, converted, source, notes, problems, origins)
 
 
 def _version(text: str) -> str:
@@ -175,61 +195,88 @@ def _target(kind: Any, item: Any, objects: Mapping[str, Any]) -> dict[str, Any] 
     return None
 
 
-def _property(member: Mapping[str, Any], objects: Mapping[str, Any], where: str, problems: list[str]) -> dict[str, Any]:
-    kind, item = member.get("type"), member.get("member", "")
-    found = _target(kind, item, objects)
-    if found is None:
-        problems.append(f"{where}: unknown member type {kind!r} (member {item!r}); expected {_KNOWN_KINDS}")
-        found = {"type": "string"}  # a placeholder; nothing is written while problems remain
-    prop: dict[str, Any] = found
-    doc = str(member.get("document", "")).strip()
-    if member.get("disabled"):
-        prop["deprecated"] = True
-        doc = (doc + "\n\nDisabled by the service.").strip()
-    if doc:
-        prop["description"] = doc
-    if member.get("value_allowed_null"):
-        prop["nullable"] = True
-    return prop
+@dataclass
+class _Objects:
+    """Converts api.json objects, recording where each place of the result came from."""
 
+    objects: Mapping[str, Any]
+    api_file: str
+    problems: list[tuple[str, str, str]]
 
-def _object(
-    raw: Mapping[str, Any],
-    objects: Mapping[str, Any],
-    name: str,
-    context: str,
-    problems: list[str],
-    response: bool,
-    skip: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    """One object in our format; ``context`` ("request of X") goes into problem messages."""
-    members = [m for m in raw.get("members", []) if m.get("name") not in skip]
-    result: dict[str, Any] = {"type": "object"}
-    if raw.get("document"):
-        result["description"] = str(raw["document"]).strip()
-    required = [m["name"] for m in members if m.get("required") and not response]
-    if required:
-        result["required"] = required
-    suffix = f" ({context})" if context else ""
-    result["properties"] = {
-        m["name"]: _property(m, objects, f"objects/{name}/members/{m['name']}{suffix}", problems) for m in members
-    }
-    return result
+    def convert(
+        self,
+        name: str,
+        context: str,
+        *,
+        response: bool,
+        places: Places,
+        place: tuple[str, ...],
+        skip: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Object ``name`` in our format at ``place``; ``context`` ("request of X") goes into problem messages."""
+        raw = self.objects.get(name, {"members": []})
+        at = ("objects", name)
+        if name in self.objects:
+            places[place] = (self.api_file, json_pointer(*at))
+        result: dict[str, Any] = {"type": "object"}
+        if raw.get("document"):
+            result["description"] = str(raw["document"]).strip()
+            places[(*place, "description")] = (self.api_file, json_pointer(*at, "document"))
+        members = [(index, m) for index, m in enumerate(raw.get("members", [])) if m.get("name") not in skip]
+        required = [m["name"] for _, m in members if m.get("required") and not response]
+        if required:
+            result["required"] = required
+        places[(*place, "required")] = places[(*place, "properties")] = (self.api_file, json_pointer(*at, "members"))
+        suffix = f" ({context})" if context else ""
+        properties = {}
+        for index, member in members:
+            member_at = (*at, "members", index)
+            properties[member["name"]] = self._property(member, member_at, suffix)
+            inside = (*place, "properties", member["name"])
+            places[inside] = (self.api_file, json_pointer(*member_at))
+            for key, source in (("description", "document"), ("nullable", "value_allowed_null")):
+                places[(*inside, key)] = (self.api_file, json_pointer(*member_at, source))
+        result["properties"] = properties
+        return result
+
+    def _property(self, member: Mapping[str, Any], at: tuple[Any, ...], suffix: str) -> dict[str, Any]:
+        kind, item = member.get("type"), member.get("member", "")
+        found = _target(kind, item, self.objects)
+        if found is None:
+            message = f"member {member['name']!r}{suffix}: unknown member type {kind!r} (member {item!r}); "
+            self.problems.append((self.api_file, json_pointer(*at, "type"), message + f"expected {_KNOWN_KINDS}"))
+            found = {"type": "string"}  # a placeholder; nothing is written while problems remain
+        prop: dict[str, Any] = found
+        doc = str(member.get("document", "")).strip()
+        if member.get("disabled"):
+            prop["deprecated"] = True
+            doc = (doc + "\n\nDisabled by the service.").strip()
+        if doc:
+            prop["description"] = doc
+        if member.get("value_allowed_null"):
+            prop["nullable"] = True
+        return prop
 
 
 def _action(
     name: str,
     raw: Mapping[str, Any],
-    objects: Mapping[str, Any],
+    objects: _Objects,
     errors: dict[str, str],
     examples: list[Mapping[str, Any]],
     notes: list[str],
     source: str,
-    problems: list[str],
-) -> dict[str, Any]:
+    places: Places,
+) -> tuple[dict[str, Any], list[int]]:
+    """One action in our format and the indices of the examples kept; ``places`` gets where its parts came from."""
+    at = ("actions", name)
+    api_file = objects.api_file
+    for place, key in (((), ""), (("action",), ""), (("summary",), "name"), (("description",), "document")):
+        places[place] = (api_file, json_pointer(*at, key) if key else json_pointer(*at))
+    places[("deprecated",)] = (api_file, json_pointer(*at, "status"))
     request_name, response_name = str(raw.get("input", "")), str(raw.get("output", ""))
-    request = objects.get(request_name, {"members": []})
-    response = objects.get(response_name, {"members": []})
+    places[("request",)] = (api_file, json_pointer(*at, "input"))
+    places[("response",)] = (api_file, json_pointer(*at, "output"))
     streaming = name.endswith("SSE") or any(_event_stream(str(e.get("output", ""))) for e in examples)
     doc: dict[str, Any] = {"action": name, "summary": str(raw.get("name", "")).strip()}
     if raw.get("document"):
@@ -238,9 +285,16 @@ def _action(
         doc["deprecated"] = True
     if streaming:
         doc["streaming"] = True
-    doc["request"] = _object(request, objects, request_name, f"request of {name}", problems, response=False)
-    doc["response"] = _object(
-        response, objects, response_name, f"response of {name}", problems, response=True, skip=frozenset({"RequestId"})
+    doc["request"] = objects.convert(
+        request_name, f"request of {name}", response=False, places=places, place=("request",)
+    )
+    doc["response"] = objects.convert(
+        response_name,
+        f"response of {name}",
+        response=True,
+        places=places,
+        place=("response",),
+        skip=frozenset({"RequestId"}),
     )
     paging = detect_pagination(doc)
     if paging.block is not None and not streaming:
@@ -248,15 +302,17 @@ def _action(
     if errors:
         doc["errors"] = errors
     kept = []
+    indices: list[int] = []
     for index, example in enumerate(examples):
         converted = convert_example(example)
         if converted is None:
             notes.append(f"{source}: {name} example {index + 1} dropped: its output or input is not JSON")
         else:
             kept.append(converted)
+            indices.append(index)
     if kept:
         doc["examples"] = kept
-    return doc
+    return doc, indices
 
 
 def _event_stream(output: str) -> bool:
@@ -336,98 +392,3 @@ def service_folders(root: Path) -> list[Path]:
     if (root / "api.json").is_file():
         return [root]
     return [path.parent for path in sorted(root.glob("*/*/api.json"))]
-
-
-def to_documents(imported: ImportedService) -> list[SpecDocument]:
-    """The imported service as spec documents, for the normal checks and pipeline."""
-    path = f"{imported.source}/api.json"
-    documents = [SpecDocument(path, "service_file", imported.service, None, imported.folder, "", "metadata")]
-    for name, data in imported.actions.items():
-        documents.append(SpecDocument(path, "action_file", data, None, imported.folder, name, f"actions/{name}"))
-    return documents
-
-
-def shipped_common_errors() -> tuple[list[SpecDocument], list[Diagnostic]]:
-    """The common error table shipped with the generator, which Tencent input uses."""
-    return load_spec_unit(_shipped_common_unit())
-
-
-def _shipped_common_unit() -> Unit:
-    raw = resources.files("codegen").joinpath("common_errors.yaml").read_bytes()
-    return Unit("common", (("codegen/common_errors.yaml", raw),))
-
-
-_FILES = ("api.json", "errors.json", "examples.json")
-
-
-def read_units(root: Path, folders: list[Path] | None = None) -> tuple[Unit, list[Unit]]:
-    """The shipped common error table and each service version's files below ``root`` (or in ``folders``)."""
-    folders = service_folders(root) if folders is None else folders
-    if not folders:
-        raise SpecError(
-            [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
-        )
-    units = []
-    problems: list[Diagnostic] = []
-    for folder in folders:
-        files = []
-        for name in _FILES:
-            path = folder / name
-            try:
-                files.append((path.as_posix(), path.read_bytes()))
-            except FileNotFoundError:
-                continue  # errors.json and examples.json are optional
-            except OSError as exc:
-                problems.append(Diagnostic(path.as_posix(), message=f"cannot read file: {exc.strerror}"))
-        units.append(Unit(folder.as_posix(), tuple(files)))
-    if problems:
-        raise SpecError(problems)
-    return _shipped_common_unit(), units
-
-
-def load_unit(
-    unit: Unit, actions: Iterable[str] | None = None, cache: Cache | None = None
-) -> tuple[list[SpecDocument], list[Diagnostic]]:
-    """The spec documents of a unit read by :func:`read_units` (none when ``actions`` are all elsewhere)."""
-    source = f"{unit.folder}/api.json"
-    data = {Path(shown).name: raw for shown, raw in unit.files}
-    if "api.json" not in data:
-        return [], [Diagnostic(source, message="file not found")]  # removed since the folder was listed
-    try:
-        errors, examples = (json.loads(data[name]) if name in data else None for name in _FILES[1:])
-        imported = convert(json.loads(data["api.json"]), errors, examples, source=unit.folder, only=actions)
-    except (ValueError, AttributeError, TypeError) as exc:
-        return [], [Diagnostic(source, message=f"cannot import: {exc}")]
-    if actions is not None and not imported.actions:
-        return [], []
-    if imported.problems:
-        return [], [Diagnostic(source, message=m) for m in imported.problems]
-    documents, problems = [], []
-    for document in to_documents(imported):
-        found = validate(document, cache)
-        problems.extend(found)
-        if not found:
-            documents.append(document)
-    return documents, problems
-
-
-def load_tencentcloud(
-    root: Path, actions: Iterable[str] | None = None, folders: list[Path] | None = None
-) -> list[SpecDocument]:
-    """Stage 1 for Tencent-format input: import every service version below ``root``.
-
-    ``folders`` limits it to some service version folders (``codegen diff``
-    loads only those that changed). The common error table is the one
-    shipped with the generator. Raises :class:`SpecError` with every problem
-    found.
-    """
-    common, units = read_units(root, folders)
-    documents, problems = load_spec_unit(common)
-    wanted = list(actions) if actions is not None else None
-    for unit in units:
-        found, unit_problems = load_unit(unit, wanted)
-        documents += found
-        problems += unit_problems
-    if problems:
-        raise SpecError(problems)
-    return documents

@@ -17,13 +17,16 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .build import build_project
 from .cache import Cache
 from .diagnostics import Diagnostic, SpecError
 from .ir import ServiceIndex, ServiceVersion
 from .loader import Unit, load_unit
+
+if TYPE_CHECKING:
+    from .importers import Importer
 
 
 def _format(text: str) -> str:
@@ -39,15 +42,19 @@ def formatted(files: dict[str, str], ready: Iterable[str] = ()) -> dict[str, str
     return {name: _format(text) if name.endswith(".py") and name not in skip else text for name, text in files.items()}
 
 
-def service_files(service: ServiceVersion, package: str, pool: Executor | None = None) -> dict[str, str]:
-    """Rendered and formatted; with a pool, each file is formatted there as soon as it is rendered."""
+def service_files(
+    service: ServiceVersion, package: str, pool: Executor | None = None, templates: Path | None = None
+) -> dict[str, str]:
+    """Rendered and formatted; with a pool, each file is formatted there as soon as it is rendered.
+
+    ``templates``: a folder of templates replacing built-in ones of the same name."""
     from .render import iter_service
 
     if pool is None:
-        return formatted(dict(iter_service(service, package)))
+        return formatted(dict(iter_service(service, package, templates)))
     pending = {
         path: pool.submit(_format, text) if path.endswith(".py") else text
-        for path, text in iter_service(service, package)
+        for path, text in iter_service(service, package, templates)
     }
     return {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
 
@@ -80,23 +87,19 @@ class UnitResult:
 class Job:
     unit: Unit
     common: Unit
-    source_format: str
+    importer: Importer  # pickled by reference: its class is found by module and name in the worker
     package: str
     actions: tuple[str, ...] | None
     with_surface: bool
     cache_dir: Path | None
+    templates: Path | None = None  # the --templates folder, read by the worker that renders
 
 
 def _run_job(job: Job, pool: Executor | None = None) -> UnitResult:
     """Load, build, render and format one service version (in a worker process or in this one)."""
     cache = Cache(job.cache_dir)
     common, problems = load_unit(job.common, cache)  # checked by the caller; cached, so cheap
-    if job.source_format == "tencentcloud":
-        from .tencentcloud import load_unit as load_tencent_unit
-
-        documents, found = load_tencent_unit(job.unit, job.actions, cache)
-    else:
-        documents, found = load_unit(job.unit, cache)
+    documents, found = job.importer.load_unit(job.unit, job.actions, cache)
     problems += found
     if problems:
         return UnitResult(problems=tuple(problems))
@@ -112,7 +115,7 @@ def _run_job(job: Job, pool: Executor | None = None) -> UnitResult:
         from .surface import service_surface
 
         surface = asdict(service_surface(service))
-    return UnitResult(service_files(service, job.package, pool), service.index, surface)
+    return UnitResult(service_files(service, job.package, pool, job.templates), service.index, surface)
 
 
 def _watch_parent(parent: int) -> None:

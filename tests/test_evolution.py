@@ -59,6 +59,7 @@ def test_changelog_entries_only_when_the_output_changes(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stderr
 
 
+@pytest.mark.slow
 def test_changelog_after_a_generator_change_and_with_a_damaged_record(tmp_path: Path) -> None:
     specs = write_specs(tmp_path / "specs")
     out, changelog = tmp_path / "out", tmp_path / "CHANGELOG.md"
@@ -131,11 +132,12 @@ def test_import_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             raise OSError("disk full")
         return real_rename(self, target)
 
-    from codegen.specfiles import import_tencentcloud
+    from codegen.importers.tencentcloud import TencentCloudImporter
+    from codegen.specfiles import import_specs
 
     monkeypatch.setattr(Path, "rename", failing_rename)
     with pytest.raises(OSError):
-        import_tencentcloud(TENCENT / "api.json", TENCENT / "errors.json", None, out, None)
+        import_specs(TencentCloudImporter(), TENCENT / "api.json", TENCENT / "errors.json", None, out, None)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert not (out / writer.WORKSPACE).exists()
@@ -156,6 +158,7 @@ def test_a_killed_swap_is_repaired_by_the_next_write(tmp_path: Path) -> None:
     assert not workspace.exists()
 
 
+@pytest.mark.slow
 def test_import_and_generate_exclude_each_other(tmp_path: Path) -> None:
     out = tmp_path / "specs"
     assert _import(out)[0] == 0
@@ -190,6 +193,7 @@ def test_pre_commit_hooks_name_real_commands() -> None:
     assert shutil.which("codegen") is not None
 
 
+@pytest.mark.slow
 def test_vendoring_recipe_generates_into_a_source_tree(tmp_path: Path) -> None:
     vendor = tmp_path / "src" / "myapp" / "_vendor"
     vendor.mkdir(parents=True)
@@ -215,6 +219,7 @@ def test_vendoring_recipe_generates_into_a_source_tree(tmp_path: Path) -> None:
     assert done.stdout == "myapp._vendor.tencentcloud.trtc.v20190722.client 2\n"
 
 
+@pytest.mark.slow
 def test_changelog_from_tool_codegen(tmp_path: Path) -> None:
     write_specs(tmp_path / "specs")
     (tmp_path / "pyproject.toml").write_text('[tool.codegen]\nchangelog = "docs/CHANGES.md"\n', encoding="utf-8")

@@ -64,11 +64,18 @@ def test_unquoted_version_is_caught_by_the_schema(tmp_path: Path) -> None:
     assert "service.yaml:2:10: version:" in message
 
 
-def test_missing_folder_and_missing_common_errors(tmp_path: Path) -> None:
+def test_missing_folder_and_the_common_error_table(tmp_path: Path) -> None:
     assert "spec folder not found" in errors_of(tmp_path / "nope")[0]
+    # A folder's own common/errors.yaml is the table; without one, the shipped table is.
     write_specs(tmp_path)
+    (own,) = [d for d in load_specs(tmp_path) if d.kind == "errors_file"]
+    assert list(own.data["errors"]) == ["InternalError", "AuthFailure.SignatureFailure"]
     (tmp_path / "common" / "errors.yaml").unlink()
-    assert any("common error table is missing" in m for m in errors_of(tmp_path))
+    (shipped,) = [d for d in load_specs(tmp_path) if d.kind == "errors_file"]
+    assert shipped.path == "codegen/common_errors.yaml" and len(shipped.data["errors"]) > 20
+    # A broken table of the folder's own is an error, not replaced by the shipped one.
+    write_specs(tmp_path, {"common/errors.yaml": "errors: [\n"})
+    assert errors_of(tmp_path)[0].startswith(f"{tmp_path.as_posix()}/common/errors.yaml:2:1: invalid YAML")
 
 
 def test_schema_ships_inside_the_package() -> None:

@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .errors import CredentialsError, SDKError
@@ -636,7 +636,7 @@ def _expiry(answer: Mapping[str, Any], where: str) -> float:
             pass
         else:
             if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
+                when = when.replace(tzinfo=UTC)
             return when.timestamp()
     raise CredentialsError(
         f"{where}: the answer has no usable ExpiredTime or Expiration"

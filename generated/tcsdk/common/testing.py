@@ -191,14 +191,15 @@ class Stubber:
             answer.expected_params is not None
             and dict(answer.expected_params) != params
         ):
+            difference = _difference(answer.expected_params, params)
             raise StubError(
-                f"{action.name} was called with other parameters than expected:\n{_difference(answer.expected_params, params)}"
+                f"{action.name} was called with other parameters than expected:\n{difference}"
             )
         if answer.response is not None:
             attach_meta(answer.response, ResponseMeta(status=200, attempts=1))
             return answer.response
         assert answer.envelope is not None
-        strict = getattr(self.client, "_core").settings.strict
+        strict = self.client._core.settings.strict
         try:
             response = parse_envelope(action.response, answer.envelope, strict=strict)
         except Exception as exc:

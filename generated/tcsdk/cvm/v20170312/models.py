@@ -41,10 +41,10 @@ class DescribeInstancesStatusRequest(_model.Request):
     """IDs of the instances to look up, at most 100 per call."""
 
     offset: int | None = _field(name="Offset", default=None)
-    """Index of the first result to return. Defaults to 0."""
+    """Index of the first result to return. Defaults to 0. Format: int64."""
 
     limit: int | None = _field(name="Limit", default=None)
-    """Largest number of results to return, 1 to 100. Defaults to 20."""
+    """Largest number of results to return, 1 to 100. Defaults to 20. Format: int64."""
 
 
 class DescribeInstancesStatusResponse(_model.Response):
@@ -54,7 +54,7 @@ class DescribeInstancesStatusResponse(_model.Response):
     __error_codes__ = "DescribeInstancesStatusErrorCode"
 
     total_count: int | None = _field(name="TotalCount", default=None)
-    """How many instance states match the query."""
+    """How many instance states match the query. Format: int64."""
 
     instance_status_set: list[InstanceStatus] | None = _field(
         name="InstanceStatusSet", default=None

@@ -52,7 +52,7 @@ class CloudStorage(_model.Model):
     """Account and bucket of an object store that receives recordings."""
 
     vendor: int = _field(name="Vendor")
-    """Storage provider; 0 is Tencent Cloud COS, 1 is AWS."""
+    """Storage provider; 0 is Tencent Cloud COS, 1 is AWS. Format: uint64."""
 
     region: str = _field(name="Region")
     """Region of the bucket, for example `ap-shanghai`."""
@@ -80,16 +80,16 @@ class TencentVod(_model.Model):
     """Name of a VOD task flow to start once a file is uploaded."""
 
     expire_time: int | None = _field(name="ExpireTime", default=None)
-    """Unix time at which VOD deletes the file; 0 keeps it forever."""
+    """Unix time at which VOD deletes the file; 0 keeps it forever. Format: uint64."""
 
     storage_region: str | None = _field(name="StorageRegion", default=None)
     """VOD storage region to upload to."""
 
     class_id: int | None = _field(name="ClassId", default=None)
-    """ID of the VOD category to file the media under."""
+    """ID of the VOD category to file the media under. Format: uint64."""
 
     sub_app_id: int | None = _field(name="SubAppId", default=None)
-    """ID of the VOD sub-application that owns the media."""
+    """ID of the VOD sub-application that owns the media. Format: uint64."""
 
     session_context: str | None = _field(name="SessionContext", default=None)
     """Text handed back unchanged when the task flow finishes."""
@@ -98,7 +98,7 @@ class TencentVod(_model.Model):
     """Text handed back unchanged in the upload callback."""
 
     media_type: int | None = _field(name="MediaType", default=None)
-    """Format of the uploaded file; 0 MP4 (the default), 1 HLS, 2 AAC, 3 HLS and MP4, 4 HLS and AAC."""
+    """Format of the uploaded file; 0 MP4 (the default), 1 HLS, 2 AAC, 3 HLS and MP4, 4 HLS and AAC. Format: uint64."""
 
     user_define_record_id: str | None = _field(name="UserDefineRecordId", default=None)
     """A caller-chosen ID that comes back in the recording callback."""
@@ -108,63 +108,63 @@ class VideoParams(_model.Model):
     """Video encoding settings."""
 
     width: int = _field(name="Width")
-    """Width in pixels, at most 1920."""
+    """Width in pixels, at most 1920. Format: uint64."""
 
     height: int = _field(name="Height")
-    """Height in pixels, at most 1920."""
+    """Height in pixels, at most 1920. Format: uint64."""
 
     fps: int = _field(name="Fps")
-    """Frames per second, 1 to 60."""
+    """Frames per second, 1 to 60. Format: uint64."""
 
     bit_rate: int = _field(name="BitRate")
-    """Bit rate in bits per second, 64000 to 8192000."""
+    """Bit rate in bits per second, 64000 to 8192000. Format: uint64."""
 
     gop: int = _field(name="Gop")
-    """Seconds between key frames."""
+    """Seconds between key frames. Format: uint64."""
 
 
 class AudioParams(_model.Model):
     """Audio encoding settings."""
 
     sample_rate: int = _field(name="SampleRate")
-    """Sample rate; 1 is 48000 Hz (the default), 2 is 44100 Hz, 3 is 16000 Hz."""
+    """Sample rate; 1 is 48000 Hz (the default), 2 is 44100 Hz, 3 is 16000 Hz. Format: uint64."""
 
     channel: int = _field(name="Channel")
-    """1 for mono, 2 for stereo (the default)."""
+    """1 for mono, 2 for stereo (the default). Format: uint64."""
 
     bit_rate: int = _field(name="BitRate")
-    """Bit rate in bits per second, 32000 to 128000."""
+    """Bit rate in bits per second, 32000 to 128000. Format: uint64."""
 
 
 class MixLayout(_model.Model):
     """One window of a custom layout."""
 
     top: int = _field(name="Top")
-    """Y coordinate of the top-left corner, 0 to 1920."""
+    """Y coordinate of the top-left corner, 0 to 1920. Format: uint64."""
 
     left: int = _field(name="Left")
-    """X coordinate of the top-left corner, 0 to 1920."""
+    """X coordinate of the top-left corner, 0 to 1920. Format: uint64."""
 
     width: int = _field(name="Width")
-    """Width of the window, 0 to 1920."""
+    """Width of the window, 0 to 1920. Format: uint64."""
 
     height: int = _field(name="Height")
-    """Height of the window, 0 to 1920."""
+    """Height of the window, 0 to 1920. Format: uint64."""
 
     user_id: str | None = _field(name="UserId", default=None)
     """User whose video fills the window."""
 
     alpha: int | None = _field(name="Alpha", default=None)
-    """Transparency of the window, 0 (opaque) to 255."""
+    """Transparency of the window, 0 (opaque) to 255. Format: uint64."""
 
     render_mode: int | None = _field(name="RenderMode", default=None)
-    """0 stretches, 1 crops, 2 letterboxes the video into the window."""
+    """0 stretches, 1 crops, 2 letterboxes the video into the window. Format: uint64."""
 
     media_id: int | None = _field(name="MediaId", default=None)
-    """Stream to show; 0 main stream, 1 auxiliary stream."""
+    """Stream to show; 0 main stream, 1 auxiliary stream. Format: uint64."""
 
     image_layer: int | None = _field(name="ImageLayer", default=None)
-    """Stacking order of the window; 0 is the bottom layer."""
+    """Stacking order of the window; 0 is the bottom layer. Format: uint64."""
 
     sub_background_image: str | None = _field(name="SubBackgroundImage", default=None)
     """URL of the placeholder image shown when the user has no video."""
@@ -177,38 +177,38 @@ class WaterMarkImage(_model.Model):
     """URL of a JPG or PNG image."""
 
     top: int = _field(name="Top")
-    """Y coordinate of the top-left corner, 0 to 2560."""
+    """Y coordinate of the top-left corner, 0 to 2560. Format: uint64."""
 
     left: int = _field(name="Left")
-    """X coordinate of the top-left corner, 0 to 2560."""
+    """X coordinate of the top-left corner, 0 to 2560. Format: uint64."""
 
     width: int = _field(name="Width")
-    """Width of the image, 0 to 2560."""
+    """Width of the image, 0 to 2560. Format: uint64."""
 
     height: int = _field(name="Height")
-    """Height of the image, 0 to 2560."""
+    """Height of the image, 0 to 2560. Format: uint64."""
 
 
 class WaterMarkChar(_model.Model):
     """A text watermark."""
 
     top: int = _field(name="Top")
-    """Y coordinate of the top-left corner."""
+    """Y coordinate of the top-left corner. Format: uint64."""
 
     left: int = _field(name="Left")
-    """X coordinate of the top-left corner."""
+    """X coordinate of the top-left corner. Format: uint64."""
 
     width: int = _field(name="Width")
-    """Width in pixels."""
+    """Width in pixels. Format: uint64."""
 
     height: int = _field(name="Height")
-    """Height in pixels."""
+    """Height in pixels. Format: uint64."""
 
     chars: str = _field(name="Chars")
     """The text to draw."""
 
     font_size: int | None = _field(name="FontSize", default=None)
-    """Font size in pixels; 14 unless set."""
+    """Font size in pixels; 14 unless set. Format: uint64."""
 
     font_color: str | None = _field(name="FontColor", default=None)
     """Text color; white unless set."""
@@ -221,10 +221,10 @@ class WaterMarkTimestamp(_model.Model):
     """A watermark that shows the current time."""
 
     pos: int = _field(name="Pos")
-    """Corner to draw in; 0 top left, 1 top right, 2 bottom left, 3 bottom right."""
+    """Corner to draw in; 0 top left, 1 top right, 2 bottom left, 3 bottom right. Format: uint64."""
 
     time_zone: int | None = _field(name="TimeZone", default=None)
-    """Time zone offset of the clock; UTC+8 unless set."""
+    """Time zone offset of the clock; UTC+8 unless set. Format: uint64."""
 
 
 class SubscribeStreamUserIds(_model.Model):
@@ -264,7 +264,7 @@ class StorageFile(_model.Model):
     """Media in the file; `video`, `audio` or `audio_video`."""
 
     begin_time_stamp: int | None = _field(name="BeginTimeStamp", default=None)
-    """Unix time, in milliseconds, at which the file starts."""
+    """Unix time, in milliseconds, at which the file starts. Format: uint64."""
 
 
 class CreateCloudRecordingResponse(_model.Response):
@@ -284,7 +284,7 @@ class DeleteCloudRecordingRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the room being recorded."""
+    """The SDKAppID of the room being recorded. Format: uint64."""
 
     task_id: str = _field(name="TaskId")
     """ID of the recording task, as returned when it was created."""
@@ -307,7 +307,7 @@ class DescribeCloudRecordingRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the room being recorded."""
+    """The SDKAppID of the room being recorded. Format: uint64."""
 
     task_id: str = _field(name="TaskId")
     """ID of the recording task, as returned when it was created."""
@@ -339,10 +339,10 @@ class DismissRoomRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the TRTC application."""
+    """The SDKAppID of the TRTC application. Format: uint64."""
 
     room_id: int = _field(name="RoomId")
-    """Numeric ID of the room to close."""
+    """Numeric ID of the room to close. Format: uint64."""
 
 
 class DismissRoomResponse(_model.Response):
@@ -359,7 +359,7 @@ class DismissRoomByStrRoomIdRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the TRTC application."""
+    """The SDKAppID of the TRTC application. Format: uint64."""
 
     room_id: str = _field(name="RoomId")
     """String ID of the room to close."""
@@ -390,10 +390,10 @@ class RemoveUserRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the TRTC application."""
+    """The SDKAppID of the TRTC application. Format: uint64."""
 
     room_id: int = _field(name="RoomId")
-    """Numeric ID of the room."""
+    """Numeric ID of the room. Format: uint64."""
 
     user_ids: list[str] = _field(name="UserIds")
     """IDs of the users to remove, at most 10."""
@@ -413,7 +413,7 @@ class RemoveUserByStrRoomIdRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the TRTC application."""
+    """The SDKAppID of the TRTC application. Format: uint64."""
 
     room_id: str = _field(name="RoomId")
     """String ID of the room."""
@@ -434,14 +434,14 @@ class RecordParams(_model.Model):
 
     record_mode: int = _field(name="RecordMode")
     """1 records each subscribed stream to its own file; 2 mixes all
-    subscribed streams into one file.
+    subscribed streams into one file. Format: uint64.
     """
 
     max_idle_time: int | None = _field(name="MaxIdleTime", default=None)
-    """Seconds without any host in the room after which recording stops by itself. Defaults to 30; at most 86400."""
+    """Seconds without any host in the room after which recording stops by itself. Defaults to 30; at most 86400. Format: uint64."""
 
     stream_type: int | None = _field(name="StreamType", default=None)
-    """0 records audio and video (the default), 1 audio only, 2 video only."""
+    """0 records audio and video (the default), 1 audio only, 2 video only. Format: uint64."""
 
     subscribe_stream_user_ids: SubscribeStreamUserIds | None = _field(
         name="SubscribeStreamUserIds", default=None
@@ -449,24 +449,24 @@ class RecordParams(_model.Model):
     """Which users' streams to subscribe to or to leave out."""
 
     output_format: int | None = _field(name="OutputFormat", default=None)
-    """File format for third-party storage: 0 HLS (the default), 1 HLS and MP4, 2 HLS and AAC, 3 MP4, 4 AAC."""
+    """File format for third-party storage: 0 HLS (the default), 1 HLS and MP4, 2 HLS and AAC, 3 MP4, 4 AAC. Format: uint64."""
 
     av_merge: int | None = _field(name="AvMerge", default=None)
-    """In single-stream mode, 1 merges a user's audio and video into one file; 0 (the default) keeps them apart."""
+    """In single-stream mode, 1 merges a user's audio and video into one file; 0 (the default) keeps them apart. Format: uint64."""
 
     max_media_file_duration: int | None = _field(
         name="MaxMediaFileDuration", default=None
     )
-    """Minutes after which an MP4 or AAC file is split. 1 to 1440; defaults to 1440."""
+    """Minutes after which an MP4 or AAC file is split. 1 to 1440; defaults to 1440. Format: uint64."""
 
     media_id: int | None = _field(name="MediaId", default=None)
-    """0 records main and auxiliary streams (the default), 1 the main stream, 2 the auxiliary stream."""
+    """0 records main and auxiliary streams (the default), 1 the main stream, 2 the auxiliary stream. Format: uint64."""
 
     fill_type: int | None = _field(name="FillType", default=None)
-    """What fills the picture when a video stream stops; 0 the last frame, 1 black frames."""
+    """What fills the picture when a video stream stops; 0 the last frame, 1 black frames. Format: uint64."""
 
     subscribe_ability: int | None = _field(name="SubscribeAbility", default=None)
-    """1 lets the task subscribe to streams published by the mixing robot; 0 does not."""
+    """1 lets the task subscribe to streams published by the mixing robot; 0 does not. Format: uint64."""
 
 
 class CloudVod(_model.Model):
@@ -490,7 +490,7 @@ class WaterMark(_model.Model):
     """One watermark drawn over the mixed recording."""
 
     water_mark_type: int | None = _field(name="WaterMarkType", default=None)
-    """0 image (the default), 1 text, 2 timestamp."""
+    """0 image (the default), 1 text, 2 timestamp. Format: uint64."""
 
     water_mark_image: WaterMarkImage | None = _field(
         name="WaterMarkImage", default=None
@@ -520,7 +520,7 @@ class MixLayoutParams(_model.Model):
     """How the streams of a mixed recording are arranged on the canvas."""
 
     mix_layout_mode: int = _field(name="MixLayoutMode")
-    """Layout; 1 floating, 2 screen sharing, 3 grid, 4 custom."""
+    """Layout; 1 floating, 2 screen sharing, 3 grid, 4 custom. Format: uint64."""
 
     mix_layout_list: list[MixLayout] | None = _field(name="MixLayoutList", default=None)
     """The windows of a custom layout (mode 4), at most 25."""
@@ -534,18 +534,18 @@ class MixLayoutParams(_model.Model):
     """User shown in the large window of the floating or screen sharing layout."""
 
     media_id: int | None = _field(name="MediaId", default=None)
-    """Stream shown for that user; 0 main stream, 1 auxiliary stream."""
+    """Stream shown for that user; 0 main stream, 1 auxiliary stream. Format: uint64."""
 
     background_image_url: str | None = _field(name="BackgroundImageUrl", default=None)
     """URL of a JPG or PNG image drawn behind the windows."""
 
     place_holder_mode: int | None = _field(name="PlaceHolderMode", default=None)
-    """1 shows a placeholder image for users without video; 0 does not."""
+    """1 shows a placeholder image for users without video; 0 does not. Format: uint64."""
 
     background_image_render_mode: int | None = _field(
         name="BackgroundImageRenderMode", default=None
     )
-    """How the background image is fitted to the canvas."""
+    """How the background image is fitted to the canvas. Format: uint64."""
 
     default_sub_background_image: str | None = _field(
         name="DefaultSubBackgroundImage", default=None
@@ -556,12 +556,12 @@ class MixLayoutParams(_model.Model):
     """Watermarks drawn over the mix, at most 25."""
 
     render_mode: int | None = _field(name="RenderMode", default=None)
-    """How video is fitted into template windows of another aspect ratio."""
+    """How video is fitted into template windows of another aspect ratio. Format: uint64."""
 
     max_resolution_user_align: int | None = _field(
         name="MaxResolutionUserAlign", default=None
     )
-    """In the screen sharing layout, 1 puts the large window on the left."""
+    """In the screen sharing layout, 1 puts the large window on the left. Format: uint64."""
 
     pure_audio_disable_layout: bool | None = _field(
         name="PureAudioDisableLayout", default=None
@@ -581,7 +581,7 @@ class CreateCloudRecordingRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the room to record."""
+    """The SDKAppID of the room to record. Format: uint64."""
 
     room_id: str = _field(name="RoomId")
     """ID of the room to record; see RoomIdType for its kind."""
@@ -599,7 +599,7 @@ class CreateCloudRecordingRequest(_model.Request):
     """Where to store the files."""
 
     room_id_type: int | None = _field(name="RoomIdType", default=None)
-    """Kind of room ID; 0 string, 1 number (32-bit unsigned). Must match the room."""
+    """Kind of room ID; 0 string, 1 number (32-bit unsigned). Must match the room. Format: uint64."""
 
     mix_transcode_params: MixTranscodeParams | None = _field(
         name="MixTranscodeParams", default=None
@@ -612,7 +612,7 @@ class CreateCloudRecordingRequest(_model.Request):
     """Layout of the mixed output; used in mixed mode only."""
 
     resource_expired_hour: int | None = _field(name="ResourceExpiredHour", default=None)
-    """Hours after the start during which the task can still be queried or changed. Defaults to 72."""
+    """Hours after the start during which the task can still be queried or changed. Defaults to 72. Format: uint64."""
 
     private_map_key: str | None = _field(name="PrivateMapKey", default=None)
     """Room permission ticket, needed when the room has advanced permission control on."""
@@ -626,7 +626,7 @@ class ModifyCloudRecordingRequest(_model.Request):
     """
 
     sdk_app_id: int = _field(name="SdkAppId")
-    """The SDKAppID of the room being recorded."""
+    """The SDKAppID of the room being recorded. Format: uint64."""
 
     task_id: str = _field(name="TaskId")
     """ID of the recording task, as returned when it was created."""

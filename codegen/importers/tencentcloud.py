@@ -1,0 +1,144 @@
+"""Tencent Cloud's own API descriptions: ``<service>/<version>/api.json`` with
+``errors.json`` and ``examples.json`` beside it.
+
+The mapping to our spec format is ``codegen.tencentcloud``; this module reads
+the files, reports JSON syntax errors by line and column, and hands the
+mapped documents to the normal checks. Those documents carry the JSON
+pointer of every place, so a later problem names ``api.json#/objects/...``.
+The common error table is the one shipped with the generator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..cache import Cache
+from ..diagnostics import Diagnostic, SpecError
+from ..loader import ImportedService, SpecDocument, Unit, shipped_common_unit, validate
+from ..tencentcloud import FILES, convert, service_folders
+
+# Files that shape the generated API; examples.json does not.
+_API_FILES = frozenset(FILES[:2])
+
+
+def parse_json(raw: bytes, shown: str) -> tuple[Any, Diagnostic | None]:
+    """The value of a JSON file, or the problem with its place (``path:line:col: invalid JSON: ...``)."""
+    try:
+        return json.loads(raw), None
+    except json.JSONDecodeError as exc:
+        return None, Diagnostic(shown, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")
+    except UnicodeDecodeError as exc:
+        return None, Diagnostic(shown, message=f"invalid JSON: not UTF-8 text (byte {exc.start})")
+    except RecursionError:
+        return None, Diagnostic(shown, message="invalid JSON: nested too deeply")
+
+
+def _parse_all(files: Sequence[tuple[str, bytes | None]]) -> tuple[list[Any], list[Diagnostic]]:
+    """Each file's JSON value (None for a file not given); every file must hold an object."""
+    values: list[Any] = []
+    problems: list[Diagnostic] = []
+    for shown, raw in files:
+        value, problem = parse_json(raw, shown) if raw is not None else (None, None)
+        if problem is not None:
+            problems.append(problem)
+        elif value is not None and not isinstance(value, dict):
+            problems.append(Diagnostic(shown, message="cannot import: not a JSON object"))
+            value = None
+        values.append(value)
+    return values, problems
+
+
+def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
+    api, errors, examples = values
+    api_path, errors_path, examples_path = paths
+    source = str(PurePosixPath(api_path).parent)
+    try:
+        return convert(api, errors, examples, source=source, only=actions, paths=(api_path, errors_path, examples_path))
+    except (ValueError, AttributeError, TypeError, KeyError) as exc:
+        # A shape the mapping does not expect (a list where an object belongs, ...).
+        raise SpecError([Diagnostic(paths[0], message=f"cannot import: {type(exc).__name__}: {exc}")]) from None
+
+
+class TencentCloudImporter:
+    name = "tencentcloud"
+    description = "Tencent's API descriptions: <service>/<version>/api.json with errors.json and examples.json"
+
+    def read_units(self, root: Path, folders: Sequence[str] | None = None) -> tuple[Unit, list[Unit]]:
+        found = service_folders(root) if folders is None else [root / folder for folder in folders]
+        if folders is None and not found:
+            raise SpecError(
+                [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
+            )
+        units = []
+        problems: list[Diagnostic] = []
+        for folder in found:
+            files = []
+            for name in FILES:
+                path = folder / name
+                try:
+                    files.append((path.as_posix(), path.read_bytes()))
+                except FileNotFoundError:
+                    continue  # errors.json and examples.json are optional
+                except OSError as exc:
+                    problems.append(Diagnostic(path.as_posix(), message=f"cannot read file: {exc.strerror}"))
+            units.append(Unit(folder.as_posix(), tuple(files)))
+        if problems:
+            raise SpecError(problems)
+        return shipped_common_unit(), units
+
+    def load_unit(
+        self, unit: Unit, actions: Sequence[str] | None = None, cache: Cache | None = None
+    ) -> tuple[list[SpecDocument], list[Diagnostic]]:
+        paths = [f"{unit.folder}/{name}" for name in FILES]
+        data = {Path(shown).name: raw for shown, raw in unit.files}
+        if FILES[0] not in data:
+            return [], [Diagnostic(paths[0], message="file not found")]  # removed since the folder was listed
+        values, problems = _parse_all([(path, data.get(name)) for path, name in zip(paths, FILES, strict=True)])
+        if problems:
+            return [], problems
+        try:
+            imported = _convert(values, paths, actions)
+        except SpecError as exc:
+            return [], exc.diagnostics
+        if actions is not None and not imported.actions:
+            return [], []
+        if imported.problems:
+            return [], imported.diagnostics()
+        documents, problems = [], []
+        for document in imported.documents(paths[0]):
+            found = validate(document, cache)
+            problems.extend(found)
+            if not found:
+                documents.append(document)
+        return documents, problems
+
+    def unit_of(self, relative: str) -> str | None:
+        parts = PurePosixPath(relative).parts
+        if parts[-1] in _API_FILES and len(parts) in (1, 3):
+            return "/".join(parts[:-1]) or "."
+        return None
+
+    def import_service(
+        self, api: Path, errors: Path | None, examples: Path | None, actions: Sequence[str] | None
+    ) -> ImportedService:
+        if not api.is_file():
+            raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
+        files: list[tuple[str, bytes | None]] = []
+        for given, name in zip((api, errors, examples), FILES, strict=True):
+            path = given or api.parent / name
+            try:
+                # Errors and examples are optional; a path given that holds no file is ignored too.
+                raw = path.read_bytes() if given is not None and path.is_file() else None
+            except OSError as exc:
+                raise SpecError([Diagnostic(path.as_posix(), message=f"cannot import: {exc.strerror}")]) from None
+            files.append((path.as_posix(), raw))
+        values, problems = _parse_all(files)
+        if problems:
+            raise SpecError(problems)
+        imported = _convert(values, [shown for shown, _ in files], actions)
+        if imported.problems:
+            raise SpecError(imported.diagnostics())
+        return imported

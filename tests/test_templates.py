@@ -1,0 +1,229 @@
+"""The output manifest, user template overrides (--templates) and the model golden record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from codegen import cli
+from codegen.config import load_defaults
+from codegen.formatting import format_python
+from codegen.ir import Field, TypeRef
+from codegen.model_classes import format_note
+from codegen.package_files import MODEL_TEMPLATE, template_dir
+from codegen.pipeline import load_project
+from codegen.render import MANIFEST, RUNTIME_MODULES, iter_service, render_common, runtime_files
+
+from .conftest import FIXTURES, SPECS
+from .golden import check_golden
+
+EDGE = FIXTURES / "edge"
+PAGING = FIXTURES / "paging"
+MARK = "# marker: overridden"
+
+
+def snapshot(out: Path) -> dict[str, str]:
+    return {
+        p.relative_to(out).as_posix(): p.read_text("utf-8")
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def generate(specs: Path, out: Path, *extra: str) -> int:
+    return cli.main(
+        ["generate", "--specs", str(specs), "--out", str(out), "--package", "tplpkg", "-q", "-j", "1", *extra]
+    )
+
+
+def builtin(name: str) -> str:
+    return (template_dir() / name).read_text("utf-8")
+
+
+def client_override(marker: str) -> str:
+    """client.py.jinja with a comment line right after the header."""
+    text = builtin("client.py.jinja")
+    head = '{% include "header.jinja" %}\n'
+    assert text.startswith(head)
+    return head + f"{marker}\n" + text[len(head) :]
+
+
+def model_override(marker: str) -> str:
+    """The class template with a comment line closing each class body."""
+    return builtin(MODEL_TEMPLATE).rstrip("\n") + "\n\n    " + marker + " {{ name }}\n"
+
+
+# --- the manifest
+
+
+def test_manifest_names_existing_templates_and_keeps_models_last() -> None:
+    for entry in MANIFEST:
+        if entry.kind in ("template", "models"):
+            assert (template_dir() / entry.name).is_file(), entry
+        if entry.kind == "runtime":
+            assert (template_dir() / "runtime" / entry.name).is_file(), entry
+    assert runtime_files("p") == [f"p/common/{m}" for m in RUNTIME_MODULES]
+    assert sorted(p.name for p in (template_dir() / "runtime").glob("*.py")) == sorted(RUNTIME_MODULES)
+    versions = [e for e in MANIFEST if e.scope == "version"]
+    assert versions[-1].kind == "models"
+    project = load_project(PAGING)
+    paths = [path for path, _ in iter_service(project.services[0], "p")]
+    assert paths[-1] == "p/pager/v20210101/models.py"
+    assert paths == [e.path.format(package="p", service_package="pager", module="v20210101") for e in versions]
+
+
+def test_templates_take_names_from_the_ir() -> None:
+    # Names changed in the IR alone reach every file: no template derives its own.
+    (service,) = load_project(PAGING).services
+    action = next(a for a in service.actions if a.pagination is not None)
+    assert action.pagination is not None
+    renamed = replace(
+        action,
+        constant="_RENAMED",
+        error_enum="RenamedCodes",
+        pagination=replace(action.pagination, constant="_RENAMED_PAGES"),
+    )
+    service = replace(
+        service,
+        client_class="Pager2",
+        async_client_class="APager2",
+        actions=tuple(renamed if a is action else a for a in service.actions),
+    )
+    files = {path.rsplit("/", 1)[1]: text for path, text in iter_service(service, "p")}
+    for name in ("Pager2", "APager2", "_RENAMED", "_RENAMED_PAGES"):
+        assert name in files["client.py"] and name in files["aio.py"], name
+    assert "class Pager2(" in files["client.py"] and "class APager2(" in files["aio.py"]
+    assert "PagerClient" not in files["client.py"] + files["aio.py"] + files["__init__.py"]
+    assert "class RenamedCodes(" in files["errors.py"] and '"RenamedCodes"' in files["models.py"]
+
+
+def test_common_errors_keep_their_public_names_in_errors() -> None:
+    project = load_project(PAGING)
+    files = render_common(project.common_errors, project.categories, [s.index for s in project.services], "p")
+    errors = format_python(files["p/common/errors.py"])
+    for name in ("SDKError", "TencentCloudError", "ResponseShapeError", "TransportError", "CredentialsError"):
+        assert f"    {name},\n" in errors and f'    "{name}",\n' in errors
+    assert "class SDKError" not in errors and "class SDKError" in files["p/common/exceptions.py"]
+
+
+# --- overrides
+
+
+@pytest.mark.parametrize(
+    ("template", "text", "changed"),
+    [
+        ("client.py.jinja", client_override(MARK), "tplpkg/demo/v20200101/client.py"),
+        (MODEL_TEMPLATE, model_override(MARK), "tplpkg/demo/v20200101/models.py"),
+    ],
+    ids=["client", "model class"],
+)
+def test_an_override_changes_exactly_its_files(template: str, text: str, changed: str, tmp_path: Path) -> None:
+    assert generate(EDGE, tmp_path / "plain", "--no-cache") == 0
+    overrides = tmp_path / "templates"
+    (overrides / template).parent.mkdir(parents=True)
+    (overrides / template).write_text(text, "utf-8")
+    assert generate(EDGE, tmp_path / "custom", "--no-cache", "--templates", str(overrides)) == 0
+    plain, custom = snapshot(tmp_path / "plain"), snapshot(tmp_path / "custom")
+    assert plain.keys() == custom.keys()
+    assert [name for name in plain if plain[name] != custom[name]] == [changed]
+    assert MARK in custom[changed]
+    assert format_python(custom[changed]) == custom[changed]
+    compile(custom[changed], changed, "exec")
+
+
+def test_worker_processes_render_with_the_overrides(tmp_path: Path) -> None:
+    # Two service versions and two workers: each version is rendered in a worker process.
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "client.py.jinja").write_text(client_override(MARK), "utf-8")
+    out = tmp_path / "out"
+    assert generate(SPECS, out, "--no-cache", "--templates", str(overrides), "-j", "2") == 0
+    clients = sorted((out / "tplpkg").glob("*/*/client.py"))
+    assert len(clients) == 2 and all(MARK in path.read_text("utf-8") for path in clients)
+
+
+def test_the_templates_key_of_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    (project / "tpl").mkdir(parents=True)
+    (project / "tpl" / "client.py.jinja").write_text(client_override(MARK), "utf-8")
+    (project / "pyproject.toml").write_text(
+        f'[tool.codegen]\nspecs = "{EDGE.as_posix()}"\nout = "out"\npackage = "tplpkg"\ntemplates = "tpl"\n', "utf-8"
+    )
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
+    assert load_defaults(Path.cwd()).templates == project / "tpl"
+    assert cli.main(["generate", "-q", "-j", "1", "--no-cache"]) == 0
+    assert MARK in (project / "out" / "tplpkg" / "demo" / "v20200101" / "client.py").read_text("utf-8")
+
+
+def test_changing_an_override_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, cache, overrides = tmp_path / "out", tmp_path / "cache", tmp_path / "templates"
+    (overrides / "models").mkdir(parents=True)
+    client, models = overrides / "client.py.jinja", overrides / MODEL_TEMPLATE
+    run = ["--cache-dir", str(cache), "--templates", str(overrides)]
+
+    def generate_and_read() -> tuple[str, str, str]:
+        capsys.readouterr()
+        assert generate(EDGE, out, *run) == 0
+        folder = out / "tplpkg" / "demo" / "v20200101"
+        return (
+            (folder / "client.py").read_text("utf-8"),
+            (folder / "models.py").read_text("utf-8"),
+            capsys.readouterr().err,
+        )
+
+    client.write_text(client_override("# marker: one"), "utf-8")
+    models.write_text(model_override("# marker: first"), "utf-8")
+    first = generate_and_read()
+    assert "# marker: one" in first[0] and "# marker: first" in first[1] and "from the cache" not in first[2]
+    assert "(1 from the cache)" in generate_and_read()[2]
+    # In the same process too: datamodel-code-generator must not keep the old class template.
+    client.write_text(client_override("# marker: two"), "utf-8")
+    models.write_text(model_override("# marker: second"), "utf-8")
+    second = generate_and_read()
+    assert "# marker: two" in second[0] and "# marker: one" not in second[0]
+    assert "# marker: second" in second[1] and "# marker: first" not in second[1]
+    assert "from the cache" not in second[2]
+    # A file that replaces no built-in template (say, a macro the others include) counts too.
+    (overrides / "helpers.jinja").write_text("{# unused #}\n", "utf-8")
+    assert "from the cache" not in generate_and_read()[2]
+
+
+def test_runtime_modules_cannot_be_overridden(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    overrides = tmp_path / "templates"
+    (overrides / "runtime").mkdir(parents=True)
+    (overrides / "runtime" / "retry.py").write_text("", "utf-8")
+    assert generate(EDGE, tmp_path / "out", "--no-cache", "--templates", str(overrides)) == 2
+    err = capsys.readouterr().err
+    assert f"{overrides / 'runtime'}: templates: the runtime modules are copied as they are" in err
+    assert not (tmp_path / "out" / "tplpkg").exists()
+    assert generate(EDGE, tmp_path / "out", "--no-cache", "--templates", str(tmp_path / "missing")) == 2
+    assert f"{tmp_path / 'missing'}: templates: not a folder" in capsys.readouterr().err
+
+
+# --- what the model template is given
+
+
+def test_format_is_stated_in_the_attribute_docstring() -> None:
+    assert format_note(TypeRef("scalar", "int", "uint64")) == "Format: uint64."
+    assert format_note(TypeRef("list", "", item=TypeRef("scalar", "float", "double"))) == "Format of each item: double."
+    assert format_note(TypeRef("scalar", "str")) == ""
+    project = load_project(EDGE)
+    (service,) = project.services
+    models = format_python(dict(iter_service(service, "p"))["p/demo/v20200101/models.py"])
+    fields = {f.wire_name: f for obj in service.types for f in obj.fields}
+    fields |= {f.wire_name: f for a in service.actions for f in (*a.request.fields, *a.response.fields)}
+    big: Field = fields["Big"]
+    assert big.type.format == "uint64"
+    assert f'{big.py_name}: int | None = _field(name="Big", default=None)\n    """Format: uint64."""' in models
+
+
+@pytest.mark.golden
+def test_models_of_the_edge_fixture_match_the_golden_record() -> None:
+    """Model rendering end to end (IR, datamodel-code-generator, our class template, black)."""
+    project = load_project(EDGE)
+    (service,) = project.services
+    files = dict(iter_service(service, "edgepkg"))
+    check_golden("models-edge", {"models.py": format_python(files["edgepkg/demo/v20200101/models.py"])})
