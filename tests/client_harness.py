@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,13 @@ MODES = ["sync", "async"]
 
 
 def spec_examples(service: str) -> dict[str, dict[str, Any]]:
+    """The first success example of each action of ``service`` in specs/ (a copy per call)."""
+    return copy.deepcopy(_spec_examples(service))
+
+
+@functools.cache
+def _spec_examples(service: str) -> dict[str, dict[str, Any]]:
+    # Loading specs/ takes a fifth of a second; the fake server fixture asks once per test.
     project = load_project(SPECS)
     examples = {}
     for version in project.services:

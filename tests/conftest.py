@@ -48,8 +48,13 @@ def generated_on_path() -> Iterator[Path]:
 
 @contextmanager
 def importable_package(out: Path, package: str, *source: str) -> Iterator[Path]:
-    """Generate ``package`` into ``out`` from ``source`` (generate's arguments) and put it on sys.path."""
-    result = run_codegen("generate", *source, "--out", str(out), "--package", package, "-q")
+    """Generate ``package`` into ``out`` from ``source`` (generate's arguments) and put it on sys.path.
+
+    With ``--jobs 1``: these are small fixtures, formatted faster in the one
+    process than by workers that each start and import black first (the
+    output is the same bytes; test_cli.py and test_cache.py run the workers).
+    """
+    result = run_codegen("generate", *source, "--out", str(out), "--package", package, "-q", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()

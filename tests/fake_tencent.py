@@ -91,7 +91,8 @@ class FakeTencentCloud:
         server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
         self._server = server_class(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for serve_forever to notice, once per test.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:

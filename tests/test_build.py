@@ -23,7 +23,7 @@ def problems(root: Path) -> list[str]:
 def test_ir_of_a_small_service(tmp_path: Path) -> None:
     project = build(write_specs(tmp_path, actions=("DescribePing", "CreatePing")))
     (service,) = project.services
-    assert (service.package, service.module, service.client_stem) == ("demo", "v20200101", "Demo")
+    assert (service.package, service.module, service.client_class) == ("demo", "v20200101", "DemoClient")
     create, describe = service.actions
     assert create.method == "create_ping" and not create.read_only
     assert describe.read_only

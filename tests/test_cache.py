@@ -41,6 +41,7 @@ def _generate(out: Path, cache_dir: Path, specs: Path = SPECS, *extra: str) -> s
     return result
 
 
+@pytest.mark.slow
 def test_a_warm_run_takes_everything_from_the_cache_and_loads_no_renderer(
     tmp_path: Path, cold: dict[str, bytes]
 ) -> None:
@@ -62,6 +63,7 @@ def test_a_warm_run_takes_everything_from_the_cache_and_loads_no_renderer(
     assert _tree(tmp_path / "second") == cold
 
 
+@pytest.mark.slow
 def test_one_changed_action_regenerates_only_its_service(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     shutil.copytree(SPECS, specs)
@@ -80,6 +82,7 @@ def test_one_changed_action_regenerates_only_its_service(tmp_path: Path) -> None
     assert _tree(tmp_path / "warm") == _tree(tmp_path / "cold")
 
 
+@pytest.mark.slow
 def test_options_are_part_of_the_key(tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     _generate(tmp_path / "a", cache_dir)
@@ -118,6 +121,7 @@ def _damage(path: Path, how: str, other: bytes) -> None:
         path.write_bytes(b"")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["truncated", "corrupted", "foreign", "garbage", "empty"])
 def test_a_damaged_entry_is_ignored_and_replaced(tmp_path: Path, cold: dict[str, bytes], how: str) -> None:
     cache_dir = tmp_path / "cache"
@@ -144,6 +148,7 @@ def test_an_entry_is_read_back_only_under_its_own_key(tmp_path: Path) -> None:
     assert Cache(None).get("service", "a" * 64) is None
 
 
+@pytest.mark.slow
 def test_no_cache_and_an_unwritable_cache_still_generate(tmp_path: Path, cold: dict[str, bytes]) -> None:
     env = {**os.environ, "CODEGEN_CACHE_DIR": str(tmp_path / "default")}
     result = run_codegen("generate", "--out", str(tmp_path / "a"), "--no-cache", "-q", env=env)
@@ -155,6 +160,7 @@ def test_no_cache_and_an_unwritable_cache_still_generate(tmp_path: Path, cold: d
     assert _tree(tmp_path / "b") == cold
 
 
+@pytest.mark.slow
 def test_the_cache_folder_comes_from_the_environment_or_pyproject(tmp_path: Path, cold: dict[str, bytes]) -> None:
     env = {**os.environ, "CODEGEN_CACHE_DIR": str(tmp_path / "from-env")}
     assert run_codegen("generate", "--out", str(tmp_path / "a"), "-q", env=env).returncode == 0
@@ -167,6 +173,7 @@ def test_the_cache_folder_comes_from_the_environment_or_pyproject(tmp_path: Path
     assert _tree(project / "generated") == cold
 
 
+@pytest.mark.slow
 def test_concurrent_runs_share_one_cache(tmp_path: Path, cold: dict[str, bytes]) -> None:
     cache_dir = tmp_path / "cache"
     command = [sys.executable, "-m", "codegen", "generate", "--cache-dir", str(cache_dir), "-q", "--jobs", "1"]
@@ -209,6 +216,7 @@ def test_unchanged_spec_files_are_not_validated_again(tmp_path: Path, monkeypatc
     assert loader.load_bytes(bad, "service_file", "s.yaml", "x/y", "service", store)[1]
 
 
+@pytest.mark.slow
 def test_the_cache_never_holds_a_failed_generation(tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     shutil.copytree(SPECS, specs)

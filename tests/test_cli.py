@@ -2,6 +2,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from .conftest import FIXTURES, GENERATED, ROOT, SPECS, run_codegen
 from .spec_helpers import write_specs
 
@@ -50,6 +52,7 @@ def test_output_carries_no_absolute_path_or_timestamp(tmp_path: Path) -> None:
         assert "2026" not in text, name
 
 
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_path: Path) -> None:
     specs = write_specs(
         tmp_path / "specs",
@@ -68,6 +71,7 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_path
     assert snapshot(out) == before
 
 
+@pytest.mark.slow
 def test_progress_and_summary_go_to_stderr(tmp_path: Path) -> None:
     result = run_codegen("generate", "--out", str(tmp_path), "--no-cache")
     assert result.returncode == 0

@@ -99,7 +99,7 @@ def test_every_common_error_becomes_its_typed_exception(harness: Harness) -> Non
     from tcsdk.common import errors as common
     from tcsdk.trtc.v20190722.errors import DismissRoomErrorCode
 
-    codes = list(yaml.safe_load((SPECS / "common/errors.yaml").read_text())["errors"])
+    codes = list(yaml.safe_load((SPECS.parent / "codegen/common_errors.yaml").read_text())["errors"])
     retry_off = __import__("tcsdk.common.retry", fromlist=["NO_RETRY"]).NO_RETRY
     for code in codes:
         harness.server.then("DismissRoom", Behaviour("error", code=code, message=f"scripted {code}"))

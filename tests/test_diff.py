@@ -473,6 +473,7 @@ def test_breaking_changes_come_first_within_a_service(tmp_path: Path) -> None:
     assert "- **BREAKING** DeleteWidget: action removed (DemoClient.delete\\_widget)" in markdown
 
 
+@pytest.mark.slow
 def test_command_line_exit_codes_and_formats(tmp_path: Path) -> None:
     old = _write(tmp_path / "old", _base())
     docs = _base()
@@ -515,6 +516,7 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_git_revisions(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     specs = _write(repo / "api" / "specs", _base())

@@ -18,7 +18,10 @@ import pytest
 from .conftest import SHARED, run_codegen
 
 CORPUS = SHARED / "tencentcloud-api"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/tencentcloud-api is absent (CI fails on that)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/tencentcloud-api is absent (CI fails on that)"),
+]
 
 Edit = Callable[[dict[str, Any], dict[str, Any]], set[tuple[str, str]]]
 

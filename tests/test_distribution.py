@@ -295,6 +295,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.slow
 def test_wheel_installs_in_a_fresh_venv_and_calls_trtc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, dist, venv, work = (tmp_path / name for name in ("out", "dist", "venv", "work"))
     code, lines = generate(

@@ -56,6 +56,7 @@ def test_shapes_of_real_attributes_are_clean() -> None:
         assert format_python(laid) == laid
 
 
+@pytest.mark.slow
 def test_client_statements_format_as_black_would_and_are_mostly_clean() -> None:
     chosen = random.Random(7)
     checked = clean = 0

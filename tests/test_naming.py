@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from codegen import naming
 
 
@@ -46,7 +48,19 @@ def test_disambiguate_respects_taken_names_and_existing_suffixes() -> None:
 def test_module_and_class_names() -> None:
     assert naming.service_module("as") == "as_"
     assert naming.version_module("2019-07-22") == "v20190722"
-    assert naming.client_class("trtc") == "Trtc"
+    assert naming.client_class("trtc") == "TrtcClient"
+    assert naming.async_client_class("trtc") == "AsyncTrtcClient"
     assert naming.method_name("DismissRoomByStrRoomId") == "dismiss_room_by_str_room_id"
     assert naming.category_class("AuthFailure") == "AuthFailureError"
     assert naming.category_class("InternalError") == "InternalError"
+
+
+def test_categories_never_take_a_runtime_exception_name() -> None:
+    import ast
+
+    source = (Path(__file__).resolve().parent.parent / "templates" / "runtime" / "exceptions.py").read_text()
+    defined = {n.name for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name.endswith("Error")}
+    assert defined == naming.RUNTIME_EXCEPTIONS
+    assert naming.category_class("Response") == "ResponseCodeError"
+    assert naming.category_class("TransportError") == "TransportCodeError"
+    assert naming.category_class("AuthFailure") == "AuthFailureError"

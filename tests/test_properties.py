@@ -141,6 +141,7 @@ def sample_value(schema: dict[str, Any], types: dict[str, Any], depth: int = 0) 
 COUNTER = iter(range(10**6))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
@@ -212,6 +213,7 @@ def damaged(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
@@ -331,6 +333,7 @@ def test_deeply_nested_and_huge_bodies(generated_on_path: Path) -> None:
     assert huge.instance_status_set is not None
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )

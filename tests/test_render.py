@@ -7,10 +7,12 @@ import ast
 import pytest
 
 from codegen.formatting import format_python
-from codegen.ir import Action, ErrorCode, Field, ObjectType, ServiceVersion, TypeRef
+from codegen.ir import Action, ErrorCategory, ErrorCode, Field, ObjectType, ServiceVersion, TypeRef
 from codegen.render import method_doc, render_common, render_service, runtime_files
 
 STR = TypeRef("scalar", "str")
+COMMON = (ErrorCode("InternalError", "INTERNAL_ERROR", "Internal.", True),)
+CATEGORIES = (ErrorCategory("InternalError", "InternalError"),)
 
 
 def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVersion:
@@ -34,12 +36,15 @@ def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVer
     action = Action(
         name="GetNode",
         method="get_node",
+        constant="_GET_NODE",
+        error_enum="GetNodeErrorCode",
         summary="Get a node.",
         description="Longer text.",
         deprecated=True,
         streaming=streaming,
         read_only=read_only,
         idempotency_field="",
+        idempotency_attribute="",
         request=request,
         response=response,
         errors=common + (ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "No node.", False),),
@@ -51,7 +56,8 @@ def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVer
         "2020-01-01",
         "demo",
         "v20200101",
-        "Demo",
+        "DemoClient",
+        "AsyncDemoClient",
         "Demo",
         "",
         "demo.tencentcloudapi.com",
@@ -99,7 +105,7 @@ def test_method_doc_states_the_retry_behaviour() -> None:
 
 
 def test_common_files() -> None:
-    files = render_common(make_service().actions[0].errors[:1], [make_service().index], "pkg")
+    files = render_common(COMMON, CATEGORIES, [make_service().index], "pkg")
     assert "pkg/common/client.py" in files and files["pkg/py.typed"] == ""
     errors = format_python(files["pkg/common/errors.py"])
     assert "class InternalError(TencentCloudError)" in errors
@@ -115,7 +121,7 @@ def test_formatting_is_black_and_idempotent() -> None:
 
 def test_runtime_modules_are_copied_black_clean() -> None:
     # The generator copies them without formatting, so the source must stay black-clean.
-    files = render_common(make_service().actions[0].errors[:1], [make_service().index], "pkg")
+    files = render_common(COMMON, CATEGORIES, [make_service().index], "pkg")
     for path in runtime_files("pkg"):
         assert format_python(files[path]) == files[path], f"run black (line length 88) on templates/runtime/: {path}"
 

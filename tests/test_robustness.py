@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT
 from .spec_helpers import write_large_specs
 
@@ -54,6 +56,7 @@ def start(specs: Path, out: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
     old_specs = write_large_specs(tmp_path / "old", actions=25, fields=15, summary="Old text.")
     new_specs = write_large_specs(tmp_path / "new", actions=25, fields=15, summary="New text.")
@@ -134,6 +137,7 @@ def test_killed_runs_leave_the_old_or_the_new_tree(tmp_path: Path) -> None:
     assert seen_states  # at least one kill landed
 
 
+@pytest.mark.slow
 def test_second_concurrent_run_stops_with_a_clear_message(tmp_path: Path) -> None:
     specs = write_large_specs(tmp_path / "specs", actions=25, fields=15)
     out = tmp_path / "out"

@@ -100,7 +100,7 @@ class FakeStreams:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def url(self) -> str:
@@ -358,6 +358,7 @@ CORPUS_STREAMS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="../shared corpus is not present")
 @pytest.mark.parametrize(("folder", "action"), CORPUS_STREAMS)
 @pytest.mark.parametrize("mode", MODES)
@@ -434,6 +435,7 @@ def test_corpus_event_stream_examples(mode: str, folder: str, action: str, tmp_p
         sys.path.remove(str(tmp_path))
 
 
+@pytest.mark.slow
 def test_streaming_package_passes_mypy_strict_and_black(stream_package: Path) -> None:
     import subprocess
 
@@ -451,6 +453,9 @@ def test_streaming_package_passes_mypy_strict_and_black(stream_package: Path) ->
         text=True,
     )
     assert black.returncode == 0, black.stderr
+
+
+def test_streaming_actions_return_streams(stream_package: Path) -> None:
     source = (stream_package / "streampkg/chat/v20240101/client.py").read_text()
     assert "-> _client.Stream[_models.TalkSSEResponse]:" in source
     assert (

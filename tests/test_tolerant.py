@@ -549,6 +549,7 @@ def answers(draw: st.DrawFn) -> tuple[type[Any], dict[str, Any]]:
     return cls, {"Response": draw(object_for(cls))}
 
 
+@pytest.mark.slow
 @settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
