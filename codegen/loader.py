@@ -12,17 +12,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from .cache import Cache, digest
+from .cache import Cache, digest, installed_version
 from .diagnostics import Diagnostic, SpecError
 
 if TYPE_CHECKING:
     import jsonschema
+    import yaml  # imported where YAML is read: a run served by the cache reads none
 
 COMMON_ERRORS = Path("common") / "errors.yaml"
 # The common error table shipped with the generator: used by input without
@@ -94,6 +93,8 @@ class SpecDocument:
 
 
 def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if getattr(key_node, "value", None) == str(step):
@@ -148,6 +149,8 @@ def load_bytes(
     raw: bytes, kind: str, shown: str, folder: str, name: str, cache: Cache | None = None
 ) -> tuple[SpecDocument | None, list[Diagnostic]]:
     """Parse and check the bytes of one spec file (``folder``/``name`` as in :class:`SpecDocument`)."""
+    import yaml
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -215,7 +218,7 @@ def _place(document: SpecDocument, error: jsonschema.ValidationError) -> tuple[A
 
 @cache
 def _schema_digest() -> str:
-    return digest(json.dumps(spec_schema(), sort_keys=True), metadata.version("jsonschema"))
+    return digest(json.dumps(spec_schema(), sort_keys=True), installed_version("jsonschema"))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -233,6 +236,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 
 def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
+    import yaml
+
     """Duplicate keys (YAML would keep the last silently), aliases and excessive depth."""
     problems: list[Diagnostic] = []
     stack: list[tuple[yaml.Node, int]] = [(node, 1)]

@@ -95,8 +95,8 @@ def test_options_are_part_of_the_key(tmp_path: Path) -> None:
 def test_the_generator_fingerprint_covers_tool_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     cache_module.generator_fingerprint.cache_clear()
     before = cache_module.generator_fingerprint()
-    real = cache_module.metadata.version
-    monkeypatch.setattr(cache_module.metadata, "version", lambda name: "99.0" if name == "black" else real(name))
+    real = cache_module.installed_version
+    monkeypatch.setattr(cache_module, "installed_version", lambda name: "99.0" if name == "black" else real(name))
     cache_module.generator_fingerprint.cache_clear()
     try:
         assert cache_module.generator_fingerprint() != before
@@ -104,6 +104,13 @@ def test_the_generator_fingerprint_covers_tool_versions(monkeypatch: pytest.Monk
         monkeypatch.undo()
         cache_module.generator_fingerprint.cache_clear()
     assert cache_module.generator_fingerprint() == before
+
+
+def test_installed_versions_are_the_ones_importlib_metadata_finds() -> None:
+    from importlib import metadata
+
+    for name in ("black", "datamodel-code-generator", "Jinja2", "jsonschema", "pyyaml"):
+        assert cache_module.installed_version(name) == metadata.version(name)
 
 
 def _damage(path: Path, how: str, other: bytes) -> None:

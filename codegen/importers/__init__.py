@@ -18,7 +18,6 @@ at the top level of an importable module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -105,6 +104,8 @@ def find(name: str) -> Importer | None:
     if name in IMPORTERS:
         return IMPORTERS[name]
     # Only looked up on a miss: scanning the installed packages costs tens of milliseconds.
+    from importlib import metadata
+
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP, name=name):
         loaded = entry.load()
         importer = loaded() if isinstance(loaded, type) else loaded
@@ -124,6 +125,8 @@ def get(name: str) -> Importer:
 
 def names() -> list[str]:
     """Every format: registered ones and those installed as entry points."""
+    from importlib import metadata
+
     installed = {entry.name for entry in metadata.entry_points(group=ENTRY_POINT_GROUP)}
     return sorted(set(IMPORTERS) | installed)
 
