@@ -66,11 +66,8 @@ def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, 
 
 def generate_files(project: Project, package: str, templates: Path | None = None) -> dict[str, str]:
     """Stages 3 and 4 for a whole project, in this process, without a cache."""
-    from .render import render_common, runtime_files
-
     indexes = [s.index for s in project.services]
-    common = render_common(project.common_errors, project.categories, indexes, package, templates)
-    files = formatted(common, ready=runtime_files(package))
+    files = _common_files(project, indexes, package, templates)
     for service in project.services:
         files.update(service_files(service, package, templates=templates))
     return dict(sorted(files.items()))
@@ -170,15 +167,20 @@ def _package_files(
     if problems:
         raise SpecError(problems)
     project = build_project(documents)
-    common_errors = project.common_errors
-    from .render import render_common, runtime_files
-
-    files = formatted(
-        render_common(common_errors, project.categories, services, package, templates), ready=runtime_files(package)
-    )
-    errors = {e.code: e.member for e in common_errors}
+    files = _common_files(project, services, package, templates)
+    errors = {e.code: e.member for e in project.common_errors}
     cache.put("package", key, {"files": files, "errors": errors})
     return files, errors
+
+
+def _common_files(
+    project: Project, services: list[ServiceIndex], package: str, templates: Path | None
+) -> dict[str, str]:
+    """The formatted package-level files: runtime, common errors and package inits."""
+    from .render import render_common, runtime_files
+
+    common = render_common(project.common_errors, project.categories, services, package, templates)
+    return formatted(common, ready=runtime_files(package))
 
 
 def _surface_of(generation: Generation) -> Any:
