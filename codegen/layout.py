@@ -30,6 +30,17 @@ def assign(target: str, value: str, indent: int) -> str:
     return line  # black leaves an atom that fits nowhere on one line
 
 
+def listing(target: str, items: Sequence[str], indent: int, brackets: str = "[]") -> str:
+    """``target = [items]`` (or another bracket pair, for a dict or a set):
+    one line, else one item per line with a trailing comma (black explodes a
+    collection literal that does not fit, unlike a call's arguments)."""
+    pad, (opening, closing) = " " * indent, brackets
+    line = f"{target} = {opening}{', '.join(items)}{closing}"
+    if indent + len(line) <= LINE_LENGTH or not items:
+        return line
+    return f"{target} = {opening}\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}{closing}"
+
+
 def statement(head: str, arguments: Sequence[str], indent: int) -> str:
     """``head(arguments)`` (``return f(...)``, ``f(...)``): one line, else the
     arguments on one line of their own, else one per line with a trailing comma."""
@@ -64,7 +75,20 @@ def signature(head: str, parameters: Sequence[str], tail: str, indent: int) -> s
         return line
     if indent + 4 + len(joined) <= LINE_LENGTH:
         return f"{head}(\n{pad}    {joined}\n{pad}){tail}"
-    return f"{head}(\n" + "".join(f"{pad}    {parameter},\n" for parameter in parameters) + f"{pad}){tail}"
+    return f"{head}(\n" + "".join(parameter_line(parameter, indent + 4) for parameter in parameters) + f"{pad}){tail}"
+
+
+def parameter_line(parameter: str, indent: int) -> str:
+    """One parameter of an exploded ``def`` with its comma and newline,
+    indented: a ``name: annotation = default`` too long for its line gets its
+    annotation in parentheses on a line of its own, as black does."""
+    pad = " " * indent
+    line = f"{pad}{parameter},\n"
+    name, colon, rest = parameter.partition(": ")
+    annotation, equals, default = rest.rpartition(" = ")
+    if len(line) - 1 <= LINE_LENGTH or not (colon and equals) or indent + 4 + len(annotation) > LINE_LENGTH:
+        return line
+    return f"{pad}{name}: (\n{pad}    {annotation}\n{pad}) = {default},\n"
 
 
 def generic_call(target: str, generic: str, types: Sequence[str], callee: str, arguments: Sequence[str]) -> str:

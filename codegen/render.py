@@ -108,6 +108,9 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     )
     env.filters["doc"] = docstring
     env.filters["assign"] = layout.assign
+    env.filters["call"] = layout.call
+    env.filters["listing"] = layout.listing
+    env.filters["parameter_line"] = layout.parameter_line
     env.filters["generic_call"] = layout.generic_call
     env.filters["signature"] = layout.signature
     env.filters["statement"] = layout.statement

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from codegen.formatting import format_python
-from codegen.layout import assign, call, generic_call, signature, statement
+from codegen.layout import assign, call, generic_call, listing, parameter_line, signature, statement
 
 
 def _nested(statement: str, indent: int) -> str:
@@ -39,6 +39,34 @@ def test_calls_format_as_black_would_and_common_shapes_are_clean(indent: int) ->
         assert format_python(laid) == format_python(plain), laid
         clean += format_python(laid) == laid
     assert clean >= 120
+
+
+@pytest.mark.parametrize("indent", [0, 4])
+@pytest.mark.parametrize("brackets", ["[]", "{}"])
+def test_collection_literals_of_every_length_are_black_clean(indent: int, brackets: str) -> None:
+    for count in range(0, 8):
+        for width in (3, 9, 17):
+            items = [f'"{chr(97 + i) * width}"' + (': "v"' if brackets == "{}" else "") for i in range(count)]
+            laid = _nested(listing("__all__", items, indent, brackets), indent)
+            plain = _nested(f"__all__ = {brackets[0]}{', '.join(items)}{brackets[1]}", indent)
+            assert format_python(laid) == laid == format_python(plain), laid
+
+
+def test_long_parameter_annotations_format_as_black_would() -> None:
+    chosen = random.Random(3)
+    clean = 0
+    for _ in range(120):
+        name = "p" * chosen.randint(1, 40)
+        annotation = f"list[_models.{'T' * chosen.randint(1, 70)}] | None"
+        default = chosen.choice([" = None", ""])
+        parameter = f"{name}: {annotation}{default}"
+        laid = f"class C:\n    def f(\n        self,\n{parameter_line(parameter, 8)}    ) -> None: ...\n"
+        plain = f"class C:\n    def f(\n        self,\n        {parameter},\n    ) -> None: ...\n"
+        assert format_python(laid) == format_python(plain), laid
+        if default and 12 + len(annotation) <= 88:  # the case parameter_line lays out
+            assert format_python(laid) == laid
+            clean += 1
+    assert clean >= 30
 
 
 def test_shapes_of_real_attributes_are_clean() -> None:

@@ -124,12 +124,10 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         sets. Stops after the last page; ``common.paging.PaginationError`` if the
         service answers the same page again.
         """
-        return _paging.async_items(
-            _paging.async_pages(
-                self.describe_instances_status,
-                _DESCRIBE_INSTANCES_STATUS_PAGING,
-                request,
-                fields,
-            ),
-            "instance_status_set",
+        pages = _paging.async_pages(
+            self.describe_instances_status,
+            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            request,
+            fields,
         )
+        return _paging.async_items(pages, "instance_status_set")

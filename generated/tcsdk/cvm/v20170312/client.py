@@ -158,12 +158,10 @@ class CvmClient(_client.BaseClient):
         sets. Stops after the last page; ``common.paging.PaginationError`` if the
         service answers the same page again.
         """
-        return _paging.items(
-            _paging.pages(
-                self.describe_instances_status,
-                _DESCRIBE_INSTANCES_STATUS_PAGING,
-                request,
-                fields,
-            ),
-            "instance_status_set",
+        pages = _paging.pages(
+            self.describe_instances_status,
+            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            request,
+            fields,
         )
+        return _paging.items(pages, "instance_status_set")
