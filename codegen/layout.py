@@ -34,7 +34,7 @@ def listing(target: str, items: Sequence[str], indent: int, brackets: str = "[]"
     """``target = [items]`` (or another bracket pair, for a dict or a set):
     one line, else one item per line with a trailing comma (black explodes a
     collection literal that does not fit, unlike a call's arguments)."""
-    pad, (opening, closing) = " " * indent, brackets
+    pad, opening, closing = " " * indent, brackets[0], brackets[1]
     line = f"{target} = {opening}{', '.join(items)}{closing}"
     if indent + len(line) <= LINE_LENGTH or not items:
         return line
