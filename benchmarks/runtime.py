@@ -31,7 +31,10 @@ d. a request built from a request model, encoded and signed (the client's
    us, made when sending; requests' for the official SDK), which neither
    includes;
 e. memory (tracemalloc, and RSS) after importing the cvm models, against the
-   official cvm models module.
+   official cvm models module;
+f. size on disk of the generated cvm package (its folder: source, data and
+   the bytecode ``--python`` compiles) against the official ``tencentcloud/cvm``
+   folder as pip installed it (target at most 0.5x).
 """
 
 from __future__ import annotations
@@ -574,6 +577,22 @@ def report(args: argparse.Namespace, out: Path) -> None:
             f"   ours {ours_mem / theirs_mem:.2f}x of official"
             f" (of ours, msgspec itself {msgspec_alone / 2**20:.1f} MiB)"
         )
+
+    print("f. size of the cvm package, source and bytecode:")
+    official = Path(subprocess.run([args.python, "-c", OFFICIAL_FOLDER], capture_output=True, text=True).stdout.strip())
+    ours_bytes = folder_bytes(out / "cvm" / PACKAGE / cvm.split(".")[1])
+    theirs_bytes = folder_bytes(official)
+    print(
+        f"   ours {ours_bytes / 1e6:.2f} MB   official {theirs_bytes / 1e6:.2f} MB"
+        f"   ours {ours_bytes / theirs_bytes:.2f}x of official (target <= 0.5x)"
+    )
+
+
+OFFICIAL_FOLDER = "import pathlib, tencentcloud.cvm as m; print(pathlib.Path(m.__file__).parent)"
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def main() -> int:

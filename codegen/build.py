@@ -130,11 +130,17 @@ def _build_service(
                     f"type {type_name!r} clashes with a class generated for {reserved[cls]}", "types", type_name
                 )
             )
+    error_enum = naming.SERVICE_ERROR_ENUM
+    for spec in action_specs:
+        if naming.error_enum(naming.class_name(spec.action)) == error_enum:
+            problems.append(spec.place.problem(f"action {spec.action!r} clashes with the service's enum {error_enum}"))
+    service_errors = _service_error_codes(action_specs, common)
     resolver = _Resolver(class_names, problems)
     types = tuple(
         resolver.object_type(schema, class_names[name], "shared", "") for name, schema in service.types.items()
     )
-    actions = tuple(_build_action(spec, resolver, common, problems) for spec in action_specs)
+    by_code = {e.code: e for e in service_errors}
+    actions = tuple(_build_action(spec, resolver, by_code, problems) for spec in action_specs)
     types = _relax_response_types(types, actions)
     spec_names = {cls: name for name, cls in class_names.items()}
     for cls, path in _required_cycles(types):
@@ -174,7 +180,25 @@ def _build_service(
         types=types,
         actions=actions,
         sources=(service.path, *(spec.path for spec in action_specs)),
+        error_enum=error_enum,
+        errors=service_errors,
     )
+
+
+def _service_error_codes(action_specs: Iterable[ActionSpec], common: Iterable[ErrorCode]) -> tuple[ErrorCode, ...]:
+    """Every code the actions list beyond the common ones, sorted, one member name each.
+
+    A code's description is the first non-empty one in action order; an
+    action that says something else keeps its own text on its member.
+    """
+    common = tuple(common)
+    common_codes = {e.code for e in common}
+    table: dict[str, str] = {}
+    for spec in action_specs:
+        for code, text in spec.errors.codes.items():
+            if code not in common_codes and not table.get(code):
+                table[code] = str(text)
+    return _error_codes(dict(sorted(table.items())), (e.member for e in common), False)
 
 
 def _relax_response_types(types: tuple[ObjectType, ...], actions: tuple[Action, ...]) -> tuple[ObjectType, ...]:
@@ -241,7 +265,7 @@ def _report_collisions(place: Place, names: Mapping[str, str], what: str, proble
 
 
 def _build_action(
-    spec: ActionSpec, resolver: _Resolver, common: tuple[ErrorCode, ...], problems: list[Diagnostic]
+    spec: ActionSpec, resolver: _Resolver, service_errors: Mapping[str, ErrorCode], problems: list[Diagnostic]
 ) -> Action:
     name = naming.class_name(spec.action)
     if REQUEST_ID in spec.response.properties:
@@ -250,9 +274,11 @@ def _build_action(
         )
     request = resolver.object_type(spec.request, f"{name}Request", "request", name)
     response = resolver.object_type(spec.response, f"{name}Response", "response", name)
-    common_codes = {e.code for e in common}
-    own_table = {c: d for c, d in spec.errors.codes.items() if c not in common_codes}
-    own = _error_codes(own_table, (e.member for e in common), False)
+    own = tuple(
+        replace(known, description="" if str(text) == known.description else str(text))
+        for code, text in spec.errors.codes.items()
+        if (known := service_errors.get(code)) is not None
+    )
     examples = []
     for example in spec.examples:
         try:
@@ -282,7 +308,7 @@ def _build_action(
         idempotency_attribute=next((f.py_name for f in request.fields if f.wire_name == idempotency_field), ""),
         request=request,
         response=response,
-        errors=common + own,
+        errors=own,
         examples=tuple(examples),
         source=spec.path,
         binary_fields=tuple(f.wire_name for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"),

@@ -67,6 +67,12 @@ class ObjectType:
 
 @dataclass(frozen=True)
 class ErrorCode:
+    """A code and its enum member; one member name per code in a service version.
+
+    ``description`` is what the member's docstring says in its enum: in an
+    action's enum it is "" when the service's enum already says the same.
+    """
+
     code: str
     member: str
     description: str
@@ -116,7 +122,7 @@ class Action:
     idempotency_attribute: str  # its Python attribute on the request, or ""
     request: ObjectType
     response: ObjectType
-    errors: tuple[ErrorCode, ...]  # common codes first, then the action's own
+    errors: tuple[ErrorCode, ...]  # the action's own codes, beyond the common ones
     examples: tuple[Example, ...]
     source: str
     # Wire names of the request's top-level ``bytes`` fields, in field order;
@@ -156,6 +162,8 @@ class ServiceVersion:
     types: tuple[ObjectType, ...]
     actions: tuple[Action, ...]
     sources: tuple[str, ...]
+    error_enum: str = ""  # the enum of every action's own codes, "ServiceErrorCode"
+    errors: tuple[ErrorCode, ...] = ()  # those codes, sorted, each with its description
 
     @property
     def index(self) -> ServiceIndex:

@@ -88,7 +88,7 @@ def _class_lines(obj: ObjectType, actions: dict[str, Action]) -> list[str]:
     if obj.role != "response":
         return []
     action = actions[obj.action]
-    return [f"__action__ = {json.dumps(action.name)}", f"__error_codes__ = {json.dumps(action.error_enum)}"]
+    return [f"__action__ = {json.dumps(action.name)}"]
 
 
 def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
@@ -96,9 +96,8 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
     if obj.role != "shared":
         action = actions[obj.action]
         kind = "Request" if obj.role == "request" else "Response"
+        # The action's description is on the sync client's method, where it is read.
         text = f"{kind} of {action.name}: {action.summary}".rstrip(": ")
-        if obj.role == "request" and action.description:
-            text += "\n\n" + action.description
         if action.streaming:
             text += (
                 "\n\nThe service streams this action's answer as server-sent events; each event's data has this shape."

@@ -110,6 +110,11 @@ def client_class(service: str) -> str:
     return ("".join(w[:1].upper() + w[1:] for w in words(service)) or "Service") + "Client"
 
 
+# The enum, in each service version's errors module, of every code its actions
+# list beyond the common ones; an action named ``Service`` is refused.
+SERVICE_ERROR_ENUM = "ServiceErrorCode"
+
+
 def async_client_class(service: str) -> str:
     """Async client class of a service: ``trtc`` -> ``AsyncTrtcClient``."""
     return "Async" + client_class(service)

@@ -122,6 +122,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["method_doc"] = method_doc
     env.filters["returns"] = returns
     env.filters["paging_item"] = paging_item
+    env.filters["action_enum_entries"] = action_enum_entries
     return env
 
 
@@ -129,6 +130,11 @@ def pytuple(items: tuple[str, ...]) -> str:
     """A tuple of strings as a Python literal: ``("File",)``."""
     texts = [json.dumps(item) for item in items]
     return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
+
+
+def action_enum_entries(service: ServiceVersion) -> list[str]:
+    """``"Action": ActionErrorCode`` for each action: errors.py's BY_ACTION."""
+    return [f"{json.dumps(action.name)}: {action.error_enum}" for action in service.actions]
 
 
 def paging_item(action: Action) -> str:
@@ -158,8 +164,15 @@ def returns(action: Action, is_async: bool) -> str:
     return response
 
 
-def method_doc(action: Action) -> str:
-    """The client method's docstring: the action's text and its retry behaviour."""
+def method_doc(action: Action, sync_client: str = "") -> str:
+    """The client method's docstring: the action's text and its retry behaviour.
+
+    With ``sync_client`` (for the async client), the summary and a pointer to
+    the sync method, which says the rest: one full copy per package is enough.
+    """
+    if sync_client:
+        text = f"{action.summary or action.name}\n\nLike ``{sync_client}.{action.method}``, for asyncio; see there."
+        return text + ("\n\nDeprecated by the service." if action.deprecated else "")
     parts = [action.summary or action.name, action.description]
     if action.read_only:
         parts.append("Read-only: a failed call is repeated per the retry policy.")
@@ -276,4 +289,7 @@ def examples_data(service: ServiceVersion) -> str:
         for action in service.actions
         if action.examples
     }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    # One action per line: compact, yet a changed example shows as one changed line.
+    compact = {"ensure_ascii": False, "sort_keys": True, "separators": (",", ":")}
+    lines = [f"{json.dumps(name)}:{json.dumps(data[name], **compact)}" for name in sorted(data)]  # type: ignore[arg-type]
+    return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"

@@ -310,14 +310,16 @@ def _check_request(example: dict[str, Any], request_cls: Any, where: str, report
 
 
 def check_error_enums(project: Project, report: Report) -> None:
-    common = {e.code for e in project.common_errors}
+    """Each action's enum holds exactly its own codes, each also in the service's enum under the same name."""
     for service in project.services:
         module = importlib.import_module(f"{PACKAGE}.{service.package}.{service.module}.errors")
+        every = getattr(module, service.error_enum)
         for action in service.actions:
-            values = {m.value for m in getattr(module, action.error_enum)}
-            expected = {e.code for e in action.errors}
-            if not (common <= values and expected <= values):
-                report.fail("error enum", f"{service.service} {action.name}", "codes missing")
+            members = {m.value: m.name for m in getattr(module, action.error_enum)}
+            if members != {e.code: e.member for e in action.errors}:
+                report.fail("error enum", f"{service.service} {action.name}", "codes missing or renamed")
+            elif any(every(code).name != name for code, name in members.items()):
+                report.fail("error enum", f"{service.service} {action.name}", "named unlike the service's enum")
             else:
                 report.counts["error enums complete"] += 1
 

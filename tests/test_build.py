@@ -29,17 +29,51 @@ def test_ir_of_a_small_service(tmp_path: Path) -> None:
     assert describe.read_only
     field = create.request.fields[0]
     assert (field.wire_name, field.py_name, field.required, field.type.annotation) == ("Id", "id", True, "str")
-    assert [e.code for e in create.errors] == ["InternalError", "AuthFailure.SignatureFailure"]
+    assert create.errors == ()  # the common codes are the common enum's, not the action's
 
 
-def test_common_codes_come_first_and_are_not_repeated(tmp_path: Path) -> None:
+def test_an_action_holds_its_own_codes_and_the_service_says_what_each_means(tmp_path: Path) -> None:
     action = (
         "action: Ping\nrequest: {type: object, properties: {}}\nresponse: {type: object, properties: {}}\n"
         "errors:\n  InternalError: again\n  FailedOperation.Busy: busy\n"
     )
     project = build(write_specs(tmp_path, {"demo/2020-01-01/Ping.yaml": action}))
-    codes = [(e.code, e.common) for e in project.services[0].actions[0].errors]
-    assert codes == [("InternalError", True), ("AuthFailure.SignatureFailure", True), ("FailedOperation.Busy", False)]
+    (service,) = project.services
+    codes = [(e.code, e.member, e.description) for e in service.actions[0].errors]
+    # Its description is the service enum's, so the action's member repeats none.
+    assert codes == [("FailedOperation.Busy", "FAILED_OPERATION_BUSY", "")]
+    assert [(e.code, e.description) for e in service.errors] == [("FailedOperation.Busy", "busy")]
+
+
+def test_one_member_name_per_code_across_the_actions_of_a_service(tmp_path: Path) -> None:
+    def action(name: str, errors: str) -> str:
+        return (
+            f"action: {name}\nrequest: {{type: object, properties: {{}}}}\n"
+            f"response: {{type: object, properties: {{}}}}\nerrors:\n{errors}"
+        )
+
+    files = {
+        # Foo.Bar and FooBar both want FOO_BAR: one service-wide choice, used by every action.
+        "demo/2020-01-01/Alpha.yaml": action("Alpha", "  Foo.Bar: first text\n  Only.Alpha: alpha\n"),
+        "demo/2020-01-01/Beta.yaml": action("Beta", "  FooBar: joined\n  Foo.Bar: other text\n"),
+    }
+    (service,) = build(write_specs(tmp_path, files, actions=())).services
+    assert service.error_enum == "ServiceErrorCode"
+    members = {e.code: e.member for e in service.errors}
+    assert [e.code for e in service.errors] == ["Foo.Bar", "FooBar", "Only.Alpha"]
+    assert len(set(members.values())) == 3
+    alpha, beta = service.actions
+    assert all(e.member == members[e.code] for e in alpha.errors + beta.errors)
+    # The first action's text is the service's; another text stays on that action's member.
+    assert [e.description for e in service.errors][0] == "first text"
+    assert [(e.code, e.description) for e in beta.errors] == [("FooBar", ""), ("Foo.Bar", "other text")]
+
+
+def test_an_action_named_like_the_service_enum_is_refused(tmp_path: Path) -> None:
+    assert any(
+        "action 'Service' clashes with the service's enum ServiceErrorCode" in line
+        for line in problems(write_specs(tmp_path, actions=("Service",)))
+    )
 
 
 def test_response_fields_are_never_required(tmp_path: Path) -> None:

@@ -32,7 +32,6 @@ def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVer
         "response",
         "GetNode",
     )
-    common = (ErrorCode("InternalError", "INTERNAL_ERROR", "Internal.", True),)
     action = Action(
         name="GetNode",
         method="get_node",
@@ -47,7 +46,10 @@ def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVer
         idempotency_attribute="",
         request=request,
         response=response,
-        errors=common + (ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "No node.", False),),
+        errors=(
+            ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "", False),
+            ErrorCode("ResourceNotFound.Kid", "RESOURCE_NOT_FOUND_KID", "No kid of this node.", False),
+        ),
         examples=(),
         source="x/GetNode.yaml",
     )
@@ -64,6 +66,11 @@ def make_service(read_only: bool = False, streaming: bool = False) -> ServiceVer
         (node,),
         (action,),
         (),
+        "ServiceErrorCode",
+        (
+            ErrorCode("ResourceNotFound.Kid", "RESOURCE_NOT_FOUND_KID", "No kid.", False),
+            ErrorCode("ResourceNotFound.Node", "RESOURCE_NOT_FOUND_NODE", "No node.", False),
+        ),
     )
 
 
@@ -84,21 +91,31 @@ def test_service_files_and_their_content() -> None:
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     assert set(classes) == {"Node", "GetNodeRequest", "GetNodeResponse"}
     assert ast.get_docstring(classes["GetNodeRequest"]) == (
-        "Request of GetNode: Get a node.\n\nLonger text.\n\nDeprecated: the action is deprecated by the service."
+        "Request of GetNode: Get a node.\n\nDeprecated: the action is deprecated by the service."
     )
     assert 'id: str = _field(name="Id")' in models
     assert 'kids: list[Node] | None = _field(name="Kids", default=None)' in models
-    assert '__error_codes__ = "GetNodeErrorCode"' in models
+    assert '__action__ = "GetNode"' in models and "__error_codes__" not in models
     errors = format_python(files["pkg/demo/v20200101/errors.py"])
-    assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n    """No node."""' in errors
+    service_enum, action_enum = errors.split("class GetNodeErrorCode")
+    # Each code's meaning once, on the service's enum; an action repeats it only to say something else.
+    assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n    """No node."""' in service_enum
+    assert 'RESOURCE_NOT_FOUND_NODE = "ResourceNotFound.Node"\n' in action_enum and "No node." not in action_enum
+    assert 'RESOURCE_NOT_FOUND_KID = "ResourceNotFound.Kid"\n    """No kid of this node."""' in action_enum
+    assert "INTERNAL_ERROR" not in errors  # common codes live in CommonErrorCode only
     client = format_python(files["pkg/demo/v20200101/client.py"])
     assert "class DemoClient(_client.BaseClient)" in client and "class AsyncDemoClient" not in client
     assert "class AsyncDemoClient(_aio.AsyncBaseClient)" in format_python(files["pkg/demo/v20200101/aio.py"])
-    assert "deprecated=True" in client and "read_only=False" in client
+    # Only the keyword arguments that differ from the defaults.
+    assert "deprecated=True" in client and "read_only" not in client and "idempotency_attribute" not in client
 
 
 def test_method_doc_states_the_retry_behaviour() -> None:
     assert "Read-only" in method_doc(make_service(read_only=True).actions[0])
+    # The async method points at the sync one instead of repeating its text.
+    assert method_doc(make_service().actions[0], "DemoClient") == (
+        "Get a node.\n\nLike ``DemoClient.get_node``, for asyncio; see there.\n\nDeprecated by the service."
+    )
     assert "Not read-only" in method_doc(make_service().actions[0])
     assert "server-sent events" in method_doc(make_service(streaming=True).actions[0])
     assert "not supported" not in method_doc(make_service(streaming=True).actions[0])

@@ -87,6 +87,7 @@ def test_templates_take_names_from_the_ir() -> None:
     )
     service = replace(
         service,
+        error_enum="PagerCodes",
         client_class="Pager2",
         async_client_class="APager2",
         actions=tuple(renamed if a is action else a for a in service.actions),
@@ -96,7 +97,8 @@ def test_templates_take_names_from_the_ir() -> None:
         assert name in files["client.py"] and name in files["aio.py"], name
     assert "class Pager2(" in files["client.py"] and "class APager2(" in files["aio.py"]
     assert "PagerClient" not in files["client.py"] + files["aio.py"] + files["__init__.py"]
-    assert "class RenamedCodes(" in files["errors.py"] and '"RenamedCodes"' in files["models.py"]
+    assert "class PagerCodes(" in files["errors.py"] and "ServiceErrorCode" not in files["errors.py"]
+    assert "class RenamedCodes(" in files["errors.py"] and f'"{action.name}": RenamedCodes,' in files["errors.py"]
 
 
 def test_common_errors_keep_their_public_names_in_errors() -> None:

@@ -58,9 +58,9 @@ class SDKError(Exception):
 class TencentCloudError(SDKError):
     """The service answered with an error envelope.
 
-    ``code`` is the member of the action's ``<Action>ErrorCode`` enum when the
-    code is known there, otherwise the code string as received; either way it
-    compares equal to the wire code. ``message`` is the service's text, which
+    ``code`` is the member of the action's ``<Action>ErrorCode`` enum or of
+    ``CommonErrorCode`` when the code is known there, otherwise the code
+    string as received; either way it compares equal to the wire code. ``message`` is the service's text, which
     may change without notice: decide on ``code``, not on ``message``.
     """
 

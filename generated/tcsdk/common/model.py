@@ -25,15 +25,18 @@ that decode and only then is it read as an error (see :func:`parse_envelope`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import msgspec
 
-from . import errors
-
 if TYPE_CHECKING:
     from enum import Enum
+
+    from . import exceptions as errors
+
+# The exception classes (``exceptions``) and the common codes' enum (``errors``)
+# are imported by the functions that make an error, when one arrives, so that
+# importing the models alone builds neither.
 
 __all__ = [
     "Model",
@@ -59,8 +62,7 @@ class Request(Model):
 R = TypeVar("R", bound="Response")
 
 
-@dataclass(frozen=True)
-class Deviation:
+class Deviation(msgspec.Struct, frozen=True):
     """One place where an answer disagreed with its response model.
 
     ``kept`` is what the attribute at ``path`` holds: ``value`` itself when it
@@ -82,8 +84,7 @@ class Deviation:
     """True when ``kept`` is a lossless coercion of ``value``, not ``value`` itself."""
 
 
-@dataclass(frozen=True)
-class ResponseMeta:
+class ResponseMeta(msgspec.Struct, frozen=True):
     """What is known about how a response arrived; ``response.meta``.
 
     None of it is part of the model: it is not in the JSON, ``==`` or repr.
@@ -93,7 +94,7 @@ class ResponseMeta:
 
     status: int = 0
     """The HTTP status of the answer (0 when parsed from a body alone)."""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
     """The HTTP headers of the answer (names compare without regard to case)."""
     attempts: int = 0
     """How many HTTP requests the call took, retries included."""
@@ -122,10 +123,10 @@ class Response(Model, dict=True):
     # errors apart and a success needs no second look (see parse_envelope).
 
     __action__: ClassVar[str] = ""
-    # The name of the action's error-code enum in the sibling ``errors``
-    # module, imported only when an error arrives: importing the models
-    # should not pay for building every enum.
-    __error_codes__: ClassVar[str] = ""
+    # A generated response names its action; the action's error-code enum is
+    # found by that name in the sibling ``errors`` module (its BY_ACTION),
+    # imported only when an error arrives: importing the models should not
+    # pay for building every enum.
 
     @property
     def meta(self) -> ResponseMeta:
@@ -216,25 +217,31 @@ def _excerpt(body: bytes | str | Mapping[str, Any]) -> str:
 
 
 def _error_enum(cls: type[Response]) -> type[Enum] | None:
-    if not cls.__error_codes__:
+    if not cls.__action__:
         return None
     import importlib
     from enum import Enum
 
     package = cls.__module__.rpartition(".")[0]
-    found = getattr(
-        importlib.import_module(f"{package}.errors"), cls.__error_codes__, None
-    )
+    try:
+        by_action = importlib.import_module(f"{package}.errors").BY_ACTION
+    except (ModuleNotFoundError, AttributeError):
+        return None  # a response class defined outside a generated package
+    found = by_action.get(cls.__action__)
     return found if isinstance(found, type) and issubclass(found, Enum) else None
 
 
 def service_error(
     cls: type[Response] | None, detail: _ErrorDetail, request_id: str, action: str = ""
 ) -> errors.SDKError:
-    """The exception for an error envelope, typed by the action's code enum.
+    """The exception for an error envelope, its code typed by the enums.
 
-    Without a response class (the common client) the code stays a string.
+    The code becomes the member of the action's enum or, failing that, of
+    ``CommonErrorCode`` (the common client has only the latter); a code
+    neither lists stays a string.
     """
+    from . import exceptions as errors
+
     code = detail.Code
     if code is None:
         return errors.ResponseShapeError(
@@ -242,15 +249,18 @@ def service_error(
             request_id=request_id,
             excerpt=detail.Message[:_EXCERPT],
         )
+    from .errors import CommonErrorCode, error_class
+
     known = code
-    codes = _error_enum(cls) if cls is not None else None
-    if codes is not None:
-        try:
-            # Generated code enums mix in str, so a member is the code string.
-            known = cast(str, codes(code))
-        except ValueError:
-            pass  # a code the specs do not list stays a plain string
-    return errors.error_class(code)(
+    for codes in (_error_enum(cls) if cls is not None else None, CommonErrorCode):
+        if codes is not None:
+            try:
+                # Generated code enums mix in str, so a member is the code string.
+                known = cast(str, codes(code))
+                break
+            except ValueError:
+                pass  # a code the specs do not list stays a plain string
+    return error_class(code)(
         known, detail.Message, request_id, cls.__action__ if cls is not None else action
     )
 
@@ -274,6 +284,8 @@ def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | 
 def _error_of(
     cls: type[Response] | None, error: Any, request_id: Any, body: Any, action: str = ""
 ) -> errors.SDKError | None:
+    from . import exceptions as errors
+
     if error is None:
         return None
     request_id = request_id if isinstance(request_id, str) else ""
@@ -323,6 +335,8 @@ def _parse(
     strict: bool,
 ) -> R:
     """The full path: ``refused`` is the typed decode's error when it already ran and failed."""
+    from . import exceptions as errors
+
     if isinstance(body, Mapping):
         return _parse_mapping(cls, body, strict)
     if isinstance(body, (bytearray, memoryview)):
@@ -384,6 +398,8 @@ def _no_envelope(message: str) -> bool:
 def _shape_error(
     exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
 ) -> errors.ResponseError:
+    from . import exceptions as errors
+
     message = str(exc)
     if _no_envelope(message):
         return errors.MissingEnvelopeError(
@@ -397,6 +413,8 @@ def _shape_error(
 
 
 def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
+    from . import exceptions as errors
+
     inner = body.get("Response")
     if not isinstance(inner, Mapping):
         raise errors.MissingEnvelopeError(

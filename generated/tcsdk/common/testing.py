@@ -27,7 +27,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
-import sys
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,7 +63,10 @@ class Stubber:
         if not isinstance(client, (BaseClient, AsyncBaseClient)):
             raise TypeError(f"expected a generated client, got {type(client).__name__}")
         self.client = client
-        module = sys.modules[type(client).__module__]
+        # The actions are described in the sync client's module (client.py),
+        # which the async one (aio.py, beside it) reads them from.
+        package = type(client).__module__.rpartition(".")[0]
+        module = importlib.import_module(f"{package}.client")
         self._actions: dict[str, Action[Any, Any]] = {
             value.name: value
             for value in vars(module).values()

@@ -52,14 +52,10 @@ class DescribeThingsResponse(_model.Response):
     """Response of DescribeThings: A read-only action without parameters."""
 
     __action__ = "DescribeThings"
-    __error_codes__ = "DescribeThingsErrorCode"
 
 
 class DoThingsRequest(_model.Request):
     """Request of DoThings: Do things ""\" with quotes
-
-    Multi-line description with a trailing backslash \\
-    and '''single quotes''' and ""\"double""\" and {{ jinja }}.
 
     Deprecated: the action is deprecated by the service.
     """
@@ -128,7 +124,6 @@ class DoThingsResponse(_model.Response):
     """
 
     __action__ = "DoThings"
-    __error_codes__ = "DoThingsErrorCode"
 
     tree: Node | None = _field(name="Tree", default=None)
 

@@ -15,10 +15,7 @@ from typing import Any, overload
 from ...common import aio as _aio
 from ...common import paging as _paging
 from . import models as _models
-from .client import (
-    _DESCRIBE_INSTANCES_STATUS,
-    _DESCRIBE_INSTANCES_STATUS_PAGING,
-)
+from . import client as _sync
 
 __all__ = ["AsyncCvmClient"]
 
@@ -57,13 +54,9 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
     ) -> _models.DescribeInstancesStatusResponse:
         """List the status of instances.
 
-        Look up the state of instances. Pass instance IDs to ask about specific
-        instances; with no parameters, the first `Limit` instances of the account
-        (20 unless set) are returned.
-
-        Read-only: a failed call is repeated per the retry policy.
+        Like ``CvmClient.describe_instances_status``, for asyncio; see there.
         """
-        return await self._invoke(_DESCRIBE_INSTANCES_STATUS, request, fields)
+        return await self._invoke(_sync._DESCRIBE_INSTANCES_STATUS, request, fields)
 
     @overload
     def pages_describe_instances_status(
@@ -85,15 +78,14 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         /,
         **fields: Any,
     ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]:
-        """Every page of ``describe_instances_status``, one call each, as they are asked for.
+        """Every page of ``describe_instances_status``, each fetched when iterated to.
 
-        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
-        sets. Stops after the last page; ``common.paging.PaginationError`` if the
-        service answers the same page again.
+        Arguments as there but ``offset``, which the paginator sets (see
+        ``common.paging``: when it stops, and PaginationError).
         """
         return _paging.async_pages(
             self.describe_instances_status,
-            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            _sync._DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
         )
@@ -118,15 +110,14 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         /,
         **fields: Any,
     ) -> AsyncIterator[_models.InstanceStatus]:
-        """Every item of ``describe_instances_status``'s ``instance_status_set``, page after page.
+        """Every item of ``instance_status_set`` over the pages of ``describe_instances_status``.
 
-        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
-        sets. Stops after the last page; ``common.paging.PaginationError`` if the
-        service answers the same page again.
+        Arguments as there but ``offset``, which the paginator sets (see
+        ``common.paging``: when it stops, and PaginationError).
         """
         pages = _paging.async_pages(
             self.describe_instances_status,
-            _DESCRIBE_INSTANCES_STATUS_PAGING,
+            _sync._DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
         )

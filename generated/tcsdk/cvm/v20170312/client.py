@@ -34,15 +34,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_DESCRIBE_INSTANCES_STATUS: _client.Action[
-    _models.DescribeInstancesStatusRequest, _models.DescribeInstancesStatusResponse
-] = _client.Action(
+_DESCRIBE_INSTANCES_STATUS = _client.Action(
     "DescribeInstancesStatus",
     _models.DescribeInstancesStatusRequest,
     _models.DescribeInstancesStatusResponse,
     read_only=True,
-    idempotency_attribute="",
-    deprecated=False,
 )
 _DESCRIBE_INSTANCES_STATUS_PAGING: _paging.Paging[
     _models.DescribeInstancesStatusRequest, _models.DescribeInstancesStatusResponse
@@ -119,11 +115,10 @@ class CvmClient(_client.BaseClient):
         /,
         **fields: Any,
     ) -> Iterator[_models.DescribeInstancesStatusResponse]:
-        """Every page of ``describe_instances_status``, one call each, as they are asked for.
+        """Every page of ``describe_instances_status``, each fetched when iterated to.
 
-        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
-        sets. Stops after the last page; ``common.paging.PaginationError`` if the
-        service answers the same page again.
+        Arguments as there but ``offset``, which the paginator sets (see
+        ``common.paging``: when it stops, and PaginationError).
         """
         return _paging.pages(
             self.describe_instances_status,
@@ -152,11 +147,10 @@ class CvmClient(_client.BaseClient):
         /,
         **fields: Any,
     ) -> Iterator[_models.InstanceStatus]:
-        """Every item of ``describe_instances_status``'s ``instance_status_set``, page after page.
+        """Every item of ``instance_status_set`` over the pages of ``describe_instances_status``.
 
-        Same arguments as ``describe_instances_status`` but ``offset``, which the paginator
-        sets. Stops after the last page; ``common.paging.PaginationError`` if the
-        service answers the same page again.
+        Arguments as there but ``offset``, which the paginator sets (see
+        ``common.paging``: when it stops, and PaginationError).
         """
         pages = _paging.pages(
             self.describe_instances_status,

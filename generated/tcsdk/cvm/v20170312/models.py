@@ -30,12 +30,7 @@ class InstanceStatus(_model.Model):
 
 
 class DescribeInstancesStatusRequest(_model.Request):
-    """Request of DescribeInstancesStatus: List the status of instances.
-
-    Look up the state of instances. Pass instance IDs to ask about specific
-    instances; with no parameters, the first `Limit` instances of the account
-    (20 unless set) are returned.
-    """
+    """Request of DescribeInstancesStatus: List the status of instances."""
 
     instance_ids: list[str] | None = _field(name="InstanceIds", default=None)
     """IDs of the instances to look up, at most 100 per call."""
@@ -51,7 +46,6 @@ class DescribeInstancesStatusResponse(_model.Response):
     """Response of DescribeInstancesStatus: List the status of instances."""
 
     __action__ = "DescribeInstancesStatus"
-    __error_codes__ = "DescribeInstancesStatusErrorCode"
 
     total_count: int | None = _field(name="TotalCount", default=None)
     """How many instance states match the query. Format: int64."""

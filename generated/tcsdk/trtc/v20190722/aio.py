@@ -13,16 +13,7 @@ from typing import Any, overload
 
 from ...common import aio as _aio
 from . import models as _models
-from .client import (
-    _CREATE_CLOUD_RECORDING,
-    _DELETE_CLOUD_RECORDING,
-    _DESCRIBE_CLOUD_RECORDING,
-    _DISMISS_ROOM,
-    _DISMISS_ROOM_BY_STR_ROOM_ID,
-    _MODIFY_CLOUD_RECORDING,
-    _REMOVE_USER,
-    _REMOVE_USER_BY_STR_ROOM_ID,
-)
+from . import client as _sync
 
 __all__ = ["AsyncTrtcClient"]
 
@@ -69,16 +60,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.CreateCloudRecordingResponse:
         """Start an on-cloud recording task.
 
-        Start recording a room in the cloud. A recording robot joins the room as a
-        user, subscribes to the chosen streams and writes them, one file per stream
-        or mixed into one, to COS, a third-party bucket or VOD.
-
-        The call returns a task ID. Use it to query, change or stop the task; the
-        task also stops by itself once the room has had no host for MaxIdleTime.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.create_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_CREATE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(_sync._CREATE_CLOUD_RECORDING, request, fields)
 
     @overload
     async def delete_cloud_recording(
@@ -102,11 +86,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.DeleteCloudRecordingResponse:
         """Stop an on-cloud recording task.
 
-        Stop a recording task. Files already written stay where they are.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.delete_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_DELETE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(_sync._DELETE_CLOUD_RECORDING, request, fields)
 
     @overload
     async def describe_cloud_recording(
@@ -130,11 +112,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.DescribeCloudRecordingResponse:
         """Query an on-cloud recording task.
 
-        Report the state of a recording task and the files it has written so far.
-
-        Read-only: a failed call is repeated per the retry policy.
+        Like ``TrtcClient.describe_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_DESCRIBE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(_sync._DESCRIBE_CLOUD_RECORDING, request, fields)
 
     @overload
     async def dismiss_room(
@@ -155,12 +135,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.DismissRoomResponse:
         """Dismiss a room.
 
-        Close a room whose ID is a number. Every user in it, hosts and audience
-        alike, is removed. Works with rooms created by the TRTC SDKs on any platform.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.dismiss_room``, for asyncio; see there.
         """
-        return await self._invoke(_DISMISS_ROOM, request, fields)
+        return await self._invoke(_sync._DISMISS_ROOM, request, fields)
 
     @overload
     async def dismiss_room_by_str_room_id(
@@ -184,11 +161,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.DismissRoomByStrRoomIdResponse:
         """Dismiss a room that has a string ID.
 
-        Close a room whose ID is a string, removing everyone in it.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.dismiss_room_by_str_room_id``, for asyncio; see there.
         """
-        return await self._invoke(_DISMISS_ROOM_BY_STR_ROOM_ID, request, fields)
+        return await self._invoke(_sync._DISMISS_ROOM_BY_STR_ROOM_ID, request, fields)
 
     @overload
     async def modify_cloud_recording(
@@ -214,12 +189,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.ModifyCloudRecordingResponse:
         """Change a running on-cloud recording task.
 
-        Change the layout or the subscription lists of a running recording task.
-        Parameters that are not sent keep their current values.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.modify_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_MODIFY_CLOUD_RECORDING, request, fields)
+        return await self._invoke(_sync._MODIFY_CLOUD_RECORDING, request, fields)
 
     @overload
     async def remove_user(
@@ -241,12 +213,9 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.RemoveUserResponse:
         """Remove users from a room.
 
-        Take up to 10 users out of a room whose ID is a number. Hosts and audience
-        members can both be removed.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.remove_user``, for asyncio; see there.
         """
-        return await self._invoke(_REMOVE_USER, request, fields)
+        return await self._invoke(_sync._REMOVE_USER, request, fields)
 
     @overload
     async def remove_user_by_str_room_id(
@@ -271,8 +240,6 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
     ) -> _models.RemoveUserByStrRoomIdResponse:
         """Remove users from a room that has a string ID.
 
-        Take up to 10 users out of a room whose ID is a string.
-
-        Not read-only: repeated only when the service throttled it or the connection failed before sending.
+        Like ``TrtcClient.remove_user_by_str_room_id``, for asyncio; see there.
         """
-        return await self._invoke(_REMOVE_USER_BY_STR_ROOM_ID, request, fields)
+        return await self._invoke(_sync._REMOVE_USER_BY_STR_ROOM_ID, request, fields)

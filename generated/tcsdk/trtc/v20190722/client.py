@@ -32,92 +32,49 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_CREATE_CLOUD_RECORDING: _client.Action[
-    _models.CreateCloudRecordingRequest, _models.CreateCloudRecordingResponse
-] = _client.Action(
+_CREATE_CLOUD_RECORDING = _client.Action(
     "CreateCloudRecording",
     _models.CreateCloudRecordingRequest,
     _models.CreateCloudRecordingResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_DELETE_CLOUD_RECORDING: _client.Action[
-    _models.DeleteCloudRecordingRequest, _models.DeleteCloudRecordingResponse
-] = _client.Action(
+_DELETE_CLOUD_RECORDING = _client.Action(
     "DeleteCloudRecording",
     _models.DeleteCloudRecordingRequest,
     _models.DeleteCloudRecordingResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_DESCRIBE_CLOUD_RECORDING: _client.Action[
-    _models.DescribeCloudRecordingRequest, _models.DescribeCloudRecordingResponse
-] = _client.Action(
+_DESCRIBE_CLOUD_RECORDING = _client.Action(
     "DescribeCloudRecording",
     _models.DescribeCloudRecordingRequest,
     _models.DescribeCloudRecordingResponse,
     read_only=True,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_DISMISS_ROOM: _client.Action[
-    _models.DismissRoomRequest, _models.DismissRoomResponse
-] = _client.Action(
-    "DismissRoom",
-    _models.DismissRoomRequest,
-    _models.DismissRoomResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
+_DISMISS_ROOM = _client.Action(
+    "DismissRoom", _models.DismissRoomRequest, _models.DismissRoomResponse
 )
 
-_DISMISS_ROOM_BY_STR_ROOM_ID: _client.Action[
-    _models.DismissRoomByStrRoomIdRequest, _models.DismissRoomByStrRoomIdResponse
-] = _client.Action(
+_DISMISS_ROOM_BY_STR_ROOM_ID = _client.Action(
     "DismissRoomByStrRoomId",
     _models.DismissRoomByStrRoomIdRequest,
     _models.DismissRoomByStrRoomIdResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_MODIFY_CLOUD_RECORDING: _client.Action[
-    _models.ModifyCloudRecordingRequest, _models.ModifyCloudRecordingResponse
-] = _client.Action(
+_MODIFY_CLOUD_RECORDING = _client.Action(
     "ModifyCloudRecording",
     _models.ModifyCloudRecordingRequest,
     _models.ModifyCloudRecordingResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_REMOVE_USER: _client.Action[_models.RemoveUserRequest, _models.RemoveUserResponse] = (
-    _client.Action(
-        "RemoveUser",
-        _models.RemoveUserRequest,
-        _models.RemoveUserResponse,
-        read_only=False,
-        idempotency_attribute="",
-        deprecated=False,
-    )
+_REMOVE_USER = _client.Action(
+    "RemoveUser", _models.RemoveUserRequest, _models.RemoveUserResponse
 )
 
-_REMOVE_USER_BY_STR_ROOM_ID: _client.Action[
-    _models.RemoveUserByStrRoomIdRequest, _models.RemoveUserByStrRoomIdResponse
-] = _client.Action(
+_REMOVE_USER_BY_STR_ROOM_ID = _client.Action(
     "RemoveUserByStrRoomId",
     _models.RemoveUserByStrRoomIdRequest,
     _models.RemoveUserByStrRoomIdResponse,
-    read_only=False,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
 

@@ -271,17 +271,13 @@ class CreateCloudRecordingResponse(_model.Response):
     """Response of CreateCloudRecording: Start an on-cloud recording task."""
 
     __action__ = "CreateCloudRecording"
-    __error_codes__ = "CreateCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the new recording task; keep it to query, change or stop the task."""
 
 
 class DeleteCloudRecordingRequest(_model.Request):
-    """Request of DeleteCloudRecording: Stop an on-cloud recording task.
-
-    Stop a recording task. Files already written stay where they are.
-    """
+    """Request of DeleteCloudRecording: Stop an on-cloud recording task."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded. Format: uint64."""
@@ -294,17 +290,13 @@ class DeleteCloudRecordingResponse(_model.Response):
     """Response of DeleteCloudRecording: Stop an on-cloud recording task."""
 
     __action__ = "DeleteCloudRecording"
-    __error_codes__ = "DeleteCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the stopped recording task."""
 
 
 class DescribeCloudRecordingRequest(_model.Request):
-    """Request of DescribeCloudRecording: Query an on-cloud recording task.
-
-    Report the state of a recording task and the files it has written so far.
-    """
+    """Request of DescribeCloudRecording: Query an on-cloud recording task."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded. Format: uint64."""
@@ -317,7 +309,6 @@ class DescribeCloudRecordingResponse(_model.Response):
     """Response of DescribeCloudRecording: Query an on-cloud recording task."""
 
     __action__ = "DescribeCloudRecording"
-    __error_codes__ = "DescribeCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the recording task."""
@@ -332,11 +323,7 @@ class DescribeCloudRecordingResponse(_model.Response):
 
 
 class DismissRoomRequest(_model.Request):
-    """Request of DismissRoom: Dismiss a room.
-
-    Close a room whose ID is a number. Every user in it, hosts and audience
-    alike, is removed. Works with rooms created by the TRTC SDKs on any platform.
-    """
+    """Request of DismissRoom: Dismiss a room."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application. Format: uint64."""
@@ -349,14 +336,10 @@ class DismissRoomResponse(_model.Response):
     """Response of DismissRoom: Dismiss a room."""
 
     __action__ = "DismissRoom"
-    __error_codes__ = "DismissRoomErrorCode"
 
 
 class DismissRoomByStrRoomIdRequest(_model.Request):
-    """Request of DismissRoomByStrRoomId: Dismiss a room that has a string ID.
-
-    Close a room whose ID is a string, removing everyone in it.
-    """
+    """Request of DismissRoomByStrRoomId: Dismiss a room that has a string ID."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application. Format: uint64."""
@@ -369,25 +352,19 @@ class DismissRoomByStrRoomIdResponse(_model.Response):
     """Response of DismissRoomByStrRoomId: Dismiss a room that has a string ID."""
 
     __action__ = "DismissRoomByStrRoomId"
-    __error_codes__ = "DismissRoomByStrRoomIdErrorCode"
 
 
 class ModifyCloudRecordingResponse(_model.Response):
     """Response of ModifyCloudRecording: Change a running on-cloud recording task."""
 
     __action__ = "ModifyCloudRecording"
-    __error_codes__ = "ModifyCloudRecordingErrorCode"
 
     task_id: str | None = _field(name="TaskId", default=None)
     """ID of the recording task."""
 
 
 class RemoveUserRequest(_model.Request):
-    """Request of RemoveUser: Remove users from a room.
-
-    Take up to 10 users out of a room whose ID is a number. Hosts and audience
-    members can both be removed.
-    """
+    """Request of RemoveUser: Remove users from a room."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application. Format: uint64."""
@@ -403,14 +380,10 @@ class RemoveUserResponse(_model.Response):
     """Response of RemoveUser: Remove users from a room."""
 
     __action__ = "RemoveUser"
-    __error_codes__ = "RemoveUserErrorCode"
 
 
 class RemoveUserByStrRoomIdRequest(_model.Request):
-    """Request of RemoveUserByStrRoomId: Remove users from a room that has a string ID.
-
-    Take up to 10 users out of a room whose ID is a string.
-    """
+    """Request of RemoveUserByStrRoomId: Remove users from a room that has a string ID."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the TRTC application. Format: uint64."""
@@ -426,7 +399,6 @@ class RemoveUserByStrRoomIdResponse(_model.Response):
     """Response of RemoveUserByStrRoomId: Remove users from a room that has a string ID."""
 
     __action__ = "RemoveUserByStrRoomId"
-    __error_codes__ = "RemoveUserByStrRoomIdErrorCode"
 
 
 class RecordParams(_model.Model):
@@ -570,15 +542,7 @@ class MixLayoutParams(_model.Model):
 
 
 class CreateCloudRecordingRequest(_model.Request):
-    """Request of CreateCloudRecording: Start an on-cloud recording task.
-
-    Start recording a room in the cloud. A recording robot joins the room as a
-    user, subscribes to the chosen streams and writes them, one file per stream
-    or mixed into one, to COS, a third-party bucket or VOD.
-
-    The call returns a task ID. Use it to query, change or stop the task; the
-    task also stops by itself once the room has had no host for MaxIdleTime.
-    """
+    """Request of CreateCloudRecording: Start an on-cloud recording task."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room to record. Format: uint64."""
@@ -619,11 +583,7 @@ class CreateCloudRecordingRequest(_model.Request):
 
 
 class ModifyCloudRecordingRequest(_model.Request):
-    """Request of ModifyCloudRecording: Change a running on-cloud recording task.
-
-    Change the layout or the subscription lists of a running recording task.
-    Parameters that are not sent keep their current values.
-    """
+    """Request of ModifyCloudRecording: Change a running on-cloud recording task."""
 
     sdk_app_id: int = _field(name="SdkAppId")
     """The SDKAppID of the room being recorded. Format: uint64."""

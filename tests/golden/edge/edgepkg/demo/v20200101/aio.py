@@ -13,10 +13,7 @@ from typing import Any, overload
 
 from ...common import aio as _aio
 from . import models as _models
-from .client import (
-    _DESCRIBE_THINGS,
-    _DO_THINGS,
-)
+from . import client as _sync
 
 __all__ = ["AsyncDemoClient"]
 
@@ -48,9 +45,9 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
     ) -> _models.DescribeThingsResponse:
         """A read-only action without parameters.
 
-        Read-only: a failed call is repeated per the retry policy.
+        Like ``DemoClient.describe_things``, for asyncio; see there.
         """
-        return await self._invoke(_DESCRIBE_THINGS, request, fields)
+        return await self._invoke(_sync._DESCRIBE_THINGS, request, fields)
 
     @overload
     async def do_things(
@@ -85,11 +82,8 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
     ) -> _models.DoThingsResponse:
         """Do things ""\" with quotes
 
-        Multi-line description with a trailing backslash \\
-        and '''single quotes''' and ""\"double""\" and {{ jinja }}.
+        Like ``DemoClient.do_things``, for asyncio; see there.
 
-        ``client_token`` is filled with a fresh UUID when left unset, so a failed call is repeated per the retry policy: the service drops repeats of one token.
-
-        Deprecated by the service: calling it emits a DeprecationWarning.
+        Deprecated by the service.
         """
-        return await self._invoke(_DO_THINGS, request, fields)
+        return await self._invoke(_sync._DO_THINGS, request, fields)

@@ -32,26 +32,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_DESCRIBE_THINGS: _client.Action[
-    _models.DescribeThingsRequest, _models.DescribeThingsResponse
-] = _client.Action(
+_DESCRIBE_THINGS = _client.Action(
     "DescribeThings",
     _models.DescribeThingsRequest,
     _models.DescribeThingsResponse,
     read_only=True,
-    idempotency_attribute="",
-    deprecated=False,
 )
 
-_DO_THINGS: _client.Action[_models.DoThingsRequest, _models.DoThingsResponse] = (
-    _client.Action(
-        "DoThings",
-        _models.DoThingsRequest,
-        _models.DoThingsResponse,
-        read_only=False,
-        idempotency_attribute="client_token",
-        deprecated=True,
-    )
+_DO_THINGS = _client.Action(
+    "DoThings",
+    _models.DoThingsRequest,
+    _models.DoThingsResponse,
+    idempotency_attribute="client_token",
+    deprecated=True,
 )
 
 
