@@ -34,9 +34,18 @@ def _escape_char(char: str) -> str:
     return char
 
 
+def _escape_line(line: str) -> str:
+    # Fast path: printable text has no character of the escaped categories
+    # (str.isprintable is False for every Other and Separator character but
+    # the ASCII space), so only a backslash would need escaping.
+    if line.isprintable() and "\\" not in line:
+        return line
+    return "".join(_escape_char(c) for c in line)
+
+
 def escape(text: str) -> str:
     """Escape ``text`` for the inside of a triple-double-quoted literal."""
-    body = "".join(_escape_char(c) for c in text)
+    body = "\n".join(_escape_line(line) for line in text.split("\n"))
     # No run of three quotes may close the literal, and no quote may touch
     # the delimiters (four quotes in a row would end it one early).
     trailing = body.endswith('"')

@@ -1,6 +1,8 @@
 import ast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codegen.docstrings import clean, docstring
 
@@ -42,3 +44,12 @@ def test_literal_is_plain_printable_text() -> None:
 
 def test_empty_text_gives_no_docstring() -> None:
     assert docstring("   \n  ") == ""
+
+
+@given(st.text())
+def test_the_fast_path_escapes_exactly_like_the_character_by_character_one(text: str) -> None:
+    from codegen.docstrings import _escape_char, escape
+
+    slow = "".join(_escape_char(c) for c in text)
+    # escape() also guards the quotes; compare before that step.
+    assert escape(text.replace('"', "")) == slow.replace('"', "")
