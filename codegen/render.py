@@ -10,7 +10,7 @@ is written here. docs/templates.md describes each template's context.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -252,9 +252,13 @@ def render_service(service: ServiceVersion, package: str, templates: Path | None
     return dict(iter_service(service, package, templates))
 
 
-def iter_service(service: ServiceVersion, package: str, templates: Path | None = None) -> Iterator[tuple[str, str]]:
+def iter_service(
+    service: ServiceVersion, package: str, templates: Path | None = None, kinds: Container[str] | None = None
+) -> Iterator[tuple[str, str]]:
     """The files of :func:`render_service` one at a time, in manifest order: the
-    slowest (models) last, so that a caller can format the others meanwhile."""
+    slowest (models) last, so that a caller can format the others meanwhile.
+
+    ``kinds``: only the manifest entries of these kinds (``template``, ``models``, ``examples``)."""
     folders = template_folders(templates)
     env = _environment(folders)
     names = {
@@ -266,7 +270,7 @@ def iter_service(service: ServiceVersion, package: str, templates: Path | None =
     }
     context: dict[str, Any] = {"package": package, "service": service}
     for entry in MANIFEST:
-        if entry.scope != "version":
+        if entry.scope != "version" or (kinds is not None and entry.kind not in kinds):
             continue
         path = entry.path.format(**names)
         if entry.kind == "template":

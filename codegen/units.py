@@ -52,11 +52,23 @@ def service_files(
 
     if pool is None:
         return formatted(dict(iter_service(service, package, templates)))
+    # The models (datamodel-code-generator, then black on the biggest file)
+    # take longest: a worker starts them first while this process renders
+    # the other files and hands them out for formatting.
+    models = pool.submit(_models_file, service, package, templates)
     pending = {
         path: pool.submit(_format, text) if path.endswith(".py") else text
-        for path, text in iter_service(service, package, templates)
+        for path, text in iter_service(service, package, templates, kinds=("template", "examples"))
     }
-    return {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
+    files = {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
+    return {**files, **models.result()}
+
+
+def _models_file(service: ServiceVersion, package: str, templates: Path | None) -> dict[str, str]:
+    """The service version's models module, rendered and formatted (in a worker process)."""
+    from .render import iter_service
+
+    return formatted(dict(iter_service(service, package, templates, kinds=("models",))))
 
 
 @dataclass(frozen=True)
@@ -138,7 +150,7 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
 
     With at least as many jobs as workers, each worker takes whole jobs.
     With fewer (one service regenerated), the jobs run here and the worker
-    processes format their files, which is most of the time.
+    processes render the models and format every file, which is most of the time.
     """
     if workers < 2 or not jobs:
         yield from map(_run_job, jobs)

@@ -146,6 +146,22 @@ def test_worker_processes_render_with_the_overrides(tmp_path: Path) -> None:
     assert len(clients) == 2 and all(MARK in path.read_text("utf-8") for path in clients)
 
 
+@pytest.mark.slow
+def test_one_service_version_with_two_workers_gives_the_same_bytes(tmp_path: Path) -> None:
+    # One version, two workers: the models are rendered and formatted in one
+    # worker while this process renders the other files for the pool.
+    overrides = tmp_path / "templates"
+    (overrides / MODEL_TEMPLATE).parent.mkdir(parents=True)
+    (overrides / MODEL_TEMPLATE).write_text(model_override(MARK), "utf-8")
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"j{jobs}"
+        assert generate(EDGE, out, "--no-cache", "--templates", str(overrides), "-j", jobs) == 0
+        outputs[jobs] = snapshot(out)
+    assert outputs["1"] == outputs["2"]
+    assert MARK in next(text for name, text in outputs["2"].items() if name.endswith("models.py"))
+
+
 def test_the_templates_key_of_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "project"
     (project / "tpl").mkdir(parents=True)
