@@ -113,3 +113,20 @@ def test_hostile_documentation_stays_documentation(edge_package: Path) -> None:
     assert errors.DoThingsErrorCode.FAILED_OPERATION_THING_2 == "FailedOperation.thing"
     # A common code the action lists again is the common enum's only.
     assert not [m for m in errors.DoThingsErrorCode if m.value == "InternalError"]
+
+
+def test_an_action_without_codes_of_its_own_types_common_codes(edge_package: Path) -> None:
+    from edgepkg.common.errors import CommonErrorCode, InternalError, TencentCloudError
+    from edgepkg.demo.v20200101 import errors, models
+
+    assert len(errors.DescribeThingsErrorCode) == 0  # every code it lists is a common one
+    cases = (
+        ("InternalError", CommonErrorCode.INTERNAL_ERROR, InternalError),
+        ("Brand.New", "Brand.New", TencentCloudError),
+    )
+    for code, expected, exception in cases:
+        body = {"Response": {"Error": {"Code": code, "Message": "m"}, "RequestId": "r"}}
+        with pytest.raises(TencentCloudError) as caught:
+            models.DescribeThingsResponse.from_envelope(body)
+        assert type(caught.value) is exception
+        assert caught.value.code == expected and type(caught.value.code) is type(expected)

@@ -253,7 +253,8 @@ def service_error(
 
     known = code
     for codes in (_error_enum(cls) if cls is not None else None, CommonErrorCode):
-        if codes is not None:
+        # An action may list no code of its own; calling an empty enum is a TypeError.
+        if codes is not None and len(codes):
             try:
                 # Generated code enums mix in str, so a member is the code string.
                 known = cast(str, codes(code))
