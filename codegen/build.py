@@ -121,8 +121,12 @@ def _build_service(
             problems.append(
                 spec.place.problem(f"action {spec.action!r} must be in a file named {spec.action}.yaml", "action")
             )
+        stem = naming.class_name(spec.action)
         for suffix in ("Request", "Response", "ErrorCode"):
-            reserved[naming.class_name(spec.action) + suffix] = spec.path
+            reserved[stem + suffix] = spec.path
+        if naming.error_enum(stem) == naming.SERVICE_ERROR_ENUM:
+            clash = f"action {spec.action!r} clashes with the service's enum {naming.SERVICE_ERROR_ENUM}"
+            problems.append(spec.place.problem(clash))
     for type_name, cls in class_names.items():
         if cls in reserved:
             problems.append(
@@ -130,10 +134,6 @@ def _build_service(
                     f"type {type_name!r} clashes with a class generated for {reserved[cls]}", "types", type_name
                 )
             )
-    error_enum = naming.SERVICE_ERROR_ENUM
-    for spec in action_specs:
-        if naming.error_enum(naming.class_name(spec.action)) == error_enum:
-            problems.append(spec.place.problem(f"action {spec.action!r} clashes with the service's enum {error_enum}"))
     service_errors = _service_error_codes(action_specs, common)
     resolver = _Resolver(class_names, problems)
     types = tuple(
@@ -180,18 +180,17 @@ def _build_service(
         types=types,
         actions=actions,
         sources=(service.path, *(spec.path for spec in action_specs)),
-        error_enum=error_enum,
+        error_enum=naming.SERVICE_ERROR_ENUM,
         errors=service_errors,
     )
 
 
-def _service_error_codes(action_specs: Iterable[ActionSpec], common: Iterable[ErrorCode]) -> tuple[ErrorCode, ...]:
+def _service_error_codes(action_specs: Iterable[ActionSpec], common: tuple[ErrorCode, ...]) -> tuple[ErrorCode, ...]:
     """Every code the actions list beyond the common ones, sorted, one member name each.
 
     A code's description is the first non-empty one in action order; an
     action that says something else keeps its own text on its member.
     """
-    common = tuple(common)
     common_codes = {e.code for e in common}
     table: dict[str, str] = {}
     for spec in action_specs:

@@ -294,6 +294,9 @@ def examples_data(service: ServiceVersion) -> str:
         if action.examples
     }
     # One action per line: compact, yet a changed example shows as one changed line.
-    compact = {"ensure_ascii": False, "sort_keys": True, "separators": (",", ":")}
-    lines = [f"{json.dumps(name)}:{json.dumps(data[name], **compact)}" for name in sorted(data)]  # type: ignore[arg-type]
+    lines = [f"{json.dumps(name)}:{_compact_json(data[name])}" for name in sorted(data)]
     return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
+
+
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -57,8 +57,9 @@ class TencentCloudError(SDKError):
 
     ``code`` is the member of the action's ``<Action>ErrorCode`` enum or of
     ``CommonErrorCode`` when the code is known there, otherwise the code
-    string as received; either way it compares equal to the wire code. ``message`` is the service's text, which
-    may change without notice: decide on ``code``, not on ``message``.
+    string as received; either way it compares equal to the wire code.
+    ``message`` is the service's text, which may change without notice:
+    decide on ``code``, not on ``message``.
     """
 
     def __init__(
