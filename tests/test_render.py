@@ -151,3 +151,28 @@ def test_templates_are_found_in_a_source_checkout_without_installing(monkeypatch
 
     monkeypatch.setattr(package_files.resources, "files", not_installed)
     assert (package_files.template_dir() / "client.py.jinja").is_file()
+
+
+def test_black_runs_with_the_cyclic_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pause, not a switch: the collector's state is what it was once black is done.
+    import gc
+
+    import black
+
+    seen: list[bool] = []
+    real = black.format_str
+
+    def spy(source: str, *, mode: black.Mode) -> str:
+        seen.append(gc.isenabled())
+        return real(source, mode=mode)
+
+    monkeypatch.setattr(black, "format_str", spy)
+    assert gc.isenabled()
+    assert format_python("x=1\n") == "x = 1\n"
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        format_python("y=2\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
