@@ -1,9 +1,13 @@
+import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from codegen.diagnostics import SpecError
-from codegen.loader import load_specs, spec_schema
+from codegen.loader import _validator, load_specs, spec_schema
 
 from .spec_helpers import write_specs
 
@@ -87,3 +91,61 @@ def test_default_specs_are_valid() -> None:
     root = Path(__file__).resolve().parent.parent / "specs"
     documents = load_specs(root)
     assert sum(d.kind == "action_file" for d in documents) == 9
+
+
+def _errors(validator: Any, data: Any) -> list[tuple[str, str, str]]:
+    found = [("/".join(map(str, e.absolute_path)), str(e.validator), e.message) for e in validator.iter_errors(data)]
+    return sorted(found)
+
+
+def _places(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path into a JSON-like value: mapping keys and list indexes."""
+    found = [at]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _places(value, (*at, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _places(value, (*at, index))
+    return found
+
+
+def _replaced(node: Any, at: tuple[Any, ...], value: Any) -> Any:
+    if not at:
+        return value
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    copy[at[0]] = _replaced(node[at[0]], at[1:], value)
+    return copy
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["", "Id", "1bad", "x" * 130, "#/types/Room", "array"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["type", "$ref", "items", "properties", "Bad-Key", "required"]), inner, max_size=3
+        )
+    ),
+    max_leaves=6,
+)
+
+
+@functools.cache
+def _default_documents() -> list[Any]:
+    return load_specs(Path(__file__).resolve().parent.parent / "specs")
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_inlined_schema_reports_what_the_schema_with_references_does(data: st.DataObject) -> None:
+    """The validator runs on a copy of the schema with its $refs inlined (faster); on any
+    document, valid or not, it must find the same problems as the schema as written."""
+    import jsonschema
+
+    document = data.draw(st.sampled_from(_default_documents()))
+    place = data.draw(st.sampled_from(_places(document.data)))
+    mutated = _replaced(document.data, place, data.draw(_JSON))
+    reference = jsonschema.Draft202012Validator({**spec_schema(), "$ref": f"#/$defs/{document.kind}"})
+    found = _errors(_validator(document.kind), mutated)
+    assert found == _errors(reference, mutated)
+    event("problems found" if found else "valid")
