@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from codegen.inputs import tencent_service_folders  # noqa: E402
 from codegen.pagination import detect  # noqa: E402
-from codegen.tencentcloud import load_folder, service_folders  # noqa: E402
+from codegen.tencentcloud import load_folder  # noqa: E402
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     styles: Counter[str] = Counter()
     left_out: list[str] = []
     actions = 0
-    for folder in service_folders(args.corpus):
+    for folder in tencent_service_folders(args.corpus):
         imported = load_folder(folder)
         for name, doc in sorted(imported.actions.items()):
             actions += 1

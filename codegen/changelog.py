@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .diff import diff_surfaces
 from .diff_report import as_markdown
-from .surface import SURFACE_FILE, Surface, SurfaceFormatError, from_json
+from .package_files import SURFACE_FILE
+from .surface import Surface, SurfaceFormatError, from_json
 from .writer import replace_file
 
 HEADING = "# Changelog"

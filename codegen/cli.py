@@ -19,8 +19,8 @@ from .config import Defaults, load_defaults
 from .diagnostics import SpecError
 from .distribution import name_problem, version_problem
 from .naming import safe_identifier
+from .package_files import SURFACE_FILE
 from .pipeline import Options, run
-from .surface import SURFACE_FILE
 from .writer import LockedError
 
 if TYPE_CHECKING:

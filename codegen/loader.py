@@ -1,4 +1,5 @@
-"""Stage 1: read spec files and check them against the spec format.
+"""Stage 1, second half: parse the spec files ``inputs`` read and check them
+against the spec format.
 
 The result is a list of :class:`SpecDocument` (the parsed data plus a way to
 find the line and column of any place in it). Every problem in every file is
@@ -18,19 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, digest, installed_version
 from .diagnostics import Diagnostic, SpecError
+from .inputs import SERVICE_FILE, Unit, gather
 
 if TYPE_CHECKING:
     import jsonschema
     import yaml  # imported where YAML is read: a run served by the cache reads none
 
-COMMON_ERRORS = Path("common") / "errors.yaml"
-# The common error table shipped with the generator: used by input without
-# one of its own (every spec folder without common/errors.yaml, and every
-# importer that does not make its own).
-SHIPPED_COMMON_ERRORS = "common_errors.yaml"
-SERVICE_FILE = "service.yaml"
-# Far beyond any real spec; keeps hostile input from exhausting memory or the stack.
-MAX_FILE_BYTES = 16 * 1024 * 1024
+# Far beyond any real spec; keeps hostile input from exhausting the stack.
 MAX_DEPTH = 64
 
 
@@ -155,27 +150,6 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], chain: tuple[str, ...]) -> 
     return inlined
 
 
-def discover(root: Path) -> list[tuple[Path, str]]:
-    """Every spec file below ``root`` with its kind, in a stable order."""
-    found: list[tuple[Path, str]] = []
-    if (root / COMMON_ERRORS).is_file():
-        found.append((root / COMMON_ERRORS, "errors_file"))
-    for path in sorted(root.glob("*/*/*.yaml")):
-        kind = "service_file" if path.name == SERVICE_FILE else "action_file"
-        found.append((path, kind))
-    return found
-
-
-def read_file(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes of one spec file, or the problem that keeps them from being read."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [Diagnostic(shown, message=f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
-        return path.read_bytes(), []
-    except OSError as exc:
-        return None, [Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]
-
-
 def load_bytes(
     raw: bytes, kind: str, shown: str, folder: str, name: str, cache: Cache | None = None
 ) -> tuple[SpecDocument | None, list[Diagnostic]]:
@@ -213,10 +187,6 @@ def load_bytes(
     document = SpecDocument(shown, kind, data, node, folder=folder, name=name)
     problems = validate(document, cache)
     return (None if problems else document), problems
-
-
-def _folder_of(path: Path) -> str:
-    return f"{path.parent.parent.name}/{path.parent.name}"
 
 
 def validate(document: SpecDocument, cache: Cache | None = None) -> list[Diagnostic]:
@@ -337,74 +307,8 @@ class ImportedService:
         return Origins({(): (path, ""), **self.origins.get(document, {})})
 
 
-@dataclass(frozen=True)
-class Unit:
-    """The input files of one service version (or of the common error table).
-
-    Read once, so that a cache key and the build that follows see the same
-    bytes even if a file changes in between.
-    """
-
-    folder: str  # "trtc/2019-07-22" for spec files; the api.json folder for Tencent input
-    files: tuple[tuple[str, bytes], ...]  # (path shown in messages, content), in a fixed order
-
-    def key_parts(self) -> list[bytes | str]:
-        """What identifies the unit's content: its folder below the root, file names and bytes.
-
-        Not the root itself, so the same specs reached by another path hit the cache.
-        """
-        return [self.name, *(part for shown, raw in self.files for part in (Path(shown).name, raw))]
-
-    @property
-    def name(self) -> str:
-        return "/".join(Path(self.folder).parts[-2:])
-
-    def shown(self, file_name: str) -> str:
-        """The path shown in messages for one of the unit's files."""
-        return next((shown for shown, _ in self.files if Path(shown).name == file_name), file_name)
-
-
-def read_units(root: Path, folders: list[str] | None = None) -> tuple[Unit, list[Unit]]:
-    """The common error table and each service version's files below ``root``; SpecError if unreadable.
-
-    The common table is ``root/common/errors.yaml`` when there is one, else the shipped table.
-    ``folders`` limits it to those service versions.
-    """
-    common, units, problems = _read(root, folders)
-    if problems:
-        raise SpecError(problems)
-    return common, units
-
-
-def _read(root: Path, folders: list[str] | None) -> tuple[Unit, list[Unit], list[Diagnostic]]:
-    """Like :func:`read_units`, returning the problems; ``folders`` limits it to some service versions."""
-    if not root.is_dir():
-        return Unit("common", ()), [], [Diagnostic(str(root), message="spec folder not found")]
-    problems: list[Diagnostic] = []
-    common: list[tuple[str, bytes]] = []
-    grouped: dict[str, list[tuple[str, bytes]]] = {}
-    files = discover(root)
-    if folders is not None:
-        wanted = set(folders)
-        files = [(path, kind) for path, kind in files if kind == "errors_file" or _folder_of(path) in wanted]
-    for path, kind in files:
-        raw, found = read_file(path, path.as_posix())
-        problems.extend(found)
-        if raw is not None:
-            group = common if kind == "errors_file" else grouped.setdefault(_folder_of(path), [])
-            group.append((path.as_posix(), raw))
-    common_unit = Unit("common", tuple(common)) if common or problems else shipped_common_unit()
-    return common_unit, [Unit(folder, tuple(items)) for folder, items in grouped.items()], problems
-
-
-def shipped_common_unit() -> Unit:
-    """The common error table shipped with the generator, as a unit for :func:`load_unit`."""
-    raw = resources.files("codegen").joinpath(SHIPPED_COMMON_ERRORS).read_bytes()
-    return Unit("common", ((f"codegen/{SHIPPED_COMMON_ERRORS}", raw),))
-
-
 def load_unit(unit: Unit, cache: Cache | None = None) -> tuple[list[SpecDocument], list[Diagnostic]]:
-    """The checked documents of a unit read by :func:`read_units`, and every problem found."""
+    """The checked documents of a unit (see ``inputs``), and every problem found."""
     documents: list[SpecDocument] = []
     problems: list[Diagnostic] = []
     for shown, raw in unit.files:
@@ -423,7 +327,7 @@ def load_specs(root: Path, folders: list[str] | None = None) -> list[SpecDocumen
     ``folders`` (``trtc/2019-07-22``, ...) limits it to those service versions
     and the common error table (``common/errors.yaml``, else the shipped one).
     """
-    common, units, problems = _read(root, folders)
+    common, units, problems = gather(root, folders)
     documents: list[SpecDocument] = []
     for unit in [common, *units]:
         found, unit_problems = load_unit(unit)

@@ -1,9 +1,10 @@
 """Where the generator's own files are, installed or in a source checkout,
-and how a user's folder of templates is layered over them."""
+how a user's folder of templates is layered over them, and the name of the
+one file the generator adds to a package beside what it renders."""
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 from .diagnostics import Diagnostic
@@ -12,15 +13,19 @@ from .diagnostics import Diagnostic
 MODEL_TEMPLATE = "models/msgspec.jinja2"
 # Copied into every package as they are, not rendered: see docs/templates.md.
 RUNTIME_FOLDER = "runtime"
+# Where a package made with a changelog records its API surface (see ``surface``).
+SURFACE_FILE = "codegen-surface.json"
 
 
 def template_dir() -> Path:
     """The built-in templates: ``codegen.templates`` when installed, else the
     checkout's top-level ``templates/`` (``python -m codegen`` from the source)."""
-    try:
-        return Path(str(resources.files("codegen.templates")))
-    except ModuleNotFoundError:
+    # find_spec, not importlib.resources: that imports zipfile, a good part of
+    # a run served by the cache, for a package that is always a folder.
+    spec = importlib.util.find_spec("codegen.templates")
+    if spec is None or not spec.submodule_search_locations:
         return Path(__file__).resolve().parent.parent / "templates"
+    return Path(spec.submodule_search_locations[0])
 
 
 def template_folders(override: Path | None) -> tuple[Path, ...]:

@@ -6,7 +6,10 @@ files from the cache and is neither loaded, built, rendered nor formatted.
 The package-level files are a unit of their own, keyed by the common error
 table and the list of service versions. Units that miss run in worker
 processes; results are merged in a fixed order, so the output is the same
-bytes whatever came from the cache.
+bytes whatever came from the cache. A "run" entry, keyed by every unit's
+key, names the entries a whole run is made of, so a run with nothing changed
+reads its input, hashes it and copies its output from the cache, without
+importing the stages that load, build or render.
 
 Black, datamodel-code-generator and Jinja2 are imported only by code that
 renders, so a run that finds everything in the cache never loads them.
@@ -22,17 +25,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import importers
-from .build import build_project, check_packages
 from .cache import Cache, digest, folder_fingerprint, generator_fingerprint
 from .diagnostics import Diagnostic, SpecError
-from .ir import Project, ServiceIndex
-from .loader import Unit, load_unit
+from .inputs import Unit
 from .package_files import override_problems
-from .units import Job, UnitResult, formatted, run_jobs, service_files
 from .writer import Changes, compare, locked, write_tree
+
+if TYPE_CHECKING:
+    from .ir import Project, ServiceIndex
+    from .units import UnitResult
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,15 @@ class Options:
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
     """Stages 1 and 2: the input in ``source_format`` (an importer's name) to IR; SpecError on bad input."""
+    from .build import build_project
+
     return build_project(importers.load_documents(importers.get(source_format), specs, actions=actions))
 
 
 def generate_files(project: Project, package: str, templates: Path | None = None) -> dict[str, str]:
     """Stages 3 and 4 for a whole project, in this process, without a cache."""
+    from .units import service_files
+
     indexes = [s.index for s in project.services]
     files = _common_files(project, indexes, package, templates)
     for service in project.services:
@@ -76,7 +84,8 @@ def generate_files(project: Project, package: str, templates: Path | None = None
 @dataclass(frozen=True)
 class Generation:
     files: dict[str, str]
-    services: list[ServiceIndex]
+    services: int  # service versions generated
+    actions: int  # their actions
     common_errors: dict[str, str]  # code -> enum member, for the surface
     surfaces: dict[str, dict[str, Any]]  # "service/version" -> ServiceSurface data
     from_cache: int  # service versions taken from the cache
@@ -100,6 +109,70 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
         *common.key_parts(),
     )
     keys = {unit.folder: digest(base, *unit.key_parts()) for unit in units}
+    # The units' keys, not their folders: the same input at another path is the same run.
+    run_key = digest(base, *sorted(keys.values()))
+    whole = _cached_run(cache, run_key, [keys[folder] for folder in sorted(keys)], with_surface)
+    if whole is not None:
+        progress(f"{len(units)} of {len(units)} service versions from the cache")
+        return whole
+    generation, entry = _generate_units(options, progress, cache, importer, common, units, keys, base)
+    cache.put("run", run_key, entry)
+    return generation
+
+
+def _cached_run(cache: Cache, key: str, unit_keys: list[str], with_surface: bool) -> Generation | None:
+    """The whole output from the entries a past run with the same input made, or None.
+
+    The "run" entry names the package-level entry and holds the counts; the
+    files are in the service entries (so they are stored once). Any entry
+    missing or not of the expected shape gives None: the units are then
+    looked up one by one and whatever is missing is generated.
+    """
+    entry = cache.get("run", key)
+    if not isinstance(entry, dict) or not isinstance(package_key := entry.get("package"), str):
+        return None
+    package = cache.get("package", package_key)
+    if not isinstance(package, dict) or not _texts(package.get("files")) or not _texts(package.get("errors")):
+        return None
+    files: dict[str, str] = dict(package["files"])
+    surfaces: dict[str, dict[str, Any]] = {}
+    for unit_key in unit_keys:
+        stored = cache.get("service", unit_key)
+        if not isinstance(stored, dict) or not _texts(stored.get("files")):
+            return None
+        files.update(stored["files"])
+        index, surface = stored.get("index"), stored.get("surface")
+        if with_surface and isinstance(index, dict):
+            if not isinstance(surface, dict):
+                return None
+            surfaces[f"{index.get('service')}/{index.get('version')}"] = surface
+    services, actions = entry.get("services"), entry.get("actions")
+    if not isinstance(services, int) or not isinstance(actions, int):
+        return None
+    return Generation(dict(sorted(files.items())), services, actions, dict(package["errors"]), surfaces, len(unit_keys))
+
+
+def _texts(value: Any) -> bool:
+    """Whether ``value`` is a ``{str: str}`` dict."""
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _generate_units(
+    options: Options,
+    progress: Callable[[str], None],
+    cache: Cache,
+    importer: importers.Importer,
+    common: Unit,
+    units: list[Unit],
+    keys: dict[str, str],
+    base: str,
+) -> tuple[Generation, dict[str, Any]]:
+    """Each unit from its cache entry or generated; the generation and its "run" entry."""
+    from .build import check_packages
+    from .loader import load_unit
+    from .units import Job, UnitResult, run_jobs
+
+    with_surface = options.changelog is not None
     results: dict[str, UnitResult] = {}
     for unit in units:
         stored = UnitResult.from_json(cache.get("service", keys[unit.folder]))
@@ -146,20 +219,25 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     problems = check_packages(services)
     if problems:
         raise SpecError(problems)
-    files, common_errors = _package_files(options.package, common, services, base, cache, options.templates)
+    package_key = digest(base, json.dumps([[s.service, s.version, s.title, s.package, s.module] for s in services]))
+    files, common_errors = _package_files(options.package, common, services, package_key, cache, options.templates)
     surfaces = {}
     for result in chosen:
         files.update(result.files)
         if result.index is not None and result.surface is not None:
             surfaces[f"{result.index.service}/{result.index.version}"] = result.surface
-    return Generation(dict(sorted(files.items())), services, common_errors, surfaces, from_cache)
+    actions = sum(s.actions for s in services)
+    generation = Generation(dict(sorted(files.items())), len(services), actions, common_errors, surfaces, from_cache)
+    return generation, {"package": package_key, "services": len(services), "actions": actions}
 
 
 def _package_files(
-    package: str, common: Unit, services: list[ServiceIndex], base: str, cache: Cache, templates: Path | None
+    package: str, common: Unit, services: list[ServiceIndex], key: str, cache: Cache, templates: Path | None
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """The files outside the service versions, and the common codes' enum members."""
-    key = digest(base, json.dumps([[s.service, s.version, s.title, s.package, s.module] for s in services]))
+    """The files outside the service versions, and the common codes' enum members (cached under ``key``)."""
+    from .build import build_project
+    from .loader import load_unit
+
     stored = cache.get("package", key)
     if isinstance(stored, dict) and isinstance(stored.get("files"), dict) and isinstance(stored.get("errors"), dict):
         return dict(stored["files"]), dict(stored["errors"])
@@ -178,6 +256,7 @@ def _common_files(
 ) -> dict[str, str]:
     """The formatted package-level files: runtime, common errors and package inits."""
     from .render import render_common, runtime_files
+    from .units import formatted
 
     common = render_common(project.common_errors, project.categories, services, package, templates)
     return formatted(common, ready=runtime_files(package))
@@ -193,7 +272,8 @@ def _surface_of(generation: Generation) -> Any:
 def _with_surface(files: dict[str, str], surface: Any, options: Options) -> dict[str, str]:
     if surface is None:
         return files
-    from .surface import SURFACE_FILE, to_json
+    from .package_files import SURFACE_FILE
+    from .surface import to_json
 
     return {**files, f"{options.package}/{SURFACE_FILE}": to_json(surface)}
 
@@ -236,11 +316,10 @@ def run(options: Options) -> tuple[Changes, str]:
             changes = _write(files, surface, options)
         _distribution(files, options, changes)
     elapsed = time.perf_counter() - started
-    actions = sum(s.actions for s in generation.services)
     verb = "would change" if options.check else "written"
     cached = f" ({generation.from_cache} from the cache)" if generation.from_cache else ""
     summary = (
-        f"codegen: {len(generation.services)} service versions{cached}, {actions} actions: "
+        f"codegen: {generation.services} service versions{cached}, {generation.actions} actions: "
         f"{len(changes.written)} files {verb}, {len(changes.unchanged)} unchanged, "
         f"{len(changes.removed)} {'would be ' if options.check else ''}removed in {elapsed:.2f}s"
     )

@@ -19,7 +19,8 @@ import yaml
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .diff import Change, diff_surfaces
-from .loader import SERVICE_FILE, ImportedService, load_specs
+from .inputs import SERVICE_FILE
+from .loader import ImportedService, load_specs
 from .surface import Surface, from_project
 from .writer import WORKSPACE, folder_lock, recover_workspace, replace_folder
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .ir import Action, Field, ObjectType, Project, ServiceVersion, TypeRef
+if TYPE_CHECKING:
+    from .ir import Action, Field, ObjectType, Project, ServiceVersion, TypeRef
 
 # Bumped when the JSON layout changes; an unknown version is not read.
 SCHEMA = "codegen-surface/1"
-# Where a generated package made with a changelog records its surface.
-SURFACE_FILE = "codegen-surface.json"
 Usage = Literal["in", "out", "both", "none"]
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from .diagnostics import json_pointer
+from .inputs import TENCENT_FILES
 from .loader import ImportedService
 from .pagination import detect as detect_pagination
 
@@ -58,7 +59,6 @@ _KNOWN_KINDS = "string, int, float, bool, binary, object or list"
 _VERSION = re.compile(r"^v?(\d{4})-?(\d{2})-?(\d{2})$")
 
 
-FILES = ("api.json", "errors.json", "examples.json")
 # A place in a spec document -> (file, JSON pointer) of where it came from.
 Places = dict[tuple[Any, ...], tuple[str, str]]
 
@@ -95,7 +95,7 @@ def convert(
     by default ``<source>/api.json`` and so on; the result's origins point
     into them (``<source>/api.json#/objects/Widget/members/2``).
     """
-    api_file, errors_file, examples_file = paths or tuple(f"{source}/{name}" for name in FILES)
+    api_file, errors_file, examples_file = paths or tuple(f"{source}/{name}" for name in TENCENT_FILES)
     metadata = api.get("metadata", {})
     service = str(metadata.get("serviceShortName", ""))
     version = _version(str(metadata.get("apiVersion", "")))
@@ -385,10 +385,3 @@ def _lists(node: Any) -> Any:
     if converted and all(key.isdigit() for key in converted):
         return [converted[key] for key in sorted(converted, key=int)]
     return converted
-
-
-def service_folders(root: Path) -> list[Path]:
-    """Folders holding an api.json: ``root`` itself or ``root/<service>/<version>``."""
-    if (root / "api.json").is_file():
-        return [root]
-    return [path.parent for path in sorted(root.glob("*/*/api.json"))]

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from .build import build_project
 from .cache import Cache
 from .diagnostics import Diagnostic, SpecError
+from .inputs import Unit
 from .ir import ServiceIndex, ServiceVersion
-from .loader import Unit, load_unit
+from .loader import load_unit
 
 if TYPE_CHECKING:
     from .importers import Importer

@@ -40,9 +40,10 @@ from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
+from codegen.inputs import tencent_service_folders
 from codegen.ir import Project
 from codegen.pipeline import generate_files, load_project
-from codegen.tencentcloud import request_body, service_folders
+from codegen.tencentcloud import request_body
 from codegen.writer import write_tree
 
 PACKAGE = "tccorpus"
@@ -153,7 +154,7 @@ def check_examples(corpus: Path, project: Project, report: Report) -> None:
     logging.getLogger(f"{PACKAGE}.common.tolerant").setLevel(logging.ERROR)
     by_folder = {f"{s.service}/{s.version}": s for s in project.services}
     from_tencent = {}
-    for folder in service_folders(corpus):
+    for folder in tencent_service_folders(corpus):
         api = json.loads((folder / "api.json").read_text())
         meta = api.get("metadata", {})
         version = meta.get("apiVersion", "")

@@ -49,16 +49,20 @@ def test_a_warm_run_takes_everything_from_the_cache_and_loads_no_renderer(
     _generate(tmp_path / "first", cache_dir)
     assert _tree(tmp_path / "first") == cold
     assert len(_entries(cache_dir, "service")) == 2 and len(_entries(cache_dir, "package")) == 1
+    assert len(_entries(cache_dir, "run")) == 1
     # A second output folder: every file comes from the cache, no renderer is imported.
     probe = (
         "import sys\nfrom codegen.cli import main\n"
         f"code = main(['generate', '--out', {str(tmp_path / 'second')!r}, '--cache-dir', {str(cache_dir)!r}, '-q'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'black', 'jinja2', 'datamodel_code_generator', "
-        "'jsonschema'})\n"
-        "print(code, heavy)\n"
+        "'jsonschema', 'yaml', 'multiprocessing'})\n"
+        # Nor the stages that load, build, render or format: the input is read and hashed, that is all.
+        "stages = sorted(set(sys.modules) & {'codegen.loader', 'codegen.ir', 'codegen.build', 'codegen.units', "
+        "'codegen.render', 'codegen.surface', 'codegen.tencentcloud'})\n"
+        "print(code, heavy, stages)\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "0 []"
+    assert result.stdout.strip() == "0 [] []"
     assert "2 service versions (2 from the cache)" in result.stderr
     assert _tree(tmp_path / "second") == cold
 
@@ -138,11 +142,27 @@ def test_a_damaged_entry_is_ignored_and_replaced(tmp_path: Path, cold: dict[str,
     for index, entry in enumerate(services):
         _damage(entry, how, originals[index - 1])
     _damage(_entries(cache_dir, "package")[0], how, originals[0])
+    _damage(_entries(cache_dir, "run")[0], how, originals[0])
     result = _generate(tmp_path / "second", cache_dir)
     assert "from the cache" not in result.stderr
     assert _tree(tmp_path / "second") == cold
     # The entries were written again and are trusted now.
     assert "(2 from the cache)" in _generate(tmp_path / "third", cache_dir).stderr
+
+
+@pytest.mark.slow
+def test_a_run_entry_whose_parts_are_gone_falls_back_to_the_units(tmp_path: Path, cold: dict[str, bytes]) -> None:
+    """The "run" entry only points at the service and package entries: with one of them
+    gone, the others still serve and the missing one is generated again."""
+    cache_dir = tmp_path / "cache"
+    _generate(tmp_path / "first", cache_dir)
+    _entries(cache_dir, "service")[0].unlink()
+    result = _generate(tmp_path / "second", cache_dir)
+    assert "(1 from the cache)" in result.stderr
+    assert _tree(tmp_path / "second") == cold
+    _entries(cache_dir, "package")[0].unlink()
+    assert "(2 from the cache)" in _generate(tmp_path / "third", cache_dir).stderr
+    assert _tree(tmp_path / "third") == cold
 
 
 def test_an_entry_is_read_back_only_under_its_own_key(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import pytest
 from codegen import cli, importers
 from codegen.cache import Cache
 from codegen.diagnostics import Diagnostic, json_pointer
-from codegen.loader import ImportedService, SpecDocument, Unit, shipped_common_unit, validate
+from codegen.inputs import Unit, shipped_common_unit
+from codegen.loader import ImportedService, SpecDocument, validate
 
 from .conftest import FIXTURES, ROOT, run_codegen
 

@@ -1,7 +1,7 @@
 """Input formats, one importer each, behind one small protocol.
 
 An importer finds and reads the input files of its format below a folder,
-grouped in :class:`~codegen.loader.Unit` s (one per service version, read
+grouped in :class:`~codegen.inputs.Unit` s (one per service version, read
 once and hashed for the cache key), and turns a unit into checked spec
 documents. Everything after that (build, render, the cache, ``codegen
 diff``) is the same for every format.
@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..cache import Cache
 from ..diagnostics import Diagnostic, SpecError
-from ..loader import ImportedService, SpecDocument, Unit
-from ..loader import load_unit as load_common_unit
+from ..inputs import Unit
+
+if TYPE_CHECKING:
+    # Parsing and checking are imported by the code that runs them: a run
+    # served by the cache only reads its input (see ``inputs``).
+    from ..cache import Cache
+    from ..loader import ImportedService, SpecDocument
 
 
 class Importer(Protocol):
@@ -37,7 +41,7 @@ class Importer(Protocol):
         """The common error table and each service version's input below ``root``.
 
         The common unit holds an error table in our YAML format (``common/errors.yaml``);
-        ``loader.shipped_common_unit()`` is the generator's own. ``folders``
+        ``inputs.shipped_common_unit()`` is the generator's own. ``folders``
         (paths below ``root``, as :meth:`unit_of` gives them) limits the
         service versions. Raises :class:`SpecError` when the input cannot be read.
         """
@@ -151,6 +155,8 @@ def load_documents(
 ) -> list[SpecDocument]:
     """Every checked document below ``root`` (only ``folders``, when given), the common table first;
     :class:`SpecError` with every problem found."""
+    from ..loader import load_unit as load_common_unit
+
     common, units = importer.read_units(root, folders)
     documents, problems = load_common_unit(common, cache)
     for unit in units:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from ..cache import Cache
-from ..diagnostics import Diagnostic
-from ..loader import COMMON_ERRORS, SpecDocument, Unit, load_unit, read_units
+from ..inputs import COMMON_ERRORS, Unit, read_units
 from ..writer import folder_lock
+
+if TYPE_CHECKING:
+    from ..cache import Cache
+    from ..diagnostics import Diagnostic
+    from ..loader import SpecDocument
 
 
 class SpecsImporter:
@@ -23,6 +27,8 @@ class SpecsImporter:
     def load_unit(
         self, unit: Unit, actions: Sequence[str] | None = None, cache: Cache | None = None
     ) -> tuple[list[SpecDocument], list[Diagnostic]]:
+        from ..loader import load_unit
+
         # Spec folders hold what is wanted; there is no selecting of actions.
         return load_unit(unit, cache)
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..cache import Cache
 from ..diagnostics import Diagnostic, SpecError
-from ..loader import ImportedService, SpecDocument, Unit, shipped_common_unit, validate
-from ..tencentcloud import FILES, convert, service_folders
+from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
+
+if TYPE_CHECKING:
+    # The mapping and the checks are imported where they run: a run served
+    # by the cache only reads its input.
+    from ..cache import Cache
+    from ..loader import ImportedService, SpecDocument
 
 # Files that shape the generated API; examples.json does not.
-_API_FILES = frozenset(FILES[:2])
+_API_FILES = frozenset(TENCENT_FILES[:2])
 
 
 def parse_json(raw: bytes, shown: str) -> tuple[Any, Diagnostic | None]:
@@ -52,6 +56,8 @@ def _parse_all(files: Sequence[tuple[str, bytes | None]]) -> tuple[list[Any], li
 
 
 def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
+    from ..tencentcloud import convert
+
     api, errors, examples = values
     api_path, errors_path, examples_path = paths
     source = str(PurePosixPath(api_path).parent)
@@ -67,7 +73,7 @@ class TencentCloudImporter:
     description = "Tencent's API descriptions: <service>/<version>/api.json with errors.json and examples.json"
 
     def read_units(self, root: Path, folders: Sequence[str] | None = None) -> tuple[Unit, list[Unit]]:
-        found = service_folders(root) if folders is None else [root / folder for folder in folders]
+        found = tencent_service_folders(root) if folders is None else [root / folder for folder in folders]
         if folders is None and not found:
             raise SpecError(
                 [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
@@ -76,7 +82,7 @@ class TencentCloudImporter:
         problems: list[Diagnostic] = []
         for folder in found:
             files = []
-            for name in FILES:
+            for name in TENCENT_FILES:
                 path = folder / name
                 try:
                     files.append((path.as_posix(), path.read_bytes()))
@@ -92,11 +98,11 @@ class TencentCloudImporter:
     def load_unit(
         self, unit: Unit, actions: Sequence[str] | None = None, cache: Cache | None = None
     ) -> tuple[list[SpecDocument], list[Diagnostic]]:
-        paths = [f"{unit.folder}/{name}" for name in FILES]
+        paths = [f"{unit.folder}/{name}" for name in TENCENT_FILES]
         data = {Path(shown).name: raw for shown, raw in unit.files}
-        if FILES[0] not in data:
+        if TENCENT_FILES[0] not in data:
             return [], [Diagnostic(paths[0], message="file not found")]  # removed since the folder was listed
-        values, problems = _parse_all([(path, data.get(name)) for path, name in zip(paths, FILES, strict=True)])
+        values, problems = _parse_all([(path, data.get(name)) for path, name in zip(paths, TENCENT_FILES, strict=True)])
         if problems:
             return [], problems
         try:
@@ -107,6 +113,8 @@ class TencentCloudImporter:
             return [], []
         if imported.problems:
             return [], imported.diagnostics()
+        from ..loader import validate
+
         documents, problems = [], []
         for document in imported.documents(paths[0]):
             found = validate(document, cache)
@@ -127,7 +135,7 @@ class TencentCloudImporter:
         if not api.is_file():
             raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
         files: list[tuple[str, bytes | None]] = []
-        for given, name in zip((api, errors, examples), FILES, strict=True):
+        for given, name in zip((api, errors, examples), TENCENT_FILES, strict=True):
             path = given or api.parent / name
             try:
                 # Errors and examples are optional; a path given that holds no file is ignored too.
