@@ -58,17 +58,25 @@ def escape(text: str) -> str:
 
 
 def docstring(text: str, indent: int = 0) -> str:
-    """A docstring literal for ``text`` (empty string when there is no text).
+    """A docstring literal for ``text`` (empty string when there is no text),
+    for a statement indented by ``indent`` spaces, laid out as black leaves it.
 
     The first line stays on the line of the opening quotes; a longer text ends
-    with the closing quotes on a line of their own, as black would leave it.
+    with the closing quotes on a line of their own. As black (and PEP 257)
+    does, the lines after the first lose the indentation they all share, and
+    a one-line text ending in a quote gets a space before the closing quotes.
+    So black leaves every literal made here unchanged (a test checks), and a
+    file whose template lays out the rest like black needs no black pass.
     """
     body = escape(clean(text))
     if not body:
         return ""
+    first, *rest = body.split("\n")
+    if not rest:
+        return f'"""{body} """' if body.endswith('"') else f'"""{body}"""'
+    # str.lstrip, as black uses: Unicode spaces (a no-break space, an
+    # ideographic space) count as indentation too.
+    shared = min((len(line) - len(line.lstrip()) for line in rest if line.strip()), default=0)
     pad = " " * indent
-    lines = body.split("\n")
-    if len(lines) == 1:
-        return f'"""{body}"""'
-    rest = "\n".join(pad + line if line else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{rest}\n{pad}"""'
+    lines = "\n".join(pad + line[shared:] if line.strip() else "" for line in rest)
+    return f'"""{first}\n{lines}\n{pad}"""'

@@ -1,12 +1,14 @@
 """Black's layout for the few long statements the templates repeat.
 
-Black formats every generated file anyway; it is much faster on code that
-is already laid out the way it would lay it out (a long line makes it try
+Black formats the generated files; it is much faster on code that is
+already laid out the way it would lay it out (a long line makes it try
 several splits). These helpers give the layout black 26 picks for an
 assignment of a literal and for a call, so that black leaves those lines as
 they are. Where a case is not covered they return the plain one-line form
 and black still does the work, so the output never depends on them; the
-tests compare them with black on many shapes.
+tests compare them with black on many shapes. A file whose template uses
+only ``assign``, ``listing`` and ``docstrings.docstring`` for its long lines
+(errors.py) is black-clean as rendered and skips black altogether.
 
 Each returns the statement without the indentation of its first line (the
 template writes that) and with the continuation lines indented.
@@ -14,6 +16,7 @@ template writes that) and with the continuation lines indented.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 LINE_LENGTH = 88  # formatting.MODE's line length
@@ -108,3 +111,39 @@ def generic_call(target: str, generic: str, types: Sequence[str], callee: str, a
         return f"{target}: {generic}[\n    {joined}\n] = {callee}(\n{body('')})"
     split = "".join(f"    {name},\n" for name in types)
     return f"{target}: {generic}[\n{split}] = {callee}(\n{body('')})"
+
+
+def class_pieces(source: str, pieces: int) -> list[str]:
+    """``source`` cut before top-level ``class`` statements into at most ``pieces``
+    parts of similar size, to be formatted in parallel and joined with :func:`join_pieces`.
+
+    Black lays out each top-level class on its own and puts two blank lines
+    between them, so the joined result is what black makes of the whole.
+    The classes are found by parsing (text that only looks like a class
+    statement, in a docstring, is not one), and a cut is made only where a
+    blank line precedes the class, so no comment is parted from it.
+    """
+    lines = source.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    starts = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            # The check of the text keeps a line count that differs from the
+            # parser's (a stray carriage return) from ever cutting a statement.
+            if 0 < first < len(lines) and not lines[first - 1].strip() and lines[first].startswith(("class ", "@")):
+                starts.append(offsets[first])
+    target = len(source) / max(pieces, 1)
+    cuts = [0]
+    for start in starts:
+        if start - cuts[-1] >= target and len(cuts) < pieces:
+            cuts.append(start)
+    cuts.append(len(source))
+    return [source[begin:end] for begin, end in zip(cuts, cuts[1:], strict=False)]
+
+
+def join_pieces(formatted: Sequence[str]) -> str:
+    """The formatted parts of :func:`class_pieces` as one file: two blank lines between them."""
+    return "\n\n".join(formatted)

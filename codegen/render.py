@@ -64,6 +64,9 @@ class OutputFile:
     scope: Literal["package", "service", "version"]
     name: str = ""
     source: str = ""  # the header's "Generated ... from <source>"
+    # The built-in template lays the file out exactly as black would, so the
+    # black pass skips it (see black_clean_files; the corpus tests check).
+    black_clean: bool = False
 
 
 _VERSION = "{package}/{service_package}/{module}"
@@ -77,7 +80,7 @@ MANIFEST: tuple[OutputFile, ...] = (
     *(OutputFile(f"{{package}}/common/{module}", "runtime", "package", module) for module in RUNTIME_MODULES),
     OutputFile("{package}/{service_package}/__init__.py", "template", "service", "service_init.py.jinja"),
     OutputFile(f"{_VERSION}/__init__.py", "template", "version", "version_init.py.jinja", _SPECS),
-    OutputFile(f"{_VERSION}/errors.py", "template", "version", "errors.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/errors.py", "template", "version", "errors.py.jinja", _SPECS, black_clean=True),
     OutputFile(f"{_VERSION}/client.py", "template", "version", "client.py.jinja", _SPECS),
     OutputFile(f"{_VERSION}/aio.py", "template", "version", "aio.py.jinja", _SPECS),
     # The spec's examples, as data for ``common.testing`` (Stubber.add_example);
@@ -93,6 +96,28 @@ def runtime_files(package: str) -> list[str]:
     """Paths of the runtime modules, copied as they are: they are kept
     black-clean in the source tree (a test checks), so black can skip them."""
     return [entry.path.format(package=package) for entry in MANIFEST if entry.kind == "runtime"]
+
+
+def black_clean_files(service: ServiceVersion, package: str, templates: Path | None) -> set[str]:
+    """The service version's files black would leave unchanged, so the black pass skips them.
+
+    Only with the built-in templates: an override (or a template it includes)
+    may lay its file out otherwise, so with ``templates`` every file is formatted.
+    """
+    if templates is not None:
+        return set()
+    names = _version_names(service, package)
+    return {entry.path.format(**names) for entry in MANIFEST if entry.scope == "version" and entry.black_clean}
+
+
+def _version_names(service: ServiceVersion, package: str) -> dict[str, str]:
+    return {
+        "package": package,
+        "service_package": service.package,
+        "module": service.module,
+        "service": service.service,
+        "version": service.version,
+    }
 
 
 @lru_cache(maxsize=4)
@@ -261,13 +286,7 @@ def iter_service(
     ``kinds``: only the manifest entries of these kinds (``template``, ``models``, ``examples``)."""
     folders = template_folders(templates)
     env = _environment(folders)
-    names = {
-        "package": package,
-        "service_package": service.package,
-        "module": service.module,
-        "service": service.service,
-        "version": service.version,
-    }
+    names = _version_names(service, package)
     context: dict[str, Any] = {"package": package, "service": service}
     for entry in MANIFEST:
         if entry.scope != "version" or (kinds is not None and entry.kind not in kinds):

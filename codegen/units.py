@@ -24,6 +24,7 @@ from .cache import Cache
 from .diagnostics import Diagnostic, SpecError
 from .inputs import Unit
 from .ir import ServiceIndex, ServiceVersion
+from .layout import class_pieces, join_pieces
 from .loader import load_unit
 
 if TYPE_CHECKING:
@@ -38,38 +39,49 @@ def _format(text: str) -> str:
 
 def formatted(files: dict[str, str], ready: Iterable[str] = ()) -> dict[str, str]:
     """The files with their Python formatted; those in ``ready`` are already
-    black-clean (the copied runtime modules)."""
+    black-clean (the copied runtime modules, files laid out as black would)."""
     skip = set(ready)
     return {name: _format(text) if name.endswith(".py") and name not in skip else text for name, text in files.items()}
 
 
 def service_files(
-    service: ServiceVersion, package: str, pool: Executor | None = None, templates: Path | None = None
+    service: ServiceVersion,
+    package: str,
+    pool: Executor | None = None,
+    templates: Path | None = None,
+    pieces: int = 1,
 ) -> dict[str, str]:
-    """Rendered and formatted; with a pool, each file is formatted there as soon as it is rendered.
+    """Rendered and formatted; with a pool, each file is formatted there as soon as it is rendered,
+    the models in up to ``pieces`` parts at once.
 
     ``templates``: a folder of templates replacing built-in ones of the same name."""
-    from .render import iter_service
+    from .render import black_clean_files, iter_service
 
+    clean = black_clean_files(service, package, templates)
     if pool is None:
-        return formatted(dict(iter_service(service, package, templates)))
+        return formatted(dict(iter_service(service, package, templates)), ready=clean)
     # The models (datamodel-code-generator, then black on the biggest file)
-    # take longest: a worker starts them first while this process renders
-    # the other files and hands them out for formatting.
+    # take longest: a worker renders them while this process renders the
+    # other files and hands them out for formatting; then every worker
+    # formats a part of the models.
     models = pool.submit(_models_file, service, package, templates)
     pending = {
-        path: pool.submit(_format, text) if path.endswith(".py") else text
+        path: pool.submit(_format, text) if path.endswith(".py") and path not in clean else text
         for path, text in iter_service(service, package, templates, kinds=("template", "examples"))
     }
+    parts = {
+        path: [pool.submit(_format, part) for part in class_pieces(text, pieces)]
+        for path, text in models.result().items()
+    }
     files = {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
-    return {**files, **models.result()}
+    return {**files, **{path: join_pieces([part.result() for part in done]) for path, done in parts.items()}}
 
 
 def _models_file(service: ServiceVersion, package: str, templates: Path | None) -> dict[str, str]:
-    """The service version's models module, rendered and formatted (in a worker process)."""
+    """The service version's models module, rendered, not formatted (in a worker process)."""
     from .render import iter_service
 
-    return formatted(dict(iter_service(service, package, templates, kinds=("models",))))
+    return dict(iter_service(service, package, templates, kinds=("models",)))
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,7 @@ class Job:
     templates: Path | None = None  # the --templates folder, read by the worker that renders
 
 
-def _run_job(job: Job, pool: Executor | None = None) -> UnitResult:
+def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitResult:
     """Load, build, render and format one service version (in a worker process or in this one)."""
     cache = Cache(job.cache_dir)
     common, problems = load_unit(job.common, cache)  # checked by the caller; cached, so cheap
@@ -128,7 +140,7 @@ def _run_job(job: Job, pool: Executor | None = None) -> UnitResult:
         from .surface import service_surface
 
         surface = asdict(service_surface(service))
-    return UnitResult(service_files(service, job.package, pool, job.templates), service.index, surface)
+    return UnitResult(service_files(service, job.package, pool, job.templates, pieces), service.index, surface)
 
 
 def _watch_parent(parent: int) -> None:
@@ -166,4 +178,4 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
         for _ in range(workers):
             pool.submit(_format, "")  # the workers import black while this process renders
         for job in jobs:
-            yield _run_job(job, pool)
+            yield _run_job(job, pool, workers)

@@ -114,3 +114,40 @@ def test_client_statements_format_as_black_would_and_are_mostly_clean() -> None:
         laid = "def f():\n    " + statement("return await self._invoke", call_arguments, 4) + "\n"
         check(laid, f"def f():\n    return await self._invoke({', '.join(call_arguments)})\n")
     assert clean >= 0.9 * checked
+
+
+def _models_source() -> str:
+    """The models module of the default specs' trtc version as rendered, before black."""
+    from pathlib import Path
+
+    from codegen.pipeline import load_project
+    from codegen.render import iter_service
+
+    project = load_project(Path(__file__).resolve().parent.parent / "specs")
+    service = next(s for s in project.services if s.service == "trtc")
+    ((_, text),) = iter_service(service, "tcsdk", kinds=("models",))
+    return text
+
+
+def test_models_formatted_in_pieces_are_what_black_makes_of_the_whole() -> None:
+    from codegen.layout import class_pieces, join_pieces
+
+    source = _models_source()
+    whole = format_python(source)
+    for pieces in (1, 2, 3, 5, 50):
+        parts = class_pieces(source, pieces)
+        assert "".join(parts) == source and (len(parts) == pieces if pieces < 5 else 5 <= len(parts) <= pieces)
+        assert join_pieces([format_python(part) for part in parts]) == whole
+
+
+def test_pieces_are_cut_only_before_real_classes_after_a_blank_line() -> None:
+    from codegen.layout import class_pieces, join_pieces
+
+    # "class" lines inside a docstring are text; a commented class keeps its comment.
+    source = (
+        '"""Title\n\nclass NotOne:\n    pass\n"""\n\nimport x\n\n\nclass A:\n    a = 1\n\n\n'
+        "# about B\nclass B:\n    b = 2\n\n\n@x.deco\nclass C:\n    c = 3\n"
+    )
+    parts = class_pieces(source, 10)
+    assert [part.split("\n", 1)[0] for part in parts] == ['"""Title', "class A:", "@x.deco"]
+    assert join_pieces([format_python(part) for part in parts]) == format_python(source)

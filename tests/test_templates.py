@@ -147,19 +147,27 @@ def test_worker_processes_render_with_the_overrides(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_one_service_version_with_two_workers_gives_the_same_bytes(tmp_path: Path) -> None:
-    # One version, two workers: the models are rendered and formatted in one
-    # worker while this process renders the other files for the pool.
-    overrides = tmp_path / "templates"
-    (overrides / MODEL_TEMPLATE).parent.mkdir(parents=True)
-    (overrides / MODEL_TEMPLATE).write_text(model_override(MARK), "utf-8")
+@pytest.mark.parametrize("override", [False, True])
+def test_one_service_version_with_two_workers_gives_the_same_bytes(tmp_path: Path, override: bool) -> None:
+    # One version, two workers: the models are rendered in one worker while
+    # this process renders the other files for the pool, then both workers
+    # format a part of the models. With the built-in templates errors.py is
+    # not formatted at all; with an override, every file is.
+    extra: tuple[str, ...] = ()
+    if override:
+        overrides = tmp_path / "templates"
+        (overrides / MODEL_TEMPLATE).parent.mkdir(parents=True)
+        (overrides / MODEL_TEMPLATE).write_text(model_override(MARK), "utf-8")
+        extra = ("--templates", str(overrides))
     outputs = {}
     for jobs in ("1", "2"):
         out = tmp_path / f"j{jobs}"
-        assert generate(EDGE, out, "--no-cache", "--templates", str(overrides), "-j", jobs) == 0
+        assert generate(EDGE, out, "--no-cache", *extra, "-j", jobs) == 0
         outputs[jobs] = snapshot(out)
     assert outputs["1"] == outputs["2"]
-    assert MARK in next(text for name, text in outputs["2"].items() if name.endswith("models.py"))
+    models = next(text for name, text in outputs["2"].items() if name.endswith("models.py"))
+    assert (MARK in models) == override
+    assert all(format_python(text) == text for name, text in outputs["2"].items() if name.endswith(".py"))
 
 
 def test_the_templates_key_of_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

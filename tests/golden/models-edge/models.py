@@ -28,7 +28,7 @@ class Node(_model.Model):
     """A tree node that refers to itself."""
 
     name: str | None = _field(name="Name", default=None)
-    """ends with a quote\""""
+    """ends with a quote\" """
 
     children: list[Node] | None = _field(name="Children", default=None)
     """Sub-nodes.\u2028Second line after a line separator, \u200f RTL mark, NUL \x00 and tab\t."""
