@@ -27,6 +27,7 @@ from .package_files import model_template_dir, template_dir, template_folders
 RUNTIME_MODULES = (
     "exceptions.py",
     "model.py",
+    "envelope.py",
     "tolerant.py",
     "signing.py",
     "credentials.py",

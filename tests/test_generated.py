@@ -316,6 +316,28 @@ def test_the_generator_itself_passes_mypy_strict() -> None:
     assert result.returncode == 0, result.stdout
 
 
+def test_meta_is_kept_beside_each_response_for_as_long_as_it_lives(generated_on_path: Path) -> None:
+    import gc
+
+    from tcsdk.common import model
+    from tcsdk.common.model import ResponseMeta, attach_meta
+    from tcsdk.trtc.v20190722 import models
+
+    first = models.DismissRoomResponse(request_id="a")
+    second = models.DismissRoomResponse(request_id="a")
+    attach_meta(first, ResponseMeta(status=200, attempts=2))
+    assert first.meta.attempts == 2 and second.meta == ResponseMeta()
+    assert first == second and repr(first) == repr(second)  # meta is not data
+    attach_meta(first, ResponseMeta(status=201))
+    assert first.meta.status == 201
+    entries = len(model._METAS)
+    del first
+    gc.collect()
+    assert len(model._METAS) == entries - 1  # freed with its response
+    # A new response at the same address does not see the old meta.
+    assert models.DismissRoomResponse(request_id="b").meta == ResponseMeta()
+
+
 def test_models_import_without_error_enums_or_httpx() -> None:
     code = (
         "import sys\n"
@@ -323,6 +345,7 @@ def test_models_import_without_error_enums_or_httpx() -> None:
         "assert 'tcsdk.trtc.v20190722.errors' not in sys.modules\n"
         "assert 'tcsdk.common.errors' not in sys.modules and 'tcsdk.common.exceptions' not in sys.modules\n"
         "assert 'httpx' not in sys.modules and 'dataclasses' not in sys.modules\n"
+        "assert 'tcsdk.common.envelope' not in sys.modules\n"
         'body = b\'{"Response": {"Error": {"Code": "FailedOperation.RoomNotExist", "Message": "m"}, "RequestId": "r"}}\'\n'
         "try:\n"
         "    models.DismissRoomResponse.from_envelope(body)\n"

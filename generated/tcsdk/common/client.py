@@ -35,14 +35,13 @@ from .credentials import (
     StaticCredentials,
     default_credentials,
 )
+from .envelope import envelope_error, error_in
 from .model import (
     Model,
     Request,
     Response,
     ResponseMeta,
     attach_meta,
-    envelope_error,
-    error_in,
     parse_envelope,
 )
 from .retry import RetryPolicy, is_read_only, is_throttling

@@ -21,7 +21,7 @@ once per action and place on this module's logger; strict decoding raises
 :class:`~.errors.ResponseShapeError` with the decoded body and the deviations.
 
 Only answers the typed decoder refused come here, so the normal path pays
-nothing for it; ``model`` imports this module on first use.
+nothing for it; ``envelope`` imports this module on first use.
 """
 
 from __future__ import annotations
@@ -37,15 +37,8 @@ from typing import Any
 import msgspec
 
 from . import errors
-from .model import (
-    Deviation,
-    R,
-    ResponseMeta,
-    _error_of,
-    _excerpt,
-    _shape_error,
-    attach_meta,
-)
+from .envelope import error_of, excerpt, shape_error
+from .model import Deviation, R, ResponseMeta, attach_meta
 
 __all__ = ["decode", "decode_inner"]
 
@@ -229,11 +222,11 @@ def decode(
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         # Valid JSON that cannot be held as Python values (a number out of
         # range, nesting too deep): nothing to recover.
-        raise _shape_error(refused, body) from None
+        raise shape_error(refused, body) from None
     inner = decoded.get("Response") if isinstance(decoded, dict) else None
     if not isinstance(inner, dict):
         raise errors.MissingEnvelopeError(
-            "no Response object in the body", excerpt=_excerpt(body)
+            "no Response object in the body", excerpt=excerpt(body)
         )
     return _finish(cls, body, decoded, inner, strict)
 
@@ -252,7 +245,7 @@ def _finish(
     inner: Mapping[str, Any],
     strict: bool,
 ) -> R:
-    error = _error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
+    error = error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
     if error is not None:
         raise error
     walk = _Walk()
@@ -261,7 +254,7 @@ def _finish(
     except RecursionError:
         raise errors.ResponseShapeError(
             "response nested too deeply to be decoded",
-            excerpt=_excerpt(body),
+            excerpt=excerpt(body),
             body=decoded,
         ) from None
     if walk.found:
@@ -270,7 +263,7 @@ def _finish(
             raise errors.ResponseShapeError(
                 _message(walk.found),
                 request_id=request_id if isinstance(request_id, str) else "",
-                excerpt=_excerpt(body),
+                excerpt=excerpt(body),
                 body=decoded,
                 deviations=walk.found,
             )
