@@ -574,7 +574,7 @@ def report(args: argparse.Namespace, out: Path) -> None:
         msgspec_alone = runner.median(args.runs, MEMORY.format(module="msgspec"), mode)
         print(
             f"   {unit:12} ours {ours_mem / 2**20:6.1f} MiB   official {theirs_mem / 2**20:6.1f} MiB"
-            f"   ours {ours_mem / theirs_mem:.2f}x of official"
+            f"   ours {ours_mem / theirs_mem:.3f}x of official"
             f" (of ours, msgspec itself {msgspec_alone / 2**20:.1f} MiB)"
         )
 
