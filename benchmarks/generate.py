@@ -1,6 +1,6 @@
 """Generation time, cold and with the cache, against black alone on the same output.
 
-    python benchmarks/generate.py [--corpus ../shared/tencentcloud-api] [--jobs N] [--runs 3]
+    python benchmarks/generate.py [--corpus ../shared/tencentcloud-api] [--jobs N] [--runs 3] [--corpus-runs 2]
     python benchmarks/generate.py --small-only     # only the one-service numbers (a minute)
 
 Measures, in one run and with the same number of worker processes:
@@ -8,6 +8,7 @@ Measures, in one run and with the same number of worker processes:
    --workers N``, empty black cache, on a copy): the baseline;
 2. a cold generation of the whole corpus (empty generation cache, fresh
    output folder), with the peak memory of the generator and its workers;
+   1 and 2 take turns ``--corpus-runs`` times, and their medians are compared;
 3. the same command again, nothing changed (every service from the cache);
 4. one action's documentation changed in one service (cvm) of a copy of the
    corpus, regenerated with the warm cache; its output is checked against a
@@ -140,6 +141,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "tencentcloud-api")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=3, help="runs of the one-service measurements (median)")
+    parser.add_argument("--corpus-runs", type=int, default=2, help="cold corpus runs and black runs (median)")
     parser.add_argument("--small-only", action="store_true", help="only the one-service measurements")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
@@ -150,16 +152,24 @@ def main() -> int:
         small(corpus, scratch, args.jobs, args.runs)
         if args.small_only:
             return 0
-        cache, out = scratch / "cache", scratch / "out"
-        cold, peak = timed_with_peak(generate_command(corpus, out, cache, args.jobs))
-        copy = scratch / "copy"
-        shutil.copytree(out / "tcsdk", copy)
-        files = sum(1 for _ in copy.rglob("*.py"))
-        size = sum(p.stat().st_size for p in copy.rglob("*.py"))
-        env = {**os.environ, "BLACK_CACHE_DIR": str(scratch / "black-cache")}
-        black_alone = timed([sys.executable, "-m", "black", "-q", "--workers", str(args.jobs), str(copy)], env=env)
-        shutil.rmtree(copy)
-        print(f"output: {files} Python files, {size / 1e6:.1f} MB")
+        # Cold generation and black alone take turns, so that a machine that
+        # speeds up or slows down during the run weighs on both alike.
+        colds, blacks, peaks = [], [], []
+        for run in range(args.corpus_runs):
+            cache, out = scratch / f"cache-{run}", scratch / f"out-{run}"
+            cold, peak = timed_with_peak(generate_command(corpus, out, cache, args.jobs))
+            colds.append(cold)
+            peaks.append(peak)
+            copy = scratch / "copy"
+            shutil.copytree(out / "tcsdk", copy)
+            files = sum(1 for _ in copy.rglob("*.py"))
+            size = sum(p.stat().st_size for p in copy.rglob("*.py"))
+            env = {**os.environ, "BLACK_CACHE_DIR": str(scratch / f"black-cache-{run}")}
+            blacks.append(timed([sys.executable, "-m", "black", "-q", "--workers", str(args.jobs), str(copy)], env=env))
+            shutil.rmtree(copy)
+            print(f"  run {run + 1}: cold {cold:.1f} s, black alone {blacks[-1]:.1f} s", flush=True)
+        cold, black_alone, peak = statistics.median(colds), statistics.median(blacks), max(peaks)
+        print(f"output: {files} Python files, {size / 1e6:.1f} MB (medians of {args.corpus_runs} runs below)")
         print(f"black alone:                {black_alone:8.1f} s (baseline)")
         print(f"cold generation:            {cold:8.1f} s ({cold / black_alone:.2f}x black; target <= 1.3x)")
         print(f"  peak memory:              {peak / 2**30:8.2f} GiB (generator and workers; target <= 1.5 GiB)")
