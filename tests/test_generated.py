@@ -338,6 +338,20 @@ def test_meta_is_kept_beside_each_response_for_as_long_as_it_lives(generated_on_
     assert models.DismissRoomResponse(request_id="b").meta == ResponseMeta()
 
 
+def test_a_response_alive_at_exit_leaves_nothing_on_stderr() -> None:
+    # Its meta entry is forgotten as the interpreter tears the modules down.
+    code = (
+        "from tcsdk.common.model import ResponseMeta, attach_meta\n"
+        "from tcsdk.trtc.v20190722 import models\n"
+        "kept = models.DismissRoomResponse(request_id='r')\n"
+        "attach_meta(kept, ResponseMeta(status=200))\n"
+        "cycle = [kept]\n"
+        "cycle.append(cycle)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=GENERATED, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
 def test_models_import_without_error_enums_or_httpx() -> None:
     code = (
         "import sys\n"

@@ -171,9 +171,10 @@ def attach_meta(response: Response, meta: ResponseMeta) -> None:
     import weakref  # here: importing the models alone does not need it
 
     key = id(response)
+    pop = _METAS.pop  # bound now: at exit the module's names may already be cleared
 
     def forget(_: object) -> None:  # runs as the response is freed
-        _METAS.pop(key, None)
+        pop(key, None)
 
     _METAS[key] = (weakref.ref(response, forget), meta)
 
