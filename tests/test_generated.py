@@ -339,14 +339,18 @@ def test_meta_is_kept_beside_each_response_for_as_long_as_it_lives(generated_on_
 
 
 def test_a_response_alive_at_exit_leaves_nothing_on_stderr() -> None:
-    # Its meta entry is forgotten as the interpreter tears the modules down.
+    # Its meta entry is forgotten as the interpreter tears down: held in a
+    # cycle (freed by the last collection) and by builtins (freed last of all).
     code = (
+        "import builtins\n"
         "from tcsdk.common.model import ResponseMeta, attach_meta\n"
         "from tcsdk.trtc.v20190722 import models\n"
         "kept = models.DismissRoomResponse(request_id='r')\n"
         "attach_meta(kept, ResponseMeta(status=200))\n"
         "cycle = [kept]\n"
         "cycle.append(cycle)\n"
+        "builtins.kept_response = models.DismissRoomResponse(request_id='s')\n"
+        "attach_meta(builtins.kept_response, ResponseMeta(status=200))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=GENERATED, capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
