@@ -338,6 +338,26 @@ def test_meta_is_kept_beside_each_response_for_as_long_as_it_lives(generated_on_
     assert models.DismissRoomResponse(request_id="b").meta == ResponseMeta()
 
 
+def test_a_parsed_response_is_collectable_in_a_cycle_and_its_envelope_is_not_tracked(generated_on_path: Path) -> None:
+    import gc
+    import weakref
+
+    from tcsdk.common import envelope
+    from tcsdk.cvm.v20170312 import models
+
+    # The envelope only carries the answer while it is decoded: untracked, it costs no collector time.
+    holding = envelope._Envelope[models.DescribeInstancesStatusResponse](Response=[])  # type: ignore[arg-type]
+    assert gc.is_tracked(holding.Response) and not gc.is_tracked(holding)
+    body = b'{"Response": {"InstanceStatusSet": [{"InstanceId": "ins-1"}], "RequestId": "r"}}'
+    response = models.DescribeInstancesStatusResponse.from_envelope(body)
+    assert response.instance_status_set is not None
+    response.instance_status_set.append(response)  # type: ignore[arg-type]  # a cycle a user could make
+    gone = weakref.ref(response)
+    del response
+    gc.collect()
+    assert gone() is None
+
+
 def test_a_response_alive_at_exit_leaves_nothing_on_stderr() -> None:
     # Its meta entry is forgotten as the interpreter tears down: held in a
     # cycle (freed by the last collection) and by builtins (freed last of all).

@@ -29,7 +29,9 @@ _EXCERPT = 200
 T = TypeVar("T")
 
 
-class _Envelope(msgspec.Struct, Generic[T]):
+# Not tracked by the cyclic collector: it lives only while its answer is
+# decoded and cannot be part of a cycle; tracking it cost every parse.
+class _Envelope(msgspec.Struct, Generic[T], gc=False):
     Response: T
 
 
