@@ -80,10 +80,10 @@ MANIFEST: tuple[OutputFile, ...] = (
     OutputFile("{package}/common/errors.py", "template", "package", "common_errors.py.jinja", "common/errors.yaml"),
     *(OutputFile(f"{{package}}/common/{module}", "runtime", "package", module) for module in RUNTIME_MODULES),
     OutputFile("{package}/{service_package}/__init__.py", "template", "service", "service_init.py.jinja"),
-    OutputFile(f"{_VERSION}/__init__.py", "template", "version", "version_init.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/__init__.py", "template", "version", "version_init.py.jinja", _SPECS, black_clean=True),
     OutputFile(f"{_VERSION}/errors.py", "template", "version", "errors.py.jinja", _SPECS, black_clean=True),
-    OutputFile(f"{_VERSION}/client.py", "template", "version", "client.py.jinja", _SPECS),
-    OutputFile(f"{_VERSION}/aio.py", "template", "version", "aio.py.jinja", _SPECS),
+    OutputFile(f"{_VERSION}/client.py", "template", "version", "client.py.jinja", _SPECS, black_clean=True),
+    OutputFile(f"{_VERSION}/aio.py", "template", "version", "aio.py.jinja", _SPECS, black_clean=True),
     # The spec's examples, as data for ``common.testing`` (Stubber.add_example);
     # nothing else reads the file, so importing the models stays light.
     OutputFile(f"{_VERSION}/examples.json", "examples", "version"),
@@ -137,6 +137,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["call"] = layout.call
     env.filters["listing"] = layout.listing
     env.filters["parameter_line"] = layout.parameter_line
+    env.filters["closing"] = layout.closing
     env.filters["generic_call"] = layout.generic_call
     env.filters["signature"] = layout.signature
     env.filters["statement"] = layout.statement

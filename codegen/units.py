@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from .cache import Cache
 from .diagnostics import Diagnostic, SpecError
 from .inputs import Unit
 from .ir import ServiceIndex, ServiceVersion
-from .layout import class_pieces, join_pieces
+from .layout import class_pieces, join_pieces, may_need_black
 from .loader import load_unit
 
 if TYPE_CHECKING:
@@ -37,11 +37,20 @@ def _format(text: str) -> str:
     return format_python(text)
 
 
-def formatted(files: dict[str, str], ready: Iterable[str] = ()) -> dict[str, str]:
-    """The files with their Python formatted; those in ``ready`` are already
-    black-clean (the copied runtime modules, files laid out as black would)."""
-    skip = set(ready)
-    return {name: _format(text) if name.endswith(".py") and name not in skip else text for name, text in files.items()}
+def formatted(files: dict[str, str], ready: Iterable[str] = (), laid_out: Iterable[str] = ()) -> dict[str, str]:
+    """The files with their Python formatted, but for those in ``ready``
+    (black-clean as they are: the copied runtime modules) and, unless they
+    may need it, those in ``laid_out`` (templates that lay out as black would)."""
+    skip, laid = set(ready), set(laid_out)
+    return {name: _format(text) if _needs_black(name, text, skip, laid) else text for name, text in files.items()}
+
+
+def _needs_black(path: str, text: str, ready: Container[str], laid_out: Container[str]) -> bool:
+    if not path.endswith(".py") or path in ready:
+        return False
+    # A file a template laid out still goes through black if it has a line
+    # the layout helpers may not have covered (a spec's very long name).
+    return path not in laid_out or may_need_black(text)
 
 
 def service_files(
@@ -59,14 +68,14 @@ def service_files(
 
     clean = black_clean_files(service, package, templates)
     if pool is None:
-        return formatted(dict(iter_service(service, package, templates)), ready=clean)
+        return formatted(dict(iter_service(service, package, templates)), laid_out=clean)
     # The models (datamodel-code-generator, then black on the biggest file)
     # take longest: a worker renders them while this process renders the
     # other files and hands them out for formatting; then every worker
     # formats a part of the models.
     models = pool.submit(_models_file, service, package, templates)
     pending = {
-        path: pool.submit(_format, text) if path.endswith(".py") and path not in clean else text
+        path: pool.submit(_format, text) if _needs_black(path, text, (), clean) else text
         for path, text in iter_service(service, package, templates, kinds=("template", "examples"))
     }
     parts = {

@@ -7,7 +7,17 @@ import random
 import pytest
 
 from codegen.formatting import format_python
-from codegen.layout import assign, call, generic_call, listing, parameter_line, signature, statement
+from codegen.layout import (
+    assign,
+    call,
+    generic_call,
+    listing,
+    may_need_black,
+    parameter_line,
+    signature,
+    statement,
+)
+from codegen.units import formatted
 
 
 def _nested(statement: str, indent: int) -> str:
@@ -67,6 +77,55 @@ def test_long_parameter_annotations_format_as_black_would() -> None:
             assert format_python(laid) == laid
             clean += 1
     assert clean >= 30
+
+
+def test_long_required_parameters_have_their_subscript_split_as_black_would() -> None:
+    chosen = random.Random(5)
+    for _ in range(120):
+        name = "p" * chosen.randint(1, 60)
+        inner = f"_models.{'T' * chosen.randint(1, 90)}"
+        annotation = chosen.choice([f"list[{inner}]", f"list[list[{inner}]]", f"dict[str, {inner}]", inner])
+        laid = f"class C:\n    def f(\n        self,\n{parameter_line(f'{name}: {annotation}', 8)}    ) -> None: ...\n"
+        plain = f"class C:\n    def f(\n        self,\n        {name}: {annotation},\n    ) -> None: ...\n"
+        assert format_python(laid) == format_python(plain), laid
+        if not annotation.startswith("dict") or 12 + len(inner) + 5 <= 88:  # all but several types too long
+            assert format_python(laid) == laid, laid
+
+
+@pytest.mark.parametrize("indent", [4, 8])
+def test_long_return_annotations_are_split_at_their_subscript_as_black_would(indent: int) -> None:
+    chosen = random.Random(indent)
+    for _ in range(100):
+        inner = f"_models.{'R' * chosen.randint(1, 90)}"
+        annotation = chosen.choice([f"Iterator[{inner}]", f"AsyncIterator[list[{inner}]]", inner])
+        parameters = chosen.choice([["self", "request: _models.Request", "/"], ["self", f"request: {inner}", "/"]])
+        tail = chosen.choice([f" -> {annotation}: ...", f" -> {annotation}:\n{' ' * (indent + 4)}return x"])
+        method = "def " + "f" * chosen.randint(1, 30)
+        laid = _nested(signature(method, parameters, tail, indent), indent)
+        plain = _nested(f"{method}({', '.join(parameters)}){tail}", indent)
+        assert format_python(laid) == format_python(plain), laid
+        assert format_python(laid) == laid, laid
+
+
+def test_only_a_long_line_of_code_black_could_split_calls_for_black() -> None:
+    long_name = "n" * 90
+    assert not may_need_black("x = 1\n")
+    assert not may_need_black(f"{long_name}: _models.T,\n")  # one name: black leaves it long too
+    assert not may_need_black(f"{long_name} = (\n")
+    assert not may_need_black(f'"""Text ({long_name}) in a docstring."""\n')
+    assert not may_need_black(f'def f():\n    """First.\n\n    more ({long_name})\n    """\n')
+    assert may_need_black(f"{long_name}: list[_models.T],\n")
+    assert may_need_black(f'def f():\n    """First.\n\n    more\n    """\n    return g({long_name})\n')
+
+
+def test_laid_out_files_skip_black_unless_they_may_need_it() -> None:
+    unformatted = "x = [1,2]\n"  # not black's layout: it shows whether black ran
+    uncovered = f"value = compute({'a' * 50}, {'b' * 50})\n"
+    files = {"p/laid.py": unformatted, "p/long.py": uncovered, "p/plain.py": unformatted, "p/ready.py": uncovered}
+    out = formatted(files, ready=["p/ready.py"], laid_out=["p/laid.py", "p/long.py"])
+    assert out["p/laid.py"] == unformatted and out["p/ready.py"] == uncovered
+    assert out["p/long.py"] == format_python(uncovered) != uncovered
+    assert out["p/plain.py"] == "x = [1, 2]\n"
 
 
 def test_shapes_of_real_attributes_are_clean() -> None:
