@@ -5,10 +5,9 @@ already laid out the way it would lay it out (a long line makes it try
 several splits), and fastest not run at all. These helpers give the layout
 black 26 picks for an assignment, a collection literal, a call, a ``def``
 and its parameters, so that black leaves those lines as they are; the tests
-compare them with black on many shapes. The templates of a version's
-``__init__.py``, ``errors.py``, ``client.py`` and ``aio.py`` lay out every
-long line with them (and docstrings with ``docstrings.docstring``), so those
-files skip black. Where a case is not covered a helper returns the plain
+compare them with black on many shapes. The built-in templates of every
+file but ``models.py`` lay out each long line with them (and docstrings
+with ``docstrings.docstring``), so those files skip black. Where a case is not covered a helper returns the plain
 one-line form, and :func:`may_need_black` sends the file through black after
 all: the output never depends on the helpers being complete.
 

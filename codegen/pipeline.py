@@ -255,11 +255,12 @@ def _common_files(
     project: Project, services: list[ServiceIndex], package: str, templates: Path | None
 ) -> dict[str, str]:
     """The formatted package-level files: runtime, common errors and package inits."""
-    from .render import render_common, runtime_files
+    from .render import black_clean_common_files, render_common, runtime_files
     from .units import formatted
 
     common = render_common(project.common_errors, project.categories, services, package, templates)
-    return formatted(common, ready=runtime_files(package))
+    laid_out = black_clean_common_files(services, package, templates)
+    return formatted(common, ready=runtime_files(package), laid_out=laid_out)
 
 
 def _surface_of(generation: Generation) -> Any:

@@ -67,6 +67,8 @@ class OutputFile:
     source: str = ""  # the header's "Generated ... from <source>"
     # The built-in template lays the file out exactly as black would, so the
     # black pass skips it (see black_clean_files; the corpus tests check).
+    # A file holding a line the layout filters may not have covered is
+    # formatted all the same (layout.may_need_black).
     black_clean: bool = False
 
 
@@ -74,12 +76,21 @@ _VERSION = "{package}/{service_package}/{module}"
 _SPECS = "{service}/{version}"
 
 MANIFEST: tuple[OutputFile, ...] = (
-    OutputFile("{package}/__init__.py", "template", "package", "package_init.py.jinja"),
+    OutputFile("{package}/__init__.py", "template", "package", "package_init.py.jinja", black_clean=True),
     OutputFile("{package}/py.typed", "empty", "package"),
-    OutputFile("{package}/common/__init__.py", "template", "package", "common_init.py.jinja"),
-    OutputFile("{package}/common/errors.py", "template", "package", "common_errors.py.jinja", "common/errors.yaml"),
+    OutputFile("{package}/common/__init__.py", "template", "package", "common_init.py.jinja", black_clean=True),
+    OutputFile(
+        "{package}/common/errors.py",
+        "template",
+        "package",
+        "common_errors.py.jinja",
+        "common/errors.yaml",
+        black_clean=True,
+    ),
     *(OutputFile(f"{{package}}/common/{module}", "runtime", "package", module) for module in RUNTIME_MODULES),
-    OutputFile("{package}/{service_package}/__init__.py", "template", "service", "service_init.py.jinja"),
+    OutputFile(
+        "{package}/{service_package}/__init__.py", "template", "service", "service_init.py.jinja", black_clean=True
+    ),
     OutputFile(f"{_VERSION}/__init__.py", "template", "version", "version_init.py.jinja", _SPECS, black_clean=True),
     OutputFile(f"{_VERSION}/errors.py", "template", "version", "errors.py.jinja", _SPECS, black_clean=True),
     OutputFile(f"{_VERSION}/client.py", "template", "version", "client.py.jinja", _SPECS, black_clean=True),
@@ -109,6 +120,19 @@ def black_clean_files(service: ServiceVersion, package: str, templates: Path | N
         return set()
     names = _version_names(service, package)
     return {entry.path.format(**names) for entry in MANIFEST if entry.scope == "version" and entry.black_clean}
+
+
+def black_clean_common_files(services: Sequence[ServiceIndex], package: str, templates: Path | None) -> set[str]:
+    """The package and service files black would leave unchanged (see black_clean_files)."""
+    if templates is not None:
+        return set()
+    paths = set()
+    for entry in MANIFEST:
+        if entry.black_clean and entry.scope == "package":
+            paths.add(entry.path.format(package=package))
+        elif entry.black_clean and entry.scope == "service":
+            paths.update(entry.path.format(package=package, service_package=s.package) for s in services)
+    return paths
 
 
 def _version_names(service: ServiceVersion, package: str) -> dict[str, str]:

@@ -187,4 +187,4 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
         for _ in range(workers):
             pool.submit(_format, "")  # the workers import black while this process renders
         for job in jobs:
-            yield _run_job(job, pool, workers)
+            yield _run_job(job, pool, 3 * workers)

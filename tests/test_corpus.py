@@ -93,13 +93,15 @@ def test_generated_corpus_is_black_clean(corpus_run: tuple[conformance.Report, P
         for name in conformance.MYPY_SAMPLE
         for p in (out / conformance.PACKAGE).glob(f"{name}/v*")
     ]
-    # Every other file of a service version is written without a black pass
-    # (its template lays it out as black would): every one of them.
+    # Every other file a template makes is written without a black pass
+    # (the template lays it out as black would): every one of them.
+    package = out / conformance.PACKAGE
     targets += [
         p.relative_to(out).as_posix()
-        for p in sorted((out / conformance.PACKAGE).glob("*/v*/*.py"))
+        for p in sorted([*package.glob("*/v*/*.py"), *package.glob("*/__init__.py"), *package.glob("*.py")])
         if p.name != "models.py" and p.parent.parent.name not in conformance.MYPY_SAMPLE
     ]
+    targets.append(f"{conformance.PACKAGE}/common/errors.py")
     result = subprocess.run(
         [sys.executable, "-m", "black", "--check", "-q", *targets], cwd=out, capture_output=True, text=True
     )
