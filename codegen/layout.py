@@ -7,9 +7,10 @@ black 26 picks for an assignment, a collection literal, a call, a ``def``
 and its parameters, so that black leaves those lines as they are; the tests
 compare them with black on many shapes. The built-in templates of every
 file but ``models.py`` lay out each long line with them (and docstrings
-with ``docstrings.docstring``), so those files skip black. Where a case is not covered a helper returns the plain
-one-line form, and :func:`may_need_black` sends the file through black after
-all: the output never depends on the helpers being complete.
+with ``docstrings.docstring``), so those files skip black. Where a case is
+not covered a helper returns the plain one-line form, and
+:func:`may_need_black` sends the file through black after all: the output
+never depends on the helpers being complete.
 
 Each returns the statement without the indentation of its first line (the
 template writes that) and with the continuation lines indented.
@@ -95,7 +96,7 @@ def closing(tail: str, indent: int) -> str:
     annotation, colon, after = annotated.rpartition(":")
     if indent + 1 + len(first) <= LINE_LENGTH or before or not colon:
         return f"){tail}"
-    if not any(c in annotation for c in "[](), |"):  # one name: black puts it in parentheses
+    if _is_name(annotation):  # black puts it in parentheses
         pad = " " * indent
         return f") -> (\n{pad}    {annotation}\n{pad}){colon}{after}{newline}{rest}"
     split = _subscript_split(") -> ", annotation, colon + after, indent)
@@ -138,16 +139,12 @@ def _subscript_split(head: str, annotation: str, suffix: str, indent: int) -> st
         if depth == 0:
             break
     generic, inside = annotation[:opening], annotation[opening + 1 : -1]
-    if depth or not generic or any(c in generic for c in "[](), |"):
+    if depth or not _is_name(generic):
         return None
-    if indent + 4 + len(inside) <= LINE_LENGTH:
-        body: str | None = inside
-    elif several or (not inside.endswith("]") and any(c in inside for c in "[](), |")):
-        body = None
-    elif inside.endswith("]"):
+    # One name that does not fit either: black leaves it on its line, however long.
+    body = inside if indent + 4 + len(inside) <= LINE_LENGTH or _is_name(inside) else None
+    if body is None and inside.endswith("]") and not several:
         body = _subscript_split("", inside, "", indent + 4)
-    else:
-        body = inside  # one name: black leaves it on its line, however long
     if body is None:
         return None
     pad = " " * indent
@@ -171,6 +168,11 @@ def generic_call(target: str, generic: str, types: Sequence[str], callee: str, a
         return f"{target}: {generic}[\n    {joined}\n] = {callee}(\n{body('')})"
     split = "".join(f"    {name},\n" for name in types)
     return f"{target}: {generic}[\n{split}] = {callee}(\n{body('')})"
+
+
+def _is_name(annotation: str) -> bool:
+    """A dotted name, no subscript, union or call: black cannot split it."""
+    return bool(annotation) and not any(c in annotation for c in "[](), |")
 
 
 _CLOSED_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")

@@ -116,23 +116,20 @@ def black_clean_files(service: ServiceVersion, package: str, templates: Path | N
     Only with the built-in templates: an override (or a template it includes)
     may lay its file out otherwise, so with ``templates`` every file is formatted.
     """
-    if templates is not None:
-        return set()
-    names = _version_names(service, package)
-    return {entry.path.format(**names) for entry in MANIFEST if entry.scope == "version" and entry.black_clean}
+    return _black_clean("version", [_version_names(service, package)], templates)
 
 
 def black_clean_common_files(services: Sequence[ServiceIndex], package: str, templates: Path | None) -> set[str]:
     """The package and service files black would leave unchanged (see black_clean_files)."""
+    by_service = [{"package": package, "service_package": service.package} for service in services]
+    return _black_clean("package", [{"package": package}], templates) | _black_clean("service", by_service, templates)
+
+
+def _black_clean(scope: str, names: Sequence[dict[str, str]], templates: Path | None) -> set[str]:
     if templates is not None:
         return set()
-    paths = set()
-    for entry in MANIFEST:
-        if entry.black_clean and entry.scope == "package":
-            paths.add(entry.path.format(package=package))
-        elif entry.black_clean and entry.scope == "service":
-            paths.update(entry.path.format(package=package, service_package=s.package) for s in services)
-    return paths
+    laid_out = [entry.path for entry in MANIFEST if entry.scope == scope and entry.black_clean]
+    return {path.format(**each) for path in laid_out for each in names}
 
 
 def _version_names(service: ServiceVersion, package: str) -> dict[str, str]:
