@@ -388,6 +388,29 @@ def test_endpoint_choices(generated_on_path: Path) -> None:
         TrtcClient(creds, endpoint="ftp://example")
 
 
+def test_endpoint_from_the_environment(
+    fake: FakeTencentCloud, generated_on_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TENCENTCLOUD_ENDPOINT points every client without ``endpoint=`` at one server; ``endpoint=`` still wins."""
+    from tcsdk.common.client import CommonClient
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.trtc.v20190722.client import TrtcClient
+
+    creds = Credentials(SECRET_ID, SECRET_KEY)
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT", f" {fake.url} ")
+    with TrtcClient(creds, domain_suffix="intl.tencentcloudapi.com") as client:
+        assert client.endpoint == fake.url + "/"
+        client.dismiss_room(sdk_app_id=1, room_id=2)
+    assert CommonClient("trtc", "2019-07-22", creds).endpoint == fake.url + "/"
+    assert TrtcClient(creds, endpoint="http://127.0.0.1:9").endpoint == "http://127.0.0.1:9/"
+    assert [call.action for call in fake.calls()] == ["DismissRoom"]
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT", "ftp://example")
+    with pytest.raises(ValueError, match="endpoint must be an http"):
+        TrtcClient(creds)
+    monkeypatch.setenv("TENCENTCLOUD_ENDPOINT", "")
+    assert TrtcClient(creds).endpoint == "https://trtc.tencentcloudapi.com/"
+
+
 def test_user_supplied_http_client_is_used_and_left_open(fake: FakeTencentCloud, generated_on_path: Path) -> None:
     from tcsdk.common.credentials import Credentials
     from tcsdk.trtc.v20190722.client import TrtcClient

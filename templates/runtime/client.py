@@ -66,10 +66,14 @@ __all__ = [
     "Stream",
     "AsyncStream",
     "DEFAULT_TIMEOUT",
+    "ENV_ENDPOINT",
     "ENV_REGION",
 ]
 
 ENV_REGION = "TENCENTCLOUD_REGION"
+# Every client's endpoint when ``endpoint=`` is not given: points a whole
+# program at a test server (``common.fake_server``) or a private gateway.
+ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
 # The default timeout (DEFAULT_TIMEOUT: 30 s, 5 s to connect) as the 4-tuple
 # httpx also reads (connect, read, write, pool), so that it needs no httpx.
 _DEFAULT_TIMEOUT: Any = (5.0, 30.0, 30.0, 30.0)
@@ -654,6 +658,7 @@ class _ClientBase:
             )
         self._credentials = _credentials_provider(credentials)
         service, version, default_host = self._target()
+        endpoint = endpoint or os.environ.get(ENV_ENDPOINT, "").strip()
         if endpoint:
             url, host = _url_and_host(
                 endpoint if "://" in endpoint else f"https://{endpoint}"
