@@ -23,7 +23,16 @@ import pytest
 
 from .conftest import FIXTURES, ROOT, SHARED, SPECS, run_codegen
 
-DOCUMENTS = ["README.md", "CONTRIBUTING.md", *(p.relative_to(ROOT).as_posix() for p in sorted(ROOT.glob("docs/*.md")))]
+# Those two generate the whole shared corpus once (the other documents take a second or two).
+WHOLE_CORPUS = {"README.md", "docs/usage.md"}
+DOCUMENTS = [
+    pytest.param(name, marks=[pytest.mark.slow] if name in WHOLE_CORPUS else [])
+    for name in [
+        "README.md",
+        "CONTRIBUTING.md",
+        *(p.relative_to(ROOT).as_posix() for p in sorted(ROOT.glob("docs/*.md"))),
+    ]
+]
 RUNNER = Path(__file__).with_name("docs_runner.py")
 CORPUS = SHARED / "tencentcloud-api"
 
