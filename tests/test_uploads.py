@@ -36,7 +36,7 @@ from codegen.diagnostics import SpecError
 from codegen.loader import load_specs
 from codegen.tencentcloud import load_folder
 
-from .conftest import FIXTURES, SHARED, importable_package, run_codegen
+from .conftest import FIXTURES, GENERATED, SHARED, importable_package, run_codegen
 from .fake_tencent import Behaviour, FakeTencentCloud
 from .spec_helpers import write_specs
 
@@ -261,18 +261,68 @@ def fixed_boundary(upload_package: Path, monkeypatch: pytest.MonkeyPatch) -> Mod
 def test_generated_client_declares_the_binary_fields(upload_package: Path) -> None:
     source = (upload_package / "uppkg/cii/v20210408/client.py").read_text()
     assert source.count("binary_fields=") == 1 and 'binary_fields=("File",)' in source
-    assert "Uploads ``file`` (bytes) as file content: the request is sent as multipart/form-data." in source
+    assert (
+        "Uploads ``file`` (bytes or a binary file object) as file content: the request is sent as "
+        "multipart/form-data." in source
+    )
     models = (upload_package / "uppkg/cii/v20210408/models.py").read_text()
-    assert 'file: bytes | None = _field(name="File", default=None)' in models
+    assert 'file: _model.FileContent | None = _field(name="File", default=None)' in models
+    # The clients' keyword arguments take the same; their modules import common.model for it.
+    for module in ("client", "aio"):
+        text = (upload_package / f"uppkg/cii/v20210408/{module}.py").read_text()
+        assert "from ...common import model as _model\n" in text
+        assert "        file: _model.FileContent | None = None,\n" in text
     assert (upload_package / "uppkg/common/multipart.py").is_file()
+
+
+def test_only_upload_services_import_the_model_module_into_their_clients() -> None:
+    client = (GENERATED / "tcsdk/trtc/v20190722/client.py").read_text()
+    assert "import model as _model" not in client and "FileContent" not in client
+
+
+# Code that uses the package: file fields take bytes-like values and binary
+# files, as keyword arguments and in request models; text is refused.
+USES = """import io
+from pathlib import Path
+
+from uppkg.cii.v20210408 import models
+from uppkg.cii.v20210408.aio import AsyncCiiClient
+from uppkg.cii.v20210408.client import CiiClient
+
+
+def uses(cii: CiiClient, path: Path) -> None:
+    with path.open("rb") as file:
+        cii.upload_medical_file(file=file)
+    for content in (b"x", bytearray(b"x"), memoryview(b"x"), io.BytesIO(b"x")):
+        cii.upload_medical_file(file=content)
+    cii.upload_medical_file(models.UploadMedicalFileRequest(file=io.BytesIO(b"x")))
+
+
+async def uses_async(cii: AsyncCiiClient, path: Path) -> None:
+    with path.open("rb") as file:
+        await cii.upload_medical_file(file=file)
+
+
+def refused(cii: CiiClient, path: Path) -> None:
+    with path.open() as text:
+        cii.upload_medical_file(file=text)
+    cii.upload_medical_file(file="text")
+    models.UploadMedicalFileRequest(file=io.StringIO("text"))
+"""
 
 
 @pytest.mark.slow
 def test_upload_package_passes_mypy_strict_and_black(upload_package: Path) -> None:
+    (upload_package / "uses.py").write_text(USES)
     mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "uppkg"], cwd=upload_package, capture_output=True, text=True
+        [sys.executable, "-m", "mypy", "--strict", "uppkg", "uses.py"],
+        cwd=upload_package,
+        capture_output=True,
+        text=True,
     )
-    assert mypy.returncode == 0, mypy.stdout
+    errors = [line.split(": error:")[0] for line in mypy.stdout.splitlines() if ": error:" in line]
+    refused = [f"uses.py:{n}" for n, line in enumerate(USES.splitlines(), 1) if "(file=" in line and "text" in line]
+    assert len(refused) == 3 and errors == refused, mypy.stdout
     black = subprocess.run(
         [sys.executable, "-m", "black", "--check", "-q", "uppkg"], cwd=upload_package, capture_output=True, text=True
     )
