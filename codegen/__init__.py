@@ -7,4 +7,4 @@ The pipeline, one module per stage: ``loader`` (read and check spec files),
 and ``cli`` is the command line.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -17,6 +17,10 @@ from typing import Literal
 # top-level request field may have it (``build`` enforces that), and an action
 # with such a field is sent as multipart/form-data instead of JSON.
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "bytes": "bytes"}
+# How generated code annotates a ``bytes`` field: the runtime's alias for what
+# a file field takes (the bytes, or a binary file object to read them from),
+# through ``common.model``, which each module naming it imports as ``_model``.
+FILE_CONTENT = "_model.FileContent"
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,21 @@ class TypeRef:
 
     @property
     def annotation(self) -> str:
+        """The type as the specs mean it (``bytes``, ``list[Instance]``): for messages and ``codegen diff``."""
         if self.kind == "list":
             assert self.item is not None
             return f"list[{self.item.annotation}]"
         return self.name
+
+    def in_code(self, models: str = "") -> str:
+        """The annotation generated code writes: object types after ``models``
+        (``_models.`` outside models.py), file content as :data:`FILE_CONTENT`."""
+        if self.kind == "list":
+            assert self.item is not None
+            return f"list[{self.item.in_code(models)}]"
+        if self.kind == "object":
+            return models + self.name
+        return FILE_CONTENT if self.name == "bytes" else self.name
 
 
 @dataclass(frozen=True)

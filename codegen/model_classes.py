@@ -167,7 +167,7 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
 
 def _field_line(item: Field) -> str:
     """The attribute's statement, laid out as black would (see ``layout``)."""
-    annotation = item.type.annotation + (" | None" if item.optional else "")
+    annotation = item.type.in_code() + (" | None" if item.optional else "")
     arguments = [f"name={json.dumps(item.wire_name)}"] + (["default=None"] if item.optional else [])
     return layout.call(f"{item.py_name}: {annotation}", "_field", arguments, 4)
 

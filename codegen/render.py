@@ -193,10 +193,7 @@ def paging_item(action: Action) -> str:
 
 def annotation(ref: TypeRef, models: str = "_models.") -> str:
     """A type annotation usable outside models.py (object types qualified)."""
-    if ref.kind == "list":
-        assert ref.item is not None
-        return f"list[{annotation(ref.item, models)}]"
-    return models + ref.name if ref.kind == "object" else ref.name
+    return ref.in_code(models)
 
 
 def parameter_annotation(field: Field) -> str:
@@ -236,7 +233,10 @@ def method_doc(action: Action, sync_client: str = "") -> str:
     if action.binary_fields:
         names = {f.wire_name: f.py_name for f in action.request.fields}
         uploads = ", ".join(f"``{names[wire]}``" for wire in action.binary_fields)
-        parts.append(f"Uploads {uploads} (bytes) as file content: the request is sent as multipart/form-data.")
+        parts.append(
+            f"Uploads {uploads} (bytes or a binary file object) as file content: the request is sent as "
+            "multipart/form-data."
+        )
     if action.deprecated:
         parts.append("Deprecated by the service: calling it emits a DeprecationWarning.")
     if action.streaming:

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import errors
 from .client import (
     _CREDENTIALS,
     Action,
@@ -28,6 +29,7 @@ from .client import (
     _common_target,
     _Connections,
     _Done,
+    _Measure,
     _opened_stream,
     _Sleep,
     _Step,
@@ -122,6 +124,9 @@ class AsyncBaseClient(_ClientBase):
                 value = await self._credentials_now()
             elif isinstance(step, _Sleep):
                 await self._sleep(step.seconds)
+            elif isinstance(step, _Measure):
+                # It reads files and hashes the whole body: not on the event loop.
+                await asyncio.to_thread(step.body.measure)
             else:
                 try:
                     value = await self._connections.get().send(
@@ -132,6 +137,8 @@ class AsyncBaseClient(_ClientBase):
                         await value.aclose()
                 except httpx.TransportError as exc:
                     error = _transport_error(exc, action)
+                except errors.SDKError as exc:  # an upload's file failed while sent
+                    error = exc
 
     def _open_stream(
         self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]

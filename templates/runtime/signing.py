@@ -123,7 +123,11 @@ class Signer:
         body: bytes,
         content_type: str,
         host: str,
+        *,
+        payload_hash: str = "",
     ) -> str:
+        """The header's value; ``payload_hash`` is the body's SHA-256 (hex) when
+        already known (a streamed upload), and ``body`` is then not read."""
         day = self._day
         if day is None or day[1] != timestamp // 86400 or day[0] != secret_key:
             date = utc_date(timestamp)
@@ -136,7 +140,7 @@ class Signer:
             )
         canonical = (
             f"POST\n/\n\ncontent-type:{content_type.strip().lower()}\nhost:{host.strip().lower()}\n\n"
-            f"content-type;host\n{hashlib.sha256(body).hexdigest()}"
+            f"content-type;host\n{payload_hash or hashlib.sha256(body).hexdigest()}"
         )
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         string_to_sign = f"{ALGORITHM}\n{timestamp}\n{day[2]}\n{digest}"

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .aio import AsyncBaseClient, AsyncCommonClient
+    from .multipart import Body
     from .signing import Signer
     from .streaming import AsyncStream, Opened, Stream
 
@@ -194,13 +195,13 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
             )
         return built
 
-    def encode(self, request: Req) -> tuple[bytes, str]:
-        """The request body and its Content-Type."""
+    def encode(self, request: Req) -> bytes | Body:
+        """The request's JSON body, or an upload's multipart body (not yet measured)."""
         if self.binary_fields:
             from . import multipart  # only uploads need it
 
             return multipart.encode(request, self.binary_fields)
-        return msgspec.json.encode(request), _JSON
+        return msgspec.json.encode(request)
 
     def safe_to_repeat(self, request: Req) -> bool:
         if self.read_only:
@@ -237,8 +238,7 @@ class _Call(msgspec.Struct, frozen=True):
     """One call as the plan sees it, typed (an Action) or not (CommonClient)."""
 
     action: str
-    body: bytes
-    content_type: str
+    body: bytes | Body  # JSON, or an upload's multipart body (its own content type)
     safe: bool
     parse: Callable[[bytes], Any]  # a 200 body -> the result, or raises SDKError
     error_of: Callable[[bytes], errors.SDKError | None]  # the error in a non-200 body
@@ -249,18 +249,16 @@ class _Prepared:
 
     __slots__ = ("headers", "content")
 
-    def __init__(self, headers: dict[str, str], content: bytes) -> None:
+    def __init__(self, headers: dict[str, str], content: bytes | Body) -> None:
         self.headers = headers
         self.content = content
 
 
 def _typed_call(action: Action[Req, Resp], request: Req, strict: bool) -> _Call:
-    body, content_type = action.encode(request)
     cls = action.response
     return _Call(
         action.name,
-        body,
-        content_type,
+        action.encode(request),
         action.safe_to_repeat(request),
         lambda content: parse_envelope(cls, content, strict=strict),
         lambda content: envelope_error(cls, content),
@@ -286,11 +284,15 @@ class _Core:
     def prepare(
         self,
         action: str,
-        body: bytes,
+        body: bytes | Body,
         credentials: Credentials,
         content_type: str = _JSON,
     ) -> _Prepared:
-        """The headers of one attempt, signed now (each attempt is signed again)."""
+        """The headers of one attempt, signed now (each attempt is signed again).
+
+        An upload's body must be measured: it is signed by the SHA-256 its
+        measuring took, and sent with the Content-Length it found.
+        """
         settings = self.settings
         signer = self._signer
         if signer is None:
@@ -311,16 +313,24 @@ class _Core:
             headers["X-TC-Token"] = credentials.token
         if settings.language:
             headers["X-TC-Language"] = settings.language
+        if isinstance(body, bytes):
+            payload, payload_hash = body, ""
+        else:  # an upload: hashed when measured, not held whole
+            payload, payload_hash = b"", body.sha256
         headers["Authorization"] = signer.authorization(
             credentials.secret_id,
             credentials.secret_key,
             timestamp,
-            body,
+            payload,
             content_type,
             settings.host,
+            payload_hash=payload_hash,
         )
         # Extra headers are not signed (only content-type and host are).
         headers.update(settings.headers)
+        if not isinstance(body, bytes):
+            # httpx sends a stream with chunked framing unless told its length.
+            headers["Content-Length"] = str(body.length)
         return _Prepared(headers, body)
 
     def request(self, prepared: _Prepared) -> httpx.Request:
@@ -334,11 +344,20 @@ class _Core:
                 httpx.URL(settings.url),
                 {"timeout": httpx.Timeout(settings.timeout).as_dict()},
             )
+        content = prepared.content
+        if isinstance(content, bytes):
+            return httpx.Request(
+                "POST",
+                target[0],
+                headers=prepared.headers,
+                content=content,
+                extensions=target[1],
+            )
         return httpx.Request(
             "POST",
             target[0],
             headers=prepared.headers,
-            content=prepared.content,
+            stream=content,
             extensions=target[1],
         )
 
@@ -458,8 +477,19 @@ class _NeedCredentials:
     """A step of a call plan: hand in the current credentials."""
 
 
+class _Measure:
+    """A step of a call plan: measure an upload's body (see ``multipart``).
+
+    It reads any file for the first time, so the async client does it in a
+    worker thread; its errors end the call before anything is sent.
+    """
+
+    def __init__(self, body: Body) -> None:
+        self.body = body
+
+
 _CREDENTIALS = _NeedCredentials()
-_Step = Any  # _Exchange | _Sleep | _NeedCredentials
+_Step = Any  # _Exchange | _Sleep | _NeedCredentials | _Measure
 
 
 class _Exchange:
@@ -481,6 +511,13 @@ def _call_plan(
     event stream ends the plan unread (as ``streaming.Opened``): nothing is
     repeated once events may have been used.
     """
+    body = call.body
+    if isinstance(body, bytes):
+        content_type = _JSON
+    else:
+        # Once per call: every attempt sends (and signs) the same bytes.
+        yield _Measure(body)
+        content_type = body.content_type
     attempt = 0
     first = time.monotonic()
     while True:
@@ -488,9 +525,7 @@ def _call_plan(
         started = time.monotonic()
         try:
             credentials = yield _CREDENTIALS
-            prepared = core.prepare(
-                call.action, call.body, credentials, call.content_type
-            )
+            prepared = core.prepare(call.action, body, credentials, content_type)
             response = yield _Exchange(core.request(prepared), stream)
             if stream and _opened_stream(response):
                 from .streaming import Opened
@@ -852,6 +887,8 @@ class BaseClient(_ClientBase):
                 value = self._credentials.get_credentials()
             elif isinstance(step, _Sleep):
                 self._sleep(step.seconds)
+            elif isinstance(step, _Measure):
+                step.body.measure()
             else:
                 try:
                     value = self._connections.get().send(
@@ -862,6 +899,8 @@ class BaseClient(_ClientBase):
                         value.close()
                 except httpx.TransportError as exc:
                     error = _transport_error(exc, action)
+                except errors.SDKError as exc:  # an upload's file failed while sent
+                    error = exc
 
     def _invoke_stream(
         self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
@@ -947,7 +986,6 @@ def _common_call(
     return _Call(
         action,
         msgspec.json.encode(params),
-        _JSON,
         safe,
         lambda content: _parse_common(action, content),
         lambda content: _common_error(action, content),

@@ -25,15 +25,21 @@ that decode and only then is it read as an error (see :func:`parse_envelope`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import msgspec
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from .multipart import BinaryReader
 
 # Everything past the one typed decode of an answer (error envelopes, bodies
 # that do not fit) is in ``envelope``, imported when such an answer first
 # arrives: importing the models alone loads neither it nor the exceptions.
 
 __all__ = [
+    "FileContent",
     "Model",
     "Request",
     "Response",
@@ -48,7 +54,22 @@ class Model(msgspec.Struct, kw_only=True, omit_defaults=True, repr_omit_defaults
 
 
 class Request(Model):
-    """Base of every ``<Action>Request``. ``msgspec.json.encode(request)`` is the body."""
+    """Base of every ``<Action>Request``. ``msgspec.json.encode(request)`` is the body.
+
+    An upload's request (one with file fields) is sent as multipart/form-data
+    instead; see the ``multipart`` module.
+    """
+
+
+if TYPE_CHECKING:
+    FileContent: TypeAlias = bytes | bytearray | memoryview | BinaryReader
+    """What a file field takes: the file's bytes, or a binary file object to read them from."""
+else:
+    # For msgspec, which reads the annotations of a request model only to
+    # decode one (from JSON, base64 text, or a dict): what it decodes to.
+    # The client never gives a request with a file field to msgspec whole
+    # (see ``multipart``), so a file object there needs no type of its own.
+    FileContent = bytes
 
 
 R = TypeVar("R", bound="Response")

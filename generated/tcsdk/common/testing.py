@@ -252,8 +252,17 @@ class Stubber:
 def _params(
     action: Action[Any, Any], built: Any, request: Any, fields: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The call's parameters as wire data, without a token the client made up itself."""
-    params: dict[str, Any] = msgspec.to_builtins(built, builtin_types=(bytes,))
+    """The call's parameters as wire data, without a token the client made up itself.
+
+    A file field's value is kept as given: bytes, or the file object (unread).
+    """
+    params: dict[str, Any]
+    if action.binary_fields:
+        from .multipart import wire_fields
+
+        params = wire_fields(built, action.binary_fields)
+    else:
+        params = msgspec.to_builtins(built, builtin_types=(bytes,))
     token = action.idempotency_attribute
     if token:
         given = (
