@@ -75,9 +75,15 @@ class TencentCloudImporter:
     def read_units(self, root: Path, folders: Sequence[str] | None = None) -> tuple[Unit, list[Unit]]:
         found = tencent_service_folders(root) if folders is None else [root / folder for folder in folders]
         if folders is None and not found:
-            raise SpecError(
-                [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
-            )
+            from ..no_input import file_given, files_below, nothing_found
+
+            if root.is_file():
+                message = file_given(root, self.name)
+            elif not root.is_dir():
+                message = "folder not found"
+            else:
+                message = nothing_found(root.as_posix(), files_below(root), self.name)
+            raise SpecError([Diagnostic(root.as_posix(), message=message)])
         units = []
         problems: list[Diagnostic] = []
         for folder in found:

@@ -1,0 +1,217 @@
+"""No silent success, and the user's mistakes reported as theirs (issue 21).
+
+A command that did nothing the user asked for exits 2 with one line saying
+why and what to do, and writes nothing. Each case the issue lists runs the
+command line in a child process, as a user would; the variants around them
+run in this process. The user's template errors are in test_templates.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codegen import cli
+from codegen.no_input import LAYOUTS, nothing_found
+
+from .conftest import FIXTURES, ROOT, SPECS, run_codegen
+from .spec_helpers import write_specs
+
+TENCENT = FIXTURES / "tencent"
+DEMO = TENCENT / "demo" / "v20200101"
+SPEC_LAYOUT = "(expected <service>/<version>/service.yaml with the actions' .yaml files)"
+TENCENT_LAYOUT = "(expected api.json or <service>/<version>/api.json)"
+
+
+def problems(err: str, command: str = "codegen") -> list[str]:
+    """The problem lines of a run that failed with bad input (the summary line checked and left off)."""
+    lines = err.splitlines()
+    assert lines[-1].startswith(f"{command}: {len(lines) - 1} problem(s)"), err
+    return lines[:-1]
+
+
+def generate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
+    code = cli.main(["generate", *argv, "-q", "-j", "1", "--no-cache"])
+    err = capsys.readouterr().err
+    return code, problems(err) if code == 2 else err.splitlines()
+
+
+# --- the cases of the issue, on the command line
+
+
+def test_diff_of_two_tencent_folders_without_from_fails_instead_of_passing(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(TENCENT, old)
+    shutil.copytree(TENCENT, new)
+    result = run_codegen("diff", str(old), str(new), "--fail-on", "breaking")
+    assert result.returncode == 2 and result.stdout == ""
+    assert problems(result.stderr, "codegen diff") == [
+        f"{old.as_posix()}: no service versions in this folder {SPEC_LAYOUT}; "
+        "it holds Tencent's API descriptions (api.json): use --from tencentcloud"
+    ]
+
+
+def test_a_spec_folder_one_level_too_deep_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_codegen("generate", "--specs", "specs/trtc/2019-07-22", "--out", str(out), "-q", cwd=ROOT)
+    assert result.returncode == 2
+    assert problems(result.stderr) == [
+        f"specs/trtc/2019-07-22: no service versions in this folder {SPEC_LAYOUT}; "
+        "this is one service version's folder: give the spec folder specs"
+    ]
+    assert not (out / "tcsdk").exists()
+
+
+def test_from_tencentcloud_given_an_api_json_names_its_folder(tmp_path: Path) -> None:
+    result = run_codegen(
+        "generate", "--from", "tencentcloud", str(DEMO / "api.json"), "--out", str(tmp_path / "out"), "-q"
+    )
+    assert result.returncode == 2
+    assert problems(result.stderr) == [
+        f"{DEMO.as_posix()}/api.json: a file, not a folder; give the folder that holds it: {DEMO.as_posix()}"
+    ]
+
+
+# --- spec folders with nothing to read
+
+
+@pytest.mark.parametrize(
+    ("source", "tail"),
+    [
+        (("--specs", "specs/trtc"), "this is one service's folder: give the spec folder specs"),
+        (
+            ("--specs", "tests/fixtures/tencent"),
+            "it holds Tencent's API descriptions (api.json): use --from tencentcloud",
+        ),
+        (
+            ("--from", "specs", "tests/fixtures/tencent"),
+            "it holds Tencent's API descriptions (api.json): use --from tencentcloud",
+        ),
+        (("--from", "tencentcloud", "specs"), "it holds spec files: use --from specs"),
+        (
+            ("--from", "tencentcloud", "tests/fixtures/tencent/demo"),
+            "this is one service's folder: give one version's, tests/fixtures/tencent/demo/v20200101, "
+            "or the folder above, tests/fixtures/tencent",
+        ),
+        (("--from", "tencentcloud", "tests"), "they are further down: give tests/fixtures/tencent"),
+    ],
+    ids=["service", "tencent", "tencent-from-specs", "specs-from-tencent", "tencent-service", "tencent-above"],
+)
+def test_a_folder_without_service_versions_says_where_they_are(
+    source: tuple[str, ...],
+    tail: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, lines = generate(capsys, *source, "--out", str(tmp_path / "out"))
+    layout = TENCENT_LAYOUT if "tencentcloud" in source else SPEC_LAYOUT
+    assert code == 2 and lines == [f"{source[-1]}: no service versions in this folder {layout}; {tail}"]
+    assert not (tmp_path / "out" / "tcsdk").exists()
+
+
+def test_a_spec_file_or_an_empty_folder_is_no_spec_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    action = SPECS / "trtc/2019-07-22/DismissRoom.yaml"
+    code, lines = generate(capsys, "--specs", str(action), "--out", str(tmp_path / "out"))
+    assert code == 2 and lines == [f"{action}: a spec file, not a spec folder; give the spec folder: {SPECS}"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, lines = generate(capsys, "--specs", str(empty), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert lines == [f"{empty}: no service versions in this folder {SPEC_LAYOUT}; give the folder that holds them"]
+    code, lines = generate(capsys, "--from", "tencentcloud", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert code == 2 and lines == [f"{tmp_path / 'nowhere'}: folder not found"]
+
+
+def test_a_folder_with_only_its_common_error_table_is_a_runtime_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The one empty request that makes sense: the runtime and CommonClient, no service.
+    specs = write_specs(tmp_path / "specs", actions=())
+    (specs / "demo" / "2020-01-01" / "service.yaml").unlink()
+    code, lines = generate(capsys, "--specs", str(specs), "--out", str(tmp_path / "out"))
+    assert code == 0, lines
+    assert lines[-1].startswith("codegen: 0 service versions, 0 actions: ")
+    assert (tmp_path / "out/tcsdk/common/client.py").is_file()
+    # ... but not with spec files a level off beside it: those were meant to be read.
+    moved = write_specs(tmp_path / "moved" / "v1")
+    shutil.move(moved / "common", tmp_path / "moved" / "common")
+    code, lines = generate(capsys, "--specs", str(tmp_path / "moved"), "--out", str(tmp_path / "out2"))
+    assert code == 2
+    assert lines == [
+        f"{tmp_path / 'moved'}: no service versions in this folder {SPEC_LAYOUT}; "
+        f"they are further down: give {tmp_path / 'moved' / 'v1'}"
+    ]
+
+
+@given(
+    st.sampled_from(sorted(LAYOUTS)),
+    st.lists(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True), min_size=5, max_size=5),
+    st.integers(-2, 2),
+)
+def test_the_folder_a_message_suggests_holds_the_input_at_its_depth(
+    source_format: str, names: list[str], offset: int
+) -> None:
+    # One service version's marker file at <base>/<a>/<b>/<marker>, with the
+    # root given `offset` levels inside that (1, 2) or with the input that many
+    # levels further down (-1, -2): the folder the message suggests last, taken
+    # as the root, has the marker at a depth the format reads.
+    marker, depths, _ = LAYOUTS[source_format]
+    base = PurePosixPath("/work", names[0])
+    marker_path = base.joinpath(*names[3 : 3 - offset] if offset < 0 else (), names[1], names[2], marker)
+    root = base.joinpath(*(names[1], names[2])[: max(offset, 0)])
+    relative = marker_path.relative_to(root)
+    if len(relative.parts) in depths:
+        return  # read as it is: there is nothing to suggest
+    message = nothing_found(root.as_posix(), [relative.as_posix()], source_format)
+    suggested = PurePosixPath(message.rsplit(" ", 1)[-1])
+    assert len(marker_path.relative_to(suggested).parts) in depths, message
+
+
+# --- diff sides with nothing to compare
+
+
+def test_diff_sides_with_nothing_to_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for argv, line in (
+        (
+            (str(empty), str(SPECS)),
+            f"{empty.as_posix()}: no service versions in this folder {SPEC_LAYOUT}; give the folder that holds them",
+        ),
+        (
+            (str(SPECS), str(SPECS / "trtc")),
+            f"{(SPECS / 'trtc').as_posix()}: no service versions in this folder {SPEC_LAYOUT}; this is one service's folder: give the spec folder {SPECS.as_posix()}",
+        ),
+        (
+            (str(SPECS / "trtc/2019-07-22/service.yaml"), str(SPECS)),
+            f"{SPECS.as_posix()}/trtc/2019-07-22/service.yaml: a spec file, not a spec folder; give the spec folder: {SPECS}",
+        ),
+        (
+            ("--from", "tencentcloud", str(TENCENT), str(SPECS)),
+            f"{SPECS.as_posix()}: no service versions in this folder {TENCENT_LAYOUT}; it holds spec files: use --from specs",
+        ),
+    ):
+        assert cli.main(["diff", *argv, "--fail-on", "breaking"]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and problems(captured.err, "codegen diff") == [line]
+
+
+def test_diff_against_a_revision_without_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    env = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    (repo / "README").parent.mkdir()
+    (repo / "README").write_text("x\n")
+    for args in (("init", "-q"), ("add", "."), (*env, "commit", "-q", "-m", "first")):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    specs = write_specs(repo / "specs")
+    assert cli.main(["diff", "--git", "HEAD", str(specs)]) == 2
+    assert problems(capsys.readouterr().err, "codegen diff") == [
+        "HEAD:specs: no such folder at this revision; check the revision and the folder"
+    ]
