@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -34,6 +36,33 @@ class Diagnostic:
 def json_pointer(*steps: object) -> str:
     """The JSON pointer (RFC 6901) of a place given as keys and list indices."""
     return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
+
+
+def closest(word: str, candidates: Iterable[str], limit: int | None = 3) -> list[str]:
+    """The ``candidates`` most like ``word``, most alike first (case is ignored in the
+    comparison, as difflib measures it); with a ``limit``, only likely misspellings:
+    alike enough, and about as alike as the best of them."""
+    folded = word.casefold()
+    scored = sorted((-difflib.SequenceMatcher(None, folded, c.casefold()).ratio(), c) for c in set(candidates))
+    if limit is None:
+        return [candidate for _, candidate in scored]
+    best = -scored[0][0] if scored else 0.0
+    return [candidate for score, candidate in scored if -score >= max(0.6, best - 0.1)][:limit]
+
+
+def quoted(names: Iterable[str]) -> str:
+    """``'A', 'B' or 'C'``: names in a message."""
+    items = [repr(name) for name in names]
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """What to do about an action ``name`` that is not among the ``known`` ones."""
+    names = set(known)
+    near = closest(name, names)
+    if near:
+        return f"did you mean {quoted(near)}?"
+    return f"none of its {len(names)} actions is close; check the name"
 
 
 class SpecError(Exception):

@@ -103,11 +103,8 @@ def convert(
     objects: Mapping[str, Any] = api.get("objects", {})
     notes: list[str] = []
     problems: list[tuple[str, str, str]] = []
-    wanted = list(all_actions) if only is None else list(only)
-    for name in wanted:
-        if name not in all_actions:
-            notes.append(f"{source}: no action {name!r}")
-    wanted = [name for name in wanted if name in all_actions]
+    # A name ``only`` gives that is not here: another service version's (the caller checks).
+    wanted = [name for name in (all_actions if only is None else only) if name in all_actions]
     reached = _reachable([all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects)
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
     service_places: Places = {

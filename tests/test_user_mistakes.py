@@ -8,6 +8,7 @@ run in this process. The user's template errors are in test_templates.py.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path, PurePosixPath
@@ -65,6 +66,32 @@ def test_a_spec_folder_one_level_too_deep_writes_nothing(tmp_path: Path) -> None
         "this is one service version's folder: give the spec folder specs"
     ]
     assert not (out / "tcsdk").exists()
+
+
+def test_actions_that_match_nothing_name_the_closest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_codegen(
+        "generate", "--from", "tencentcloud", str(TENCENT), "--actions", "DescribeWidget", "--out", str(out), "-q"
+    )
+    assert result.returncode == 2
+    assert problems(result.stderr) == [
+        f"{TENCENT.as_posix()}: --actions: no action 'DescribeWidget' in the 1 service version here; "
+        "did you mean 'DescribeWidgets'?"
+    ]
+    assert not (out / "tcsdk").exists()
+
+
+def test_import_of_actions_that_match_nothing_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "specs"
+    result = run_codegen(
+        "import", "tencentcloud", "--api", str(DEMO / "api.json"), "--out", str(out), "--actions", "NoSuchAction"
+    )
+    assert result.returncode == 2
+    assert problems(result.stderr) == [
+        f"{DEMO.as_posix()}/api.json#/actions: --actions: no action 'NoSuchAction' here; "
+        "none of its 4 actions is close; check the name"
+    ]
+    assert not out.exists()
 
 
 def test_from_tencentcloud_given_an_api_json_names_its_folder(tmp_path: Path) -> None:
@@ -172,6 +199,81 @@ def test_the_folder_a_message_suggests_holds_the_input_at_its_depth(
     message = nothing_found(root.as_posix(), [relative.as_posix()], source_format)
     suggested = PurePosixPath(message.rsplit(" ", 1)[-1])
     assert len(marker_path.relative_to(suggested).parts) in depths, message
+
+
+# --- --actions
+
+
+def test_actions_some_known_some_not_name_only_the_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = generate(
+        capsys,
+        "--from",
+        "tencentcloud",
+        str(TENCENT),
+        "--actions",
+        "CreateWidget,createwidgets,Nope",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    where = f"{TENCENT.as_posix()}: --actions: no action"
+    assert code == 2 and lines == [
+        f"{where} 'Nope' in the 1 service version here; none of its 4 actions is close; check the name",
+        f"{where} 'createwidgets' in the 1 service version here; did you mean 'CreateWidget'?",
+    ]
+    assert not (tmp_path / "o" / "tcsdk").exists()
+
+
+def test_an_action_of_one_service_version_among_several_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "api"
+    shutil.copytree(TENCENT, root)
+    api = json.loads((DEMO / "api.json").read_text("utf-8"))
+    api["metadata"]["serviceShortName"] = "other"
+    api["actions"] = {"Ping": api["actions"]["CreateWidget"]}
+    (root / "other" / "v20200101").mkdir(parents=True)
+    (root / "other" / "v20200101" / "api.json").write_text(json.dumps(api), "utf-8")
+    code, lines = generate(
+        capsys, "--from", "tencentcloud", str(root), "--actions", "Ping,OldWidget", "--out", str(tmp_path / "o")
+    )
+    assert code == 0, lines
+    assert lines[-1].startswith("codegen: 2 service versions, 2 actions:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ("--from", "tencentcloud", str(TENCENT), "--actions", ","),
+            "--actions: no action names given; give them comma-separated",
+        ),
+        (
+            ("--from", "tencentcloud", str(TENCENT), "--actions", ""),
+            "--actions: no action names given; give them comma-separated",
+        ),
+        (
+            ("--from", "specs", str(SPECS), "--actions", "DismissRoom"),
+            "--actions: the specs format cannot select actions (its input holds what is wanted); leave it out",
+        ),
+    ],
+    ids=["comma", "empty", "specs"],
+)
+def test_actions_that_select_nothing_or_cannot_select(
+    argv: tuple[str, ...], line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = generate(capsys, *argv, "--out", str(tmp_path / "o"))
+    assert code == 2 and lines == [line]
+
+
+def test_import_of_some_unknown_actions_names_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["import", "tencentcloud", "--api", str(DEMO / "api.json"), "--out", str(tmp_path / "s")]
+    assert cli.main([*argv, "--actions", "CreateWidget,OldWidgets"]) == 2
+    assert problems(capsys.readouterr().err) == [
+        f"{DEMO.as_posix()}/api.json#/actions: --actions: no action 'OldWidgets' here; did you mean 'OldWidget'?"
+    ]
+    assert cli.main([*argv, "--actions", ","]) == 2
+    assert problems(capsys.readouterr().err) == ["--actions: no action names given; give them comma-separated"]
+    assert not (tmp_path / "s").exists()
 
 
 # --- diff sides with nothing to compare

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Diagnostic, SpecError, suggest
 from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
 
 if TYPE_CHECKING:
@@ -129,6 +129,13 @@ class TencentCloudImporter:
                 documents.append(document)
         return documents, problems
 
+    def action_names(self, unit: Unit) -> list[str]:
+        raw = dict((Path(shown).name, raw) for shown, raw in unit.files).get(TENCENT_FILES[0])
+        api = parse_json(raw, "")[0] if raw is not None else None
+        actions = api.get("actions") if isinstance(api, dict) else None
+        # A file that does not parse or has no actions is reported when the unit is loaded.
+        return [name for name in actions if isinstance(name, str)] if isinstance(actions, dict) else []
+
     def unit_of(self, relative: str) -> str | None:
         parts = PurePosixPath(relative).parts
         if parts[-1] in _API_FILES and len(parts) in (1, 3):
@@ -152,7 +159,22 @@ class TencentCloudImporter:
         values, problems = _parse_all(files)
         if problems:
             raise SpecError(problems)
+        if actions is not None and (unknown := _unknown_actions(values[0], files[0][0], actions)):
+            raise SpecError(unknown)
         imported = _convert(values, [shown for shown, _ in files], actions)
         if imported.problems:
             raise SpecError(imported.diagnostics())
         return imported
+
+
+def _unknown_actions(api: Any, path: str, actions: Sequence[str]) -> list[Diagnostic]:
+    """One problem per name of ``actions`` (``import --actions``) that ``api`` does not describe."""
+    known = api.get("actions") if isinstance(api, dict) else None
+    if not isinstance(known, dict):
+        return []  # not a description: reported when it is mapped
+    if not actions:
+        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
+    return [
+        Diagnostic(path, message=f"--actions: no action {name!r} here; {suggest(name, known)}", pointer="/actions")
+        for name in sorted(set(actions) - set(known))
+    ]
