@@ -94,6 +94,18 @@ def test_import_of_actions_that_match_nothing_writes_nothing(tmp_path: Path) -> 
     assert not out.exists()
 
 
+def test_import_with_the_wrong_file_as_errors_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "specs"
+    args = ("--api", str(DEMO / "api.json"), "--errors", str(DEMO / "examples.json"), "--out", str(out))
+    result = run_codegen("import", "tencentcloud", *args)
+    assert result.returncode == 2
+    assert problems(result.stderr) == [
+        f"{DEMO.as_posix()}/examples.json: cannot import: this is not an errors.json but looks like an "
+        "examples.json; give the right file"
+    ]
+    assert not out.exists()
+
+
 def test_from_tencentcloud_given_an_api_json_names_its_folder(tmp_path: Path) -> None:
     result = run_codegen(
         "generate", "--from", "tencentcloud", str(DEMO / "api.json"), "--out", str(tmp_path / "out"), "-q"
@@ -274,6 +286,65 @@ def test_import_of_some_unknown_actions_names_them(tmp_path: Path, capsys: pytes
     assert cli.main([*argv, "--actions", ","]) == 2
     assert problems(capsys.readouterr().err) == ["--actions: no action names given; give them comma-separated"]
     assert not (tmp_path / "s").exists()
+
+
+# --- Tencent's files given in each other's place, or misshapen
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "looks"),
+    [
+        ("--api", "errors.json", "api.json"),
+        ("--errors", "api.json", "errors.json"),
+        ("--examples", "errors.json", "examples.json"),
+    ],
+)
+def test_a_tencent_file_in_the_place_of_another(
+    option: str, given: str, looks: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"--api": DEMO / "api.json", option: DEMO / given}
+    argv = ["import", "tencentcloud", *(f"{o}={p}" for o, p in files.items()), "--out", str(tmp_path / "s")]
+    assert cli.main(argv) == 2
+    kind = given.removesuffix(".json")
+    assert problems(capsys.readouterr().err) == [
+        f"{DEMO.as_posix()}/{given}: cannot import: this is not an {looks} but looks like an {kind}.json; give the right file"
+    ]
+
+
+def test_a_misshapen_tencent_file_names_the_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "api"
+    shutil.copytree(TENCENT, root)
+    folder = root / "demo" / "v20200101"
+    errors = json.loads((folder / "errors.json").read_text("utf-8"))
+    errors["actions"]["CreateWidget"] = {"code": "InvalidParameter"}  # a list belongs here
+    (folder / "errors.json").write_text(json.dumps(errors), "utf-8")
+    code, lines = generate(capsys, "--from", "tencentcloud", str(root), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert lines == [
+        f"{folder.as_posix()}/errors.json#/actions/CreateWidget: cannot import: "
+        "{'code': 'InvalidParameter'} is not of type 'array'"
+    ]
+    argv = ["import", "tencentcloud", "--api", str(folder / "api.json"), "--errors", str(folder / "errors.json")]
+    assert cli.main([*argv, "--out", str(tmp_path / "s")]) == 2
+    assert problems(capsys.readouterr().err) == lines
+
+
+def test_a_named_errors_or_examples_file_that_is_missing_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "errors.json"
+    argv = [
+        "import",
+        "tencentcloud",
+        "--api",
+        str(DEMO / "api.json"),
+        "--errors",
+        str(missing),
+        "--out",
+        str(tmp_path / "s"),
+    ]
+    assert cli.main(argv) == 2
+    assert problems(capsys.readouterr().err) == [f"{missing.as_posix()}: cannot import: file not found"]
 
 
 # --- diff sides with nothing to compare

@@ -2,25 +2,32 @@
 ``errors.json`` and ``examples.json`` beside it.
 
 The mapping to our spec format is ``codegen.tencentcloud``; this module reads
-the files, reports JSON syntax errors by line and column, and hands the
-mapped documents to the normal checks. Those documents carry the JSON
-pointer of every place, so a later problem names ``api.json#/objects/...``.
-The common error table is the one shipped with the generator.
+the files, reports JSON syntax errors by line and column, a file given in
+place of another (an examples.json as the error table) and one whose shape
+the mapping cannot read (``tencent_schema.json``, with the JSON pointer of
+the place), and hands the mapped documents to the normal checks. Those
+documents carry the JSON pointer of every place, so a later problem names
+``api.json#/objects/...``. The common error table is the one shipped with
+the generator.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic, SpecError, suggest
+from ..diagnostics import Diagnostic, SpecError, json_pointer, suggest
 from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
 
 if TYPE_CHECKING:
     # The mapping and the checks are imported where they run: a run served
     # by the cache only reads its input.
+    import jsonschema
+
     from ..cache import Cache
     from ..loader import ImportedService, SpecDocument
 
@@ -55,17 +62,79 @@ def _parse_all(files: Sequence[tuple[str, bytes | None]]) -> tuple[list[Any], li
     return values, problems
 
 
+def _kind(value: dict[str, Any]) -> str | None:
+    """Which of Tencent's three files ``value`` looks like by its top-level keys; None if it is unclear."""
+    if "metadata" in value or "objects" in value:
+        return TENCENT_FILES[0]
+    if "codes" in value:
+        return TENCENT_FILES[1]
+    actions = value.get("actions")
+    first = next(iter(actions.values()), None) if isinstance(actions, dict) else None
+    if isinstance(first, dict):
+        return TENCENT_FILES[0]
+    if isinstance(first, list) and first:
+        return TENCENT_FILES[1] if isinstance(first[0], str) else TENCENT_FILES[2]
+    return None
+
+
+def _wrong_files(values: list[Any], paths: list[str]) -> list[Diagnostic]:
+    """A file given in place of another (an examples.json as the error table, ...)."""
+    problems = []
+    for value, path, expected in zip(values, paths, TENCENT_FILES, strict=True):
+        kind = _kind(value) if value is not None else None
+        if kind is not None and kind != expected:
+            message = f"cannot import: this is not an {expected} but looks like an {kind}; give the right file"
+            problems.append(Diagnostic(path, message=message))
+    return problems
+
+
+# Which files are checked against tencent_schema.json before they are mapped:
+# the error table and the examples, whose values go straight into the specs
+# (a misshapen one would map to nonsense without a word). api.json, a
+# hundred times their size, is checked when its mapping fails.
+_CHECKED_FIRST = frozenset({"errors", "examples"})
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema  # slow to import; a run served by the cache never needs it
+
+    schema = json.loads(resources.files("codegen").joinpath("tencent_schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator({**schema["$defs"][kind], "$defs": schema["$defs"]})
+
+
+def _shape_problems(values: list[Any], paths: list[str], kinds: frozenset[str]) -> list[Diagnostic]:
+    """Where each file of ``kinds`` departs from the shapes the mapping reads (tencent_schema.json)."""
+    import jsonschema
+
+    problems = []
+    for value, path, kind in zip(values, paths, ("api", "errors", "examples"), strict=True):
+        if value is None or kind not in kinds:
+            continue
+        error = jsonschema.exceptions.best_match(_validator(kind).iter_errors(value))
+        if error is not None:
+            message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+            pointer = json_pointer(*error.absolute_path)
+            problems.append(Diagnostic(path, message=f"cannot import: {message}", pointer=pointer))
+    return problems
+
+
 def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
     from ..tencentcloud import convert
 
+    if wrong := _wrong_files(values, paths) or _shape_problems(values, paths, _CHECKED_FIRST):
+        raise SpecError(wrong)
     api, errors, examples = values
     api_path, errors_path, examples_path = paths
     source = str(PurePosixPath(api_path).parent)
     try:
         return convert(api, errors, examples, source=source, only=actions, paths=(api_path, errors_path, examples_path))
     except (ValueError, AttributeError, TypeError, KeyError) as exc:
-        # A shape the mapping does not expect (a list where an object belongs, ...).
-        raise SpecError([Diagnostic(paths[0], message=f"cannot import: {type(exc).__name__}: {exc}")]) from None
+        # A shape the mapping does not expect (a list where an object belongs, ...): say where.
+        problems = _shape_problems(values, paths, frozenset({"api"}))
+        raise SpecError(
+            problems or [Diagnostic(api_path, message=f"cannot import: {type(exc).__name__}: {exc}")]
+        ) from None
 
 
 class TencentCloudImporter:
@@ -151,8 +220,10 @@ class TencentCloudImporter:
         for given, name in zip((api, errors, examples), TENCENT_FILES, strict=True):
             path = given or api.parent / name
             try:
-                # Errors and examples are optional; a path given that holds no file is ignored too.
-                raw = path.read_bytes() if given is not None and path.is_file() else None
+                # Errors and examples are optional, but a file named must be there.
+                raw = path.read_bytes() if given is not None else None
+            except FileNotFoundError:
+                raise SpecError([Diagnostic(path.as_posix(), message="cannot import: file not found")]) from None
             except OSError as exc:
                 raise SpecError([Diagnostic(path.as_posix(), message=f"cannot import: {exc.strerror}")]) from None
             files.append((path.as_posix(), raw))
