@@ -5,15 +5,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One problem in one input file.
 
-    The place is ``line`` and ``column`` (from 1) in a text file, or
-    ``pointer``, a JSON pointer (``/actions/DismissRoom``) into a JSON file
-    that was read as data, without positions.
+    The place is ``line`` and ``column`` (from 1) in a text file, ``line``
+    alone where no column is known (a template), or ``pointer``, a JSON
+    pointer (``/actions/DismissRoom``) into a JSON file that was read as
+    data, without positions.
     """
 
     path: str
@@ -27,7 +29,7 @@ class Diagnostic:
         if self.pointer:
             place += f"#{self.pointer}"
         elif self.line:
-            place += f":{self.line}:{self.column}"
+            place += f":{self.line}:{self.column}" if self.column else f":{self.line}"
         # One line per problem, whatever the spec text carried.
         message = " ".join(self.message.split())
         return f"{place}: {message}"
@@ -71,3 +73,7 @@ class SpecError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = sorted(set(diagnostics))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in worker processes too: pickled with its diagnostics, not its text.
+        return type(self), (self.diagnostics,)

@@ -388,3 +388,63 @@ def test_diff_against_a_revision_without_the_folder(tmp_path: Path, capsys: pyte
     assert problems(capsys.readouterr().err, "codegen diff") == [
         "HEAD:specs: no such folder at this revision; check the revision and the folder"
     ]
+
+
+# --- the user's templates: their errors are theirs (the four cases, with worker processes)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        (
+            "client.py.jinja",
+            '{% include "header.jinja" %}\n{% if service %}\nx = 1\n',
+            "{t}/client.py.jinja:2: template syntax error: Unexpected end of template. Jinja was looking for the "
+            "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+        ),
+        (
+            "client.py.jinja",
+            '{% include "header.jinja" %}\n\nNAME = {{ service.client_clas|pystr }}\n',
+            "{t}/client.py.jinja:3: undefined: 'codegen.ir.ServiceVersion object' has no attribute 'client_clas'; "
+            "docs/templates.md lists what each template is given",
+        ),
+        (
+            "errors.py.jinja",
+            '{% include "header.jinja" %}\n\ndef broken(:\n    pass\n',
+            "tcsdk/cvm/v20170312/errors.py:4:12: not valid Python after rendering (invalid syntax); "
+            "written by {t}/errors.py.jinja:3, fix it there",
+        ),
+        (
+            "clinet.py.jinja",
+            "",
+            "{t}/clinet.py.jinja: templates: no template is read under this name, so it would be ignored; the names "
+            "are 'client.py.jinja', 'common_init.py.jinja', 'aio.py.jinja', ",
+        ),
+    ],
+    ids=["syntax", "undefined", "not-python", "misspelt"],
+)
+def test_errors_in_the_users_templates_are_theirs(name: str, text: str, line: str, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / name).write_text(text, "utf-8")
+    out = tmp_path / "out"
+    # Two service versions, two workers: the problem travels back from a worker process as data.
+    result = run_codegen(
+        "generate",
+        "--specs",
+        str(SPECS),
+        "--out",
+        str(out),
+        "--templates",
+        str(templates),
+        "-q",
+        "-j",
+        "2",
+        "--no-cache",
+    )
+    assert result.returncode == 2, result.stderr
+    found = problems(result.stderr)
+    expected = line.format(t=templates.as_posix())
+    assert found[0] == expected or (expected.endswith(" ") and found[0].startswith(expected)), found
+    assert "internal error" not in result.stderr
+    assert not (out / "tcsdk").exists()
