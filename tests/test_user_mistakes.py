@@ -277,6 +277,22 @@ def test_actions_that_select_nothing_or_cannot_select(
     assert code == 2 and lines == [line]
 
 
+def test_actions_with_an_unreadable_description_report_the_description(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Which actions a file holds is not known when it does not parse: the file is what to fix.
+    root = tmp_path / "api"
+    shutil.copytree(TENCENT, root)
+    (root / "demo" / "v20200101" / "api.json").write_text("{", "utf-8")
+    code, lines = generate(
+        capsys, "--from", "tencentcloud", str(root), "--actions", "CreateWidget", "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert lines == [
+        f"{root.as_posix()}/demo/v20200101/api.json:1:2: invalid JSON: Expecting property name enclosed in double quotes"
+    ]
+
+
 def test_import_of_some_unknown_actions_names_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["import", "tencentcloud", "--api", str(DEMO / "api.json"), "--out", str(tmp_path / "s")]
     assert cli.main([*argv, "--actions", "CreateWidget,OldWidgets"]) == 2
@@ -327,6 +343,13 @@ def test_a_misshapen_tencent_file_names_the_place(tmp_path: Path, capsys: pytest
     argv = ["import", "tencentcloud", "--api", str(folder / "api.json"), "--errors", str(folder / "errors.json")]
     assert cli.main([*argv, "--out", str(tmp_path / "s")]) == 2
     assert problems(capsys.readouterr().err) == lines
+
+
+def test_a_folder_given_as_api_names_its_api_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["import", "tencentcloud", "--api", str(DEMO), "--out", str(tmp_path / "s")]) == 2
+    assert problems(capsys.readouterr().err) == [
+        f"{DEMO.as_posix()}: cannot import: a folder, not a file; give its api.json, {DEMO.as_posix()}/api.json"
+    ]
 
 
 def test_a_named_errors_or_examples_file_that_is_missing_is_an_error(

@@ -82,9 +82,10 @@ class SpecWriter(Protocol):
 class ActionSelector(Protocol):
     """What an importer offers when its format can select actions (``--actions``)."""
 
-    def action_names(self, unit: Unit) -> list[str]:
-        """The actions ``unit`` describes, read without loading it: so that a name
-        ``--actions`` gives that no unit holds is an error, not an empty result."""
+    def action_names(self, unit: Unit) -> list[str] | None:
+        """The actions ``unit`` describes, read without loading it, so that a name
+        ``--actions`` gives that no unit holds is an error, not an empty result;
+        None when the unit cannot be read that far (loading it says why)."""
         ...
 
 
@@ -186,7 +187,10 @@ def action_problems(importer: Importer, root: Path, units: Sequence[Unit], actio
         return [Diagnostic("--actions", message=message)]
     if not actions:
         return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
-    known = {name for unit in units for name in importer.action_names(unit)}
+    described = [importer.action_names(unit) for unit in units]
+    if None in described:
+        return []  # a unit that cannot be read: loading it reports that, not a name it may hold
+    known = {name for names in described for name in names or ()}
     versions = f"the {len(units)} service version{'s' if len(units) != 1 else ''} here"
     return [
         Diagnostic(root.as_posix(), message=f"--actions: no action {name!r} in {versions}; {suggest(name, known)}")

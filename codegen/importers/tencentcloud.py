@@ -198,12 +198,11 @@ class TencentCloudImporter:
                 documents.append(document)
         return documents, problems
 
-    def action_names(self, unit: Unit) -> list[str]:
-        raw = dict((Path(shown).name, raw) for shown, raw in unit.files).get(TENCENT_FILES[0])
+    def action_names(self, unit: Unit) -> list[str] | None:
+        raw = {Path(shown).name: raw for shown, raw in unit.files}.get(TENCENT_FILES[0])
         api = parse_json(raw, "")[0] if raw is not None else None
         actions = api.get("actions") if isinstance(api, dict) else None
-        # A file that does not parse or has no actions is reported when the unit is loaded.
-        return [name for name in actions if isinstance(name, str)] if isinstance(actions, dict) else []
+        return list(actions) if isinstance(actions, dict) else None
 
     def unit_of(self, relative: str) -> str | None:
         parts = PurePosixPath(relative).parts
@@ -214,6 +213,9 @@ class TencentCloudImporter:
     def import_service(
         self, api: Path, errors: Path | None, examples: Path | None, actions: Sequence[str] | None
     ) -> ImportedService:
+        if api.is_dir():
+            message = f"cannot import: a folder, not a file; give its api.json, {(api / TENCENT_FILES[0]).as_posix()}"
+            raise SpecError([Diagnostic(api.as_posix(), message=message)])
         if not api.is_file():
             raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
         files: list[tuple[str, bytes | None]] = []
