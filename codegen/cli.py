@@ -131,7 +131,8 @@ def _diff_parser(commands: Any) -> None:
 
 
 def _actions(text: str | None) -> tuple[str, ...] | None:
-    return tuple(a.strip() for a in text.split(",") if a.strip()) if text else None
+    # Given but empty ("" or ","): an empty selection, an error, never "all of them".
+    return tuple(a.strip() for a in text.split(",") if a.strip()) if text is not None else None
 
 
 EXIT_INTERNAL = 3
@@ -169,7 +170,7 @@ def _main(argv: list[str] | None = None) -> int:
     if importers.find(source_format) is None:
         print(f"codegen: --from: {importers.UnknownFormat(source_format)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.actions and not args.source:
+    if args.actions is not None and not args.source:
         print("codegen: --actions goes with --from", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One problem in one input file.
 
-    The place is ``line`` and ``column`` (from 1) in a text file, or
-    ``pointer``, a JSON pointer (``/actions/DismissRoom``) into a JSON file
-    that was read as data, without positions.
+    The place is ``line`` and ``column`` (from 1) in a text file, ``line``
+    alone where no column is known (a template), or ``pointer``, a JSON
+    pointer (``/actions/DismissRoom``) into a JSON file that was read as
+    data, without positions.
     """
 
     path: str
@@ -25,7 +29,7 @@ class Diagnostic:
         if self.pointer:
             place += f"#{self.pointer}"
         elif self.line:
-            place += f":{self.line}:{self.column}"
+            place += f":{self.line}:{self.column}" if self.column else f":{self.line}"
         # One line per problem, whatever the spec text carried.
         message = " ".join(self.message.split())
         return f"{place}: {message}"
@@ -36,9 +40,40 @@ def json_pointer(*steps: object) -> str:
     return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
 
 
+def closest(word: str, candidates: Iterable[str], limit: int | None = 3) -> list[str]:
+    """The ``candidates`` most like ``word``, most alike first (case is ignored in the
+    comparison, as difflib measures it); with a ``limit``, only likely misspellings:
+    alike enough, and about as alike as the best of them."""
+    folded = word.casefold()
+    scored = sorted((-difflib.SequenceMatcher(None, folded, c.casefold()).ratio(), c) for c in set(candidates))
+    if limit is None:
+        return [candidate for _, candidate in scored]
+    best = -scored[0][0] if scored else 0.0
+    return [candidate for score, candidate in scored if -score >= max(0.6, best - 0.1)][:limit]
+
+
+def quoted(names: Iterable[str]) -> str:
+    """``'A', 'B' or 'C'``: names in a message."""
+    items = [repr(name) for name in names]
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """What to do about an action ``name`` that is not among the ``known`` ones."""
+    names = set(known)
+    near = closest(name, names)
+    if near:
+        return f"did you mean {quoted(near)}?"
+    return f"none of its {len(names)} actions is close; check the name"
+
+
 class SpecError(Exception):
     """Raised with every problem of a run, so all of them are reported at once."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = sorted(set(diagnostics))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in worker processes too: pickled with its diagnostics, not its text.
+        return type(self), (self.diagnostics,)

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from . import importers
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
+from .no_input import file_given, nothing_found, runtime_only
 from .surface import Surface, from_project
 
 
@@ -58,13 +59,30 @@ def blob_hash(data: bytes) -> str:
 
 def folder_side(root: Path, source_format: str) -> Side:
     if not root.is_dir():
-        raise SpecError([Diagnostic(root.as_posix(), message="folder not found")])
+        message = file_given(root, source_format) if root.is_file() else "folder not found"
+        raise SpecError([Diagnostic(root.as_posix(), message=message)])
     files = {}
+    listing = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_file() and _wanted(relative, source_format):
-            files[relative] = blob_hash(path.read_bytes())
+        if path.is_file():
+            listing.append(relative)
+            if _wanted(relative, source_format):
+                files[relative] = blob_hash(path.read_bytes())
+    _something_to_compare(root.as_posix(), root.as_posix(), files, listing, source_format)
     return Side(root.as_posix(), source_format, files, lambda relative: (root / relative).read_bytes(), root)
+
+
+def _something_to_compare(label: str, root: str, files: dict[str, str], listing: list[str], source_format: str) -> None:
+    """Raise when a side holds no service version (and does not ask for the runtime
+    alone, as ``generate`` would take it): comparing it would show every difference
+    as an addition or a removal, or a wrong folder as "no API changes"."""
+    importer = importers.get(source_format)
+    if any(importer.unit_of(path) for path in files):
+        return
+    if source_format == "specs" and runtime_only(listing):
+        return
+    raise SpecError([Diagnostic(label, message=nothing_found(root, listing, source_format))])
 
 
 def git_side(folder: Path, revision: str, source_format: str) -> Side:
@@ -75,14 +93,23 @@ def git_side(folder: Path, revision: str, source_format: str) -> Side:
     _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", revision, "--", prefix or ".")
     files = {}
+    paths = []
     for entry in listing.decode("utf-8", "surrogateescape").split("\x00"):
         if not entry:
             continue
         meta, path = entry.split("\t", 1)
         _, kind, blob = meta.split()
         relative = path[len(prefix) + 1 :] if prefix else path
-        if kind == "blob" and _wanted(relative, source_format):
-            files[relative] = blob
+        if kind == "blob":
+            paths.append(relative)
+            if _wanted(relative, source_format):
+                files[relative] = blob
+    label = f"{revision}:{prefix or '.'}"
+    if not paths:
+        raise SpecError(
+            [Diagnostic(label, message="no such folder at this revision; check the revision and the folder")]
+        )
+    _something_to_compare(label, prefix or ".", files, paths, source_format)
 
     def read(relative: str) -> bytes:
         return _git(top, "cat-file", "blob", files[relative])

@@ -68,7 +68,10 @@ def read_units(root: Path, folders: list[str] | None = None) -> tuple[Unit, list
 def gather(root: Path, folders: list[str] | None) -> tuple[Unit, list[Unit], list[Diagnostic]]:
     """Like :func:`read_units`, returning the problems; ``folders`` limits it to some service versions."""
     if not root.is_dir():
-        return Unit("common", ()), [], [Diagnostic(str(root), message="spec folder not found")]
+        from .no_input import file_given
+
+        message = file_given(root, "specs") if root.is_file() else "spec folder not found"
+        return Unit("common", ()), [], [Diagnostic(str(root), message=message)]
     problems: list[Diagnostic] = []
     common: list[tuple[str, bytes]] = []
     grouped: dict[str, list[tuple[str, bytes]]] = {}
@@ -82,8 +85,20 @@ def gather(root: Path, folders: list[str] | None) -> tuple[Unit, list[Unit], lis
         if raw is not None:
             group = common if kind == "errors_file" else grouped.setdefault(_folder_of(path), [])
             group.append((path.as_posix(), raw))
+    if folders is None and not grouped and not problems:
+        problems += _nothing_found(root)
     common_unit = Unit("common", tuple(common)) if common or problems else shipped_common_unit()
     return common_unit, [Unit(folder, tuple(items)) for folder, items in grouped.items()], problems
+
+
+def _nothing_found(root: Path) -> list[Diagnostic]:
+    """The problem of a spec folder without service versions, unless it asks for the runtime alone."""
+    from .no_input import files_below, nothing_found, runtime_only
+
+    listing = files_below(root)
+    if runtime_only(listing):
+        return []
+    return [Diagnostic(root.as_posix(), message=nothing_found(root.as_posix(), listing, "specs"))]
 
 
 def shipped_common_unit() -> Unit:

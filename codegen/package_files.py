@@ -1,13 +1,15 @@
 """Where the generator's own files are, installed or in a source checkout,
-how a user's folder of templates is layered over them, and the name of the
-one file the generator adds to a package beside what it renders."""
+how a user's folder of templates is layered over them (and which of its
+files are used), and the name of the one file the generator adds to a
+package beside what it renders."""
 
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, closest, quoted
 
 # datamodel-code-generator's name for the class template of its msgspec output.
 MODEL_TEMPLATE = "models/msgspec.jinja2"
@@ -61,3 +63,75 @@ def override_problems(folder: Path) -> list[Diagnostic]:
             )
         ]
     return []
+
+
+def override_files(folder: Path) -> list[str]:
+    """The names (POSIX paths below ``folder``) of the files of an override folder;
+    hidden files and folders (an editor's, a version control system's) are not templates."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def effective_template(folders: tuple[Path, ...], name: str) -> Path | None:
+    """The file the template ``name`` is read from: the first folder holding it."""
+    return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
+def used_templates(folders: tuple[Path, ...], roots: Iterable[str]) -> tuple[dict[str, Path], list[Diagnostic]]:
+    """Every template the ``roots`` use, by name, with its file: the roots and
+    whatever they include or import, followed through the files that would be read.
+
+    A syntax error in a user's template is a problem of theirs (``path:line:
+    ...``); one in a built-in template raises. A reference that is not a
+    constant name (``{% include some_variable %}``) is recorded as the name ""
+    (anything may be used). The class template's references are looked up
+    beside it (``models/``), as datamodel-code-generator does.
+    """
+    import jinja2
+    from jinja2 import meta
+
+    parser = jinja2.Environment()  # references and syntax only; no loader, nothing rendered
+    used: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        path = effective_template(folders, name) if name else None
+        if name in used or path is None:
+            if name == "":
+                used[""] = Path()
+            continue
+        used[name] = path
+        try:
+            tree = parser.parse(path.read_text("utf-8"), name, path.as_posix())
+        except jinja2.TemplateSyntaxError as exc:
+            if template_dir() in path.parents:
+                raise
+            problems.append(Diagnostic(path.as_posix(), exc.lineno, message=f"template syntax error: {exc.message}"))
+            continue
+        folder = PurePosixPath(name).parent
+        for reference in meta.find_referenced_templates(tree):
+            pending.append(
+                "" if reference is None else (folder / reference).as_posix() if name == MODEL_TEMPLATE else reference
+            )
+    return used, problems
+
+
+def unused_overrides(folder: Path, used: Iterable[str]) -> list[Diagnostic]:
+    """One problem per file of the override folder that no template of a run
+    reads under that name (a misspelt ``clinet.py.jinja`` would otherwise be ignored)."""
+    names = set(used)
+    if "" in names:
+        return []  # a template includes a name made at render time: any file may be used
+    problems = []
+    for name in override_files(folder):
+        if name not in names:
+            expected = quoted(closest(name, names, limit=None))
+            message = (
+                f"templates: no template is read under this name, so it would be ignored; the names are {expected}"
+            )
+            problems.append(Diagnostic((folder / name).as_posix(), message=message))
+    return problems

@@ -115,9 +115,22 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     if whole is not None:
         progress(f"{len(units)} of {len(units)} service versions from the cache")
         return whole
+    # Checked only when something is generated: a run served by the cache had them right.
+    if options.actions is not None and (
+        wrong := importers.action_problems(importer, options.specs, units, options.actions)
+    ):
+        raise SpecError(wrong)
+    if options.templates is not None and (wrong := _template_problems(options.templates)):
+        raise SpecError(wrong)
     generation, entry = _generate_units(options, progress, cache, importer, common, units, keys, base)
     cache.put("run", run_key, entry)
     return generation
+
+
+def _template_problems(folder: Path) -> list[Diagnostic]:
+    from .render import template_problems
+
+    return template_problems(folder)
 
 
 def _cached_run(cache: Cache, key: str, unit_keys: list[str], with_surface: bool) -> Generation | None:

@@ -9,20 +9,31 @@ is written here. docs/templates.md describes each template's context.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+from jinja2.filters import FILTERS as JINJA_FILTERS
 
 from . import layout
+from .diagnostics import Diagnostic, SpecError
 from .docstrings import docstring
 from .ir import Action, ErrorCategory, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
-from .model_classes import object_types, render_models
-from .package_files import model_template_dir, template_dir, template_folders
+from .model_classes import CLASS_TEMPLATE_NAMES, ClassesMissing, object_types, render_models
+from .package_files import (
+    MODEL_TEMPLATE,
+    model_template_dir,
+    template_dir,
+    template_folders,
+    unused_overrides,
+    used_templates,
+)
+from .template_errors import inside, line_origin, not_python, python_problem, unknown_names, users_errors
 
 RUNTIME_MODULES = (
     "exceptions.py",
@@ -104,6 +115,17 @@ MANIFEST: tuple[OutputFile, ...] = (
 )
 
 
+def template_problems(templates: Path) -> list[Diagnostic]:
+    """What is wrong with a user's folder of ``templates`` before anything is
+    rendered: templates that do not parse, and files no template is read as."""
+    roots = {entry.name for entry in MANIFEST if entry.kind in ("template", "models")}
+    used, problems = used_templates(template_folders(templates), sorted({*roots, "header.jinja", MODEL_TEMPLATE}))
+    class_template = used.get(MODEL_TEMPLATE)
+    if not problems and class_template is not None and inside(class_template, templates):
+        problems += unknown_names(class_template, CLASS_TEMPLATE_NAMES)
+    return problems + unused_overrides(templates, used)
+
+
 def runtime_files(package: str) -> list[str]:
     """Paths of the runtime modules, copied as they are: they are kept
     black-clean in the source tree (a test checks), so black can skip them."""
@@ -171,7 +193,23 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["returns"] = returns
     env.filters["paging_item"] = paging_item
     env.filters["action_enum_entries"] = action_enum_entries
+    # Jinja's own filters fail on an undefined argument naming it; ours are made to.
+    env.filters.update({name: _strict(f) for name, f in env.filters.items() if name not in JINJA_FILTERS})
     return env
+
+
+def _strict(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` as a filter that fails on an undefined argument the way Jinja does
+    (naming what is undefined), rather than wherever the Python code trips over it."""
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, jinja2.Undefined):
+                str(value)  # a StrictUndefined raises the UndefinedError
+        return function(*args, **kwargs)
+
+    return checked
 
 
 def pytuple(items: tuple[str, ...]) -> str:
@@ -247,8 +285,31 @@ def method_doc(action: Action, sync_client: str = "") -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _render(env: jinja2.Environment, entry: OutputFile, names: dict[str, str], context: dict[str, Any]) -> str:
-    return env.get_template(entry.name).render(source=entry.source.format(**names), **context)
+def _render(
+    env: jinja2.Environment,
+    entry: OutputFile,
+    names: dict[str, str],
+    context: dict[str, Any],
+    templates: Path | None,
+    roots: tuple[str, ...] = (),
+) -> str:
+    """The output of ``entry``'s template; with the user's ``templates``, their
+    failures and output that is not Python are problems of theirs (``template_errors``)."""
+    full = {"source": entry.source.format(**names), **context}
+    with users_errors(templates):
+        text = env.get_template(entry.name).render(**full)
+    path = entry.path.format(**names)
+    if templates is None or not path.endswith(".py") or (error := python_problem(path, text)) is None:
+        return text
+    folders = template_folders(templates)
+    used, _ = used_templates(folders, (entry.name, *roots))
+    mine = [file for name, file in used.items() if name and inside(file, templates)]
+    if not mine:
+        raise RuntimeError(f"{path}: the built-in templates wrote code that is not Python: {error}")
+    origin = line_origin(env, entry.name, full, text, error.lineno or 1, error.offset or 1)
+    if origin is not None and not inside(origin[0], templates):
+        origin = None  # a built-in template's line: the user's file is what to fix
+    raise not_python(path, error, origin, mine)
 
 
 def render_common(
@@ -263,7 +324,8 @@ def render_common(
     ``templates`` is a folder of templates that replace built-in ones of the same name.
     """
     env = _environment(template_folders(templates))
-    header = env.get_template("header.jinja").render(source="")
+    with users_errors(templates):
+        header = env.get_template("header.jinja").render(source="")
     by_package: dict[str, list[ServiceIndex]] = {}
     for service in services:
         by_package.setdefault(service.package, []).append(service)
@@ -278,7 +340,7 @@ def render_common(
         if entry.scope == "package":
             names = {"package": package}
             if entry.kind == "template":
-                files[entry.path.format(**names)] = _render(env, entry, names, package_context)
+                files[entry.path.format(**names)] = _render(env, entry, names, package_context, templates)
             elif entry.kind == "runtime":
                 # Not templates: always the built-in modules (docs/templates.md says why).
                 text = (template_dir() / "runtime" / entry.name).read_text("utf-8")
@@ -291,7 +353,7 @@ def render_common(
             for name, versions in sorted(by_package.items()):
                 names = {"package": package, "service_package": name}
                 service_context = {"package": package, "service": versions[0], "versions": tuple(versions)}
-                files[entry.path.format(**names)] = _render(env, entry, names, service_context)
+                files[entry.path.format(**names)] = _render(env, entry, names, service_context, templates)
     return files
 
 
@@ -316,14 +378,35 @@ def iter_service(
             continue
         path = entry.path.format(**names)
         if entry.kind == "template":
-            yield path, _render(env, entry, names, context)
+            yield path, _render(env, entry, names, context, templates)
         elif entry.kind == "models":
-            classes = render_models(service, model_template_dir(folders))
+            classes = _model_classes(service, folders, templates)
             exported = [obj.name for obj in object_types(service)]
-            yield path, _render(env, entry, names, {**context, "exported": exported, "classes": classes})
+            models = {**context, "exported": exported, "classes": classes}
+            yield path, _render(env, entry, names, models, templates, roots=(MODEL_TEMPLATE,))
         else:
             assert entry.kind == "examples", entry
             yield path, examples_data(service)
+
+
+def _model_classes(service: ServiceVersion, folders: tuple[Path, ...], templates: Path | None) -> str:
+    """The model classes, through the user's class template when there is one."""
+    folder = model_template_dir(folders)
+    with users_errors(templates):
+        try:
+            return render_models(service, folder)
+        except ClassesMissing as exc:
+            if templates is None or not inside(folder, templates):
+                raise
+            message = f"the class template wrote no line 'class <name>(' for {exc}; keep 'class {{{{ name }}}}('"
+            raise SpecError([Diagnostic((folder / Path(MODEL_TEMPLATE).name).as_posix(), message=message)]) from None
+        except SyntaxError as exc:
+            # dmcg parses each class it rendered: the class template wrote code that is not Python.
+            if templates is None or not inside(folder, templates):
+                raise
+            line = " ".join((exc.text or "").split())[:120]
+            message = f"the class template wrote code that is not valid Python ({exc.msg}: {line!r}); fix it there"
+            raise SpecError([Diagnostic((folder / Path(MODEL_TEMPLATE).name).as_posix(), message=message)]) from None
 
 
 def examples_data(service: ServiceVersion) -> str:

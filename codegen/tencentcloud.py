@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .diagnostics import json_pointer
+from .diagnostics import closest, json_pointer, quoted
 from .inputs import TENCENT_FILES
 from .loader import ImportedService
 from .pagination import detect as detect_pagination
@@ -55,7 +55,7 @@ _SCALARS: dict[str, dict[str, str]] = {
 }
 # Member ``type`` values whose ``member`` names one of the scalars above.
 _SCALAR_KINDS = frozenset({"string", "int", "float", "bool", "binary"})
-_KNOWN_KINDS = "string, int, float, bool, binary, object or list"
+_KINDS = ("string", "int", "float", "bool", "binary", "object", "list")
 _VERSION = re.compile(r"^v?(\d{4})-?(\d{2})-?(\d{2})$")
 
 
@@ -103,11 +103,8 @@ def convert(
     objects: Mapping[str, Any] = api.get("objects", {})
     notes: list[str] = []
     problems: list[tuple[str, str, str]] = []
-    wanted = list(all_actions) if only is None else list(only)
-    for name in wanted:
-        if name not in all_actions:
-            notes.append(f"{source}: no action {name!r}")
-    wanted = [name for name in wanted if name in all_actions]
+    # A name ``only`` gives that is not here: another service version's (the caller checks).
+    wanted = [name for name in (all_actions if only is None else only) if name in all_actions]
     reached = _reachable([all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects)
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
     service_places: Places = {
@@ -243,8 +240,10 @@ class _Objects:
         kind, item = member.get("type"), member.get("member", "")
         found = _target(kind, item, self.objects)
         if found is None:
-            message = f"member {member['name']!r}{suffix}: unknown member type {kind!r} (member {item!r}); "
-            self.problems.append((self.api_file, json_pointer(*at, "type"), message + f"expected {_KNOWN_KINDS}"))
+            key, problem = self._unknown_type(kind, item)
+            self.problems.append(
+                (self.api_file, json_pointer(*at, key), f"member {member['name']!r}{suffix}: {problem}")
+            )
             found = {"type": "string"}  # a placeholder; nothing is written while problems remain
         prop: dict[str, Any] = found
         doc = str(member.get("document", "")).strip()
@@ -256,6 +255,25 @@ class _Objects:
         if member.get("value_allowed_null"):
             prop["nullable"] = True
         return prop
+
+    def _unknown_type(self, kind: Any, item: Any) -> tuple[str, str]:
+        """Of a member whose ``type``/``member`` pair names no type: the key at fault and what is wrong."""
+        if kind not in _KINDS:
+            near = closest(str(kind), _KINDS)
+            hint = f"did you mean {quoted(near)}? " if near else ""
+            return "type", f"unknown type {kind!r}; {hint}a type is one of {', '.join(_KINDS)}"
+        scalars = [name for name in _SCALARS if name != "binary"]
+        names = (
+            scalars if kind in _SCALAR_KINDS else list(self.objects) if kind == "object" else [*scalars, *self.objects]
+        )
+        near = closest(str(item), names)
+        if near:
+            hint = f"did you mean {quoted(near)}?"
+        elif names:
+            hint = f"with this type it is one of {', '.join(names[:12])}{', ...' if len(names) > 12 else ''}"
+        else:
+            hint = "there are no objects to name"
+        return "member", f"type {kind!r} with unknown member {item!r}; {hint}"
 
 
 def _action(

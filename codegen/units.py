@@ -149,7 +149,11 @@ def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitRes
         from .surface import service_surface
 
         surface = asdict(service_surface(service))
-    return UnitResult(service_files(service, job.package, pool, job.templates, pieces), service.index, surface)
+    try:
+        files = service_files(service, job.package, pool, job.templates, pieces)
+    except SpecError as exc:  # the user's templates failed (see template_errors)
+        return UnitResult(problems=tuple(exc.diagnostics))
+    return UnitResult(files, service.index, surface)
 
 
 # Black's time varies along a models file (two halves of cvm's took 0.36 s

@@ -25,6 +25,7 @@ BASE = {
 }
 P = "{root}/demo/2020-01-01/Ping.yaml"
 S = "{root}/demo/2020-01-01/service.yaml"
+LAYOUT = "expected <service>/<version>/service.yaml with the actions' .yaml files"
 
 
 def action(body: str, name: str = "Ping") -> str:
@@ -139,6 +140,17 @@ CASES = [
     Case("service.yaml missing", {S[7:]: None}, [f"{P}: service.yaml is missing in demo/2020-01-01/"]),  # type: ignore[dict-item]
     # Without a table of its own, a spec folder uses the one shipped with the generator.
     Case("common errors missing", {"common/errors.yaml": None}, OK),  # type: ignore[dict-item]
+    # --- spec files where none are read: never an empty package in their place
+    Case(
+        "service versions a level too deep",
+        {S[7:]: None, P[7:]: None, "v1/" + S[7:]: SERVICE, "v1/" + P[7:]: PING},  # type: ignore[dict-item]
+        [f"{{root}}: no service versions in this folder ({LAYOUT}); they are further down: give {{root}}/v1"],
+    ),
+    Case(
+        "action files beside the common table",
+        {S[7:]: None, P[7:]: None, "Ping.yaml": PING},  # type: ignore[dict-item]
+        [f"{{root}}: no service versions in this folder ({LAYOUT}); give the folder that holds them"],
+    ),
     Case(
         "error categories named like the runtime's exceptions",
         {

@@ -1,13 +1,16 @@
-"""The output manifest, user template overrides (--templates) and the model golden record."""
+"""The output manifest, user template overrides (--templates), their errors, and the model golden record."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from codegen import cli
+from codegen import cli, package_files
 from codegen.config import load_defaults
 from codegen.formatting import format_python
 from codegen.ir import Field, TypeRef
@@ -15,6 +18,8 @@ from codegen.model_classes import format_note
 from codegen.package_files import MODEL_TEMPLATE, template_dir
 from codegen.pipeline import load_project
 from codegen.render import MANIFEST, RUNTIME_MODULES, iter_service, render_common, runtime_files
+from codegen.render import _environment as render_environment
+from codegen.template_errors import line_origin, python_problem
 
 from .conftest import FIXTURES, SPECS
 from .golden import check_golden
@@ -214,7 +219,10 @@ def test_changing_an_override_regenerates(tmp_path: Path, capsys: pytest.Capture
     assert "# marker: second" in second[1] and "# marker: first" not in second[1]
     assert "from the cache" not in second[2]
     # A file that replaces no built-in template (say, a macro the others include) counts too.
-    (overrides / "helpers.jinja").write_text("{# unused #}\n", "utf-8")
+    client.write_text('{% include "helpers.jinja" %}\n' + client_override("# marker: two"), "utf-8")
+    (overrides / "helpers.jinja").write_text("{# one #}\n", "utf-8")
+    assert "from the cache" not in generate_and_read()[2]
+    (overrides / "helpers.jinja").write_text("{# two #}\n", "utf-8")
     assert "from the cache" not in generate_and_read()[2]
 
 
@@ -254,3 +262,161 @@ def test_models_of_the_edge_fixture_match_the_golden_record() -> None:
     (service,) = project.services
     files = dict(iter_service(service, "edgepkg"))
     check_golden("models-edge", {"models.py": format_python(files["edgepkg/demo/v20200101/models.py"])})
+
+
+# --- errors in the user's templates (the command-line cases are in test_user_mistakes.py)
+
+
+def _with_overrides(tmp_path: Path, files: dict[str, str]) -> tuple[int, Path]:
+    """Generate the edge fixture with ``files`` as the override folder: the exit code and the folder."""
+    overrides = tmp_path / "templates"
+    for name, text in files.items():
+        (overrides / name).parent.mkdir(parents=True, exist_ok=True)
+        (overrides / name).write_text(text, "utf-8")
+    return generate(EDGE, tmp_path / "out", "--no-cache", "--templates", str(overrides)), overrides
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {MODEL_TEMPLATE: builtin(MODEL_TEMPLATE).replace("{{ base }}", "{{ bse }}")},
+            "{t}/models/msgspec.jinja2:5: undefined: 'bse' is not given to this template; it gets base, base_class, ",
+        ),
+        (
+            {MODEL_TEMPLATE: builtin(MODEL_TEMPLATE).replace("class {{ name }}", "klass {{ name }}")},
+            "{t}/models/msgspec.jinja2: the class template wrote code that is not valid Python (invalid syntax: "
+            "'klass ",
+        ),
+        (
+            {MODEL_TEMPLATE: builtin(MODEL_TEMPLATE).replace("class {{ name }}", "class Fixed")},
+            "{t}/models/msgspec.jinja2: the class template wrote no line 'class <name>(' for ",
+        ),
+        (
+            {"client.py.jinja": '{% include "header.jinja" %}\n{% include "helpers.jinja" %}\n'},
+            "{t}/client.py.jinja:2: no template 'helpers.jinja' in {t} or among the built-in ones",
+        ),
+        (
+            # The user's template calls a built-in macro wrongly: the user's line, and where it failed.
+            {
+                "client.py.jinja": '{% from "client_class.jinja" import client_class %}\n{{ client_class(None, False) }}\n'
+            },
+            "{t}/client.py.jinja:2: undefined: 'None' has no attribute 'client_class'; docs/templates.md lists what "
+            "each template is given (in the built-in client_class.jinja, line ",
+        ),
+        ({"header.jinja": "# {{ 1 / 0 }}\n"}, "{t}/header.jinja:1: ZeroDivisionError: division by zero"),
+    ],
+    ids=["class-undefined", "class-not-python", "class-unnamed", "missing-include", "builtin-macro", "expression"],
+)
+def test_a_users_template_failing_is_their_problem(
+    files: dict[str, str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, overrides = _with_overrides(tmp_path, files)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    first = err.splitlines()[0]
+    assert first.startswith(expected.format(t=overrides.as_posix())), first
+    assert not (tmp_path / "out" / "tplpkg").exists()
+
+
+def test_files_the_templates_use_are_not_unused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    helper = '{% include "header.jinja" %}\n{% include "parts/helper.jinja" %}\n'
+    files = {
+        "client.py.jinja": client_override("# marker"),
+        "version_init.py.jinja": builtin("version_init.py.jinja"),
+        "parts/helper.jinja": "",
+        "errors.py.jinja": helper + builtin("errors.py.jinja").removeprefix('{% include "header.jinja" %}\n'),
+        ".editor-swap": "hidden files are not templates",
+        ".git/config": "",
+    }
+    code, _ = _with_overrides(tmp_path, files)
+    assert code == 0, capsys.readouterr().err
+    # A name chosen at render time may read any file: nothing is called unused then.
+    dynamic = {"client.py.jinja": client_override("{% include service.module ~ '.jinja' ignore missing %}")}
+    code, _ = _with_overrides(tmp_path / "dynamic", {**dynamic, "anything.txt": ""})
+    assert code == 0, capsys.readouterr().err
+
+
+def test_an_unused_override_names_the_closest_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, overrides = _with_overrides(tmp_path, {"models/msgspec.jinja": "", "erors.py.jinja": ""})
+    assert code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": templates: ")[0] for line in lines[:-1]] == [
+        f"{overrides.as_posix()}/erors.py.jinja",
+        f"{overrides.as_posix()}/models/msgspec.jinja",
+    ]
+    assert lines[0].split("the names are ")[1].startswith("'errors.py.jinja', ")
+    assert lines[1].split("the names are ")[1].startswith("'models/msgspec.jinja2', ")
+
+
+def test_an_error_in_a_built_in_template_stays_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builtins = tmp_path / "builtin"
+    shutil.copytree(template_dir(), builtins)
+    (builtins / "errors.py.jinja").write_text('{% include "header.jinja" %}\nX = {{ service.nope }}\n', "utf-8")
+    monkeypatch.setattr(package_files, "template_dir", lambda: builtins)
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "client.py.jinja").write_text(client_override(MARK), "utf-8")
+    for extra in ((), ("--templates", str(overrides))):
+        assert generate(EDGE, tmp_path / "out", "--no-cache", *extra) == 3
+        assert "internal error, please report it: UndefinedError" in capsys.readouterr().err
+
+
+# A template line: literal Python (a unique name from its line number), a value
+# written by an expression, or a block around more lines; one line is broken.
+_LINE = st.sampled_from(["literal", "expression", "if", "for", "blank"])
+
+
+@st.composite
+def _templates(draw: st.DrawFn) -> tuple[str, int]:
+    """A template whose output has exactly one line that is not Python, and that line's template line."""
+    kinds = draw(st.lists(_LINE, min_size=1, max_size=12))
+    broken_at = draw(st.integers(0, len(kinds) - 1))
+    lines: list[str] = []
+    broken_line = 0
+
+    def emit(kind: str, broken: bool, depth: int) -> None:
+        nonlocal broken_line
+        number = len(lines) + 1
+        indent = " " * draw(st.integers(0, 2))  # lstrip_blocks takes it off block tags
+        if kind in ("if", "for"):
+            lines.append(indent + ("{% if flag %}" if kind == "if" else "{% for i in items %}"))
+            inner = draw(st.lists(_LINE.filter(lambda k: k not in ("if", "for")), min_size=1, max_size=3))
+            for index, each in enumerate(inner):
+                emit(each, broken and index == 0, depth + 1)
+            lines.append(indent + ("{% endif %}" if kind == "if" else "{% endfor %}"))
+            return
+        if broken:
+            broken_line = number
+            lines.append(f"def broken_{number}(:" if kind != "expression" else f"v{number} = {{{{ bad }}}}")
+        elif kind == "literal":
+            lines.append(f"x{number} = {number}")
+        elif kind == "expression":
+            lines.append(f"v{number} = {{{{ value }}}}")
+        else:
+            lines.append("")
+
+    for index, kind in enumerate(kinds):
+        emit(kind, index == broken_at, 0)
+    return "\n".join(lines) + "\n", broken_line
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_templates())
+def test_output_that_is_not_python_is_traced_to_the_template_line_that_wrote_it(
+    case: tuple[str, int], tmp_path: Path
+) -> None:
+    text, broken_line = case
+    folder = tmp_path / "t"
+    folder.mkdir(exist_ok=True)
+    (folder / "t.jinja").write_text(text, "utf-8")
+    env = render_environment((folder,))
+    env.cache = None  # each example writes the file anew
+    context = {"flag": True, "items": [1, 2], "value": 5, "bad": "(:"}
+    rendered = env.get_template("t.jinja").render(**context)
+    error = python_problem("t.py", rendered)
+    assert error is not None and error.lineno is not None, rendered
+    origin = line_origin(env, "t.jinja", context, rendered, error.lineno, error.offset or 1)
+    assert origin == ((folder / "t.jinja").as_posix(), broken_line), (text, rendered, error)

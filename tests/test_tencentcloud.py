@@ -89,8 +89,33 @@ def test_only_selected_actions_and_exactly_what_they_reach() -> None:
     assert sorted(imported.service["types"]) == ["Widget"]
     only_old = convert(api, None, None, source="x", only=["OldWidget"])
     assert "types" not in only_old.service
+    # A name another service version may hold: nothing here, and no note (the caller checks the names).
     missing = convert(api, None, None, source="x", only=["Nope"])
-    assert missing.notes == ["x: no action 'Nope'"]
+    assert missing.actions == {} and missing.notes == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "member", "key", "message"),
+    [
+        ("int128", "int64", "type", "unknown type 'int128'; did you mean 'int'? a type is one of string, int, float, "),
+        ("integer", "int64", "type", "unknown type 'integer'; did you mean 'int'? a type is one of "),
+        ("int", "int32", "member", "type 'int' with unknown member 'int32'; did you mean 'int64'?"),
+        ("object", "Widgets", "member", "type 'object' with unknown member 'Widgets'; did you mean 'Widget'"),
+        ("list", "Filters", "member", "type 'list' with unknown member 'Filters'; did you mean 'Filter'?"),
+        ("string", "xyz", "member", "type 'string' with unknown member 'xyz'; with this type it is one of string, "),
+    ],
+)
+def test_an_unknown_member_type_names_the_key_at_fault(kind: str, member: str, key: str, message: str) -> None:
+    # The complaint: "unknown member type 'int' ...; expected string, int, ..." named a
+    # type in the very list it gave. Now the key at fault is named, with the names close to it.
+    api = json.loads((SOURCE / "api.json").read_text())
+    api["objects"]["Widget"]["members"][0].update(type=kind, member=member)
+    imported = convert(api, None, None, source="x", only=["DescribeWidgets"])
+    ((path, pointer, text),) = imported.problems
+    assert (path, pointer) == ("x/api.json", f"/objects/Widget/members/0/{key}")
+    assert text.startswith(f"member 'WidgetId': {message}"), text
+    if key == "member":
+        assert "unknown type" not in text
 
 
 @pytest.mark.golden

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Diagnostic, SpecError, suggest
 from ..inputs import Unit
 
 if TYPE_CHECKING:
@@ -75,6 +75,17 @@ class SpecWriter(Protocol):
     ) -> ImportedService:
         """One service version from its description (``api``) and the optional error and example
         files beside it, in our spec format; :class:`SpecError` when they are unusable."""
+        ...
+
+
+@runtime_checkable
+class ActionSelector(Protocol):
+    """What an importer offers when its format can select actions (``--actions``)."""
+
+    def action_names(self, unit: Unit) -> list[str] | None:
+        """The actions ``unit`` describes, read without loading it, so that a name
+        ``--actions`` gives that no unit holds is an error, not an empty result;
+        None when the unit cannot be read that far (loading it says why)."""
         ...
 
 
@@ -166,6 +177,25 @@ def load_documents(
     if problems:
         raise SpecError(problems)
     return documents
+
+
+def action_problems(importer: Importer, root: Path, units: Sequence[Unit], actions: Sequence[str]) -> list[Diagnostic]:
+    """What is wrong with ``actions`` (``--actions``) for the input ``units`` below ``root``:
+    one problem per name no unit holds, naming the closest names there are."""
+    if not isinstance(importer, ActionSelector):
+        message = f"the {importer.name} format cannot select actions (its input holds what is wanted); leave it out"
+        return [Diagnostic("--actions", message=message)]
+    if not actions:
+        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
+    described = [importer.action_names(unit) for unit in units]
+    if None in described:
+        return []  # a unit that cannot be read: loading it reports that, not a name it may hold
+    known = {name for names in described for name in names or ()}
+    versions = f"the {len(units)} service version{'s' if len(units) != 1 else ''} here"
+    return [
+        Diagnostic(root.as_posix(), message=f"--actions: no action {name!r} in {versions}; {suggest(name, known)}")
+        for name in sorted(set(actions) - known)
+    ]
 
 
 def _builtins() -> None:

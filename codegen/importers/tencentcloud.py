@@ -2,25 +2,32 @@
 ``errors.json`` and ``examples.json`` beside it.
 
 The mapping to our spec format is ``codegen.tencentcloud``; this module reads
-the files, reports JSON syntax errors by line and column, and hands the
-mapped documents to the normal checks. Those documents carry the JSON
-pointer of every place, so a later problem names ``api.json#/objects/...``.
-The common error table is the one shipped with the generator.
+the files, reports JSON syntax errors by line and column, a file given in
+place of another (an examples.json as the error table) and one whose shape
+the mapping cannot read (``tencent_schema.json``, with the JSON pointer of
+the place), and hands the mapped documents to the normal checks. Those
+documents carry the JSON pointer of every place, so a later problem names
+``api.json#/objects/...``. The common error table is the one shipped with
+the generator.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic, SpecError
+from ..diagnostics import Diagnostic, SpecError, json_pointer, suggest
 from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
 
 if TYPE_CHECKING:
     # The mapping and the checks are imported where they run: a run served
     # by the cache only reads its input.
+    import jsonschema
+
     from ..cache import Cache
     from ..loader import ImportedService, SpecDocument
 
@@ -55,17 +62,79 @@ def _parse_all(files: Sequence[tuple[str, bytes | None]]) -> tuple[list[Any], li
     return values, problems
 
 
+def _kind(value: dict[str, Any]) -> str | None:
+    """Which of Tencent's three files ``value`` looks like by its top-level keys; None if it is unclear."""
+    if "metadata" in value or "objects" in value:
+        return TENCENT_FILES[0]
+    if "codes" in value:
+        return TENCENT_FILES[1]
+    actions = value.get("actions")
+    first = next(iter(actions.values()), None) if isinstance(actions, dict) else None
+    if isinstance(first, dict):
+        return TENCENT_FILES[0]
+    if isinstance(first, list) and first:
+        return TENCENT_FILES[1] if isinstance(first[0], str) else TENCENT_FILES[2]
+    return None
+
+
+def _wrong_files(values: list[Any], paths: list[str]) -> list[Diagnostic]:
+    """A file given in place of another (an examples.json as the error table, ...)."""
+    problems = []
+    for value, path, expected in zip(values, paths, TENCENT_FILES, strict=True):
+        kind = _kind(value) if value is not None else None
+        if kind is not None and kind != expected:
+            message = f"cannot import: this is not an {expected} but looks like an {kind}; give the right file"
+            problems.append(Diagnostic(path, message=message))
+    return problems
+
+
+# Which files are checked against tencent_schema.json before they are mapped:
+# the error table and the examples, whose values go straight into the specs
+# (a misshapen one would map to nonsense without a word). api.json, a
+# hundred times their size, is checked when its mapping fails.
+_CHECKED_FIRST = frozenset({"errors", "examples"})
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    import jsonschema  # slow to import; a run served by the cache never needs it
+
+    schema = json.loads(resources.files("codegen").joinpath("tencent_schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator({**schema["$defs"][kind], "$defs": schema["$defs"]})
+
+
+def _shape_problems(values: list[Any], paths: list[str], kinds: frozenset[str]) -> list[Diagnostic]:
+    """Where each file of ``kinds`` departs from the shapes the mapping reads (tencent_schema.json)."""
+    import jsonschema
+
+    problems = []
+    for value, path, kind in zip(values, paths, ("api", "errors", "examples"), strict=True):
+        if value is None or kind not in kinds:
+            continue
+        error = jsonschema.exceptions.best_match(_validator(kind).iter_errors(value))
+        if error is not None:
+            message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
+            pointer = json_pointer(*error.absolute_path)
+            problems.append(Diagnostic(path, message=f"cannot import: {message}", pointer=pointer))
+    return problems
+
+
 def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
     from ..tencentcloud import convert
 
+    if wrong := _wrong_files(values, paths) or _shape_problems(values, paths, _CHECKED_FIRST):
+        raise SpecError(wrong)
     api, errors, examples = values
     api_path, errors_path, examples_path = paths
     source = str(PurePosixPath(api_path).parent)
     try:
         return convert(api, errors, examples, source=source, only=actions, paths=(api_path, errors_path, examples_path))
     except (ValueError, AttributeError, TypeError, KeyError) as exc:
-        # A shape the mapping does not expect (a list where an object belongs, ...).
-        raise SpecError([Diagnostic(paths[0], message=f"cannot import: {type(exc).__name__}: {exc}")]) from None
+        # A shape the mapping does not expect (a list where an object belongs, ...): say where.
+        problems = _shape_problems(values, paths, frozenset({"api"}))
+        raise SpecError(
+            problems or [Diagnostic(api_path, message=f"cannot import: {type(exc).__name__}: {exc}")]
+        ) from None
 
 
 class TencentCloudImporter:
@@ -75,9 +144,15 @@ class TencentCloudImporter:
     def read_units(self, root: Path, folders: Sequence[str] | None = None) -> tuple[Unit, list[Unit]]:
         found = tencent_service_folders(root) if folders is None else [root / folder for folder in folders]
         if folders is None and not found:
-            raise SpecError(
-                [Diagnostic(root.as_posix(), message="no api.json found (expected <service>/<version>/api.json)")]
-            )
+            from ..no_input import file_given, files_below, nothing_found
+
+            if root.is_file():
+                message = file_given(root, self.name)
+            elif not root.is_dir():
+                message = "folder not found"
+            else:
+                message = nothing_found(root.as_posix(), files_below(root), self.name)
+            raise SpecError([Diagnostic(root.as_posix(), message=message)])
         units = []
         problems: list[Diagnostic] = []
         for folder in found:
@@ -123,6 +198,12 @@ class TencentCloudImporter:
                 documents.append(document)
         return documents, problems
 
+    def action_names(self, unit: Unit) -> list[str] | None:
+        raw = {Path(shown).name: raw for shown, raw in unit.files}.get(TENCENT_FILES[0])
+        api = parse_json(raw, "")[0] if raw is not None else None
+        actions = api.get("actions") if isinstance(api, dict) else None
+        return list(actions) if isinstance(actions, dict) else None
+
     def unit_of(self, relative: str) -> str | None:
         parts = PurePosixPath(relative).parts
         if parts[-1] in _API_FILES and len(parts) in (1, 3):
@@ -132,21 +213,41 @@ class TencentCloudImporter:
     def import_service(
         self, api: Path, errors: Path | None, examples: Path | None, actions: Sequence[str] | None
     ) -> ImportedService:
+        if api.is_dir():
+            message = f"cannot import: a folder, not a file; give its api.json, {(api / TENCENT_FILES[0]).as_posix()}"
+            raise SpecError([Diagnostic(api.as_posix(), message=message)])
         if not api.is_file():
             raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
         files: list[tuple[str, bytes | None]] = []
         for given, name in zip((api, errors, examples), TENCENT_FILES, strict=True):
             path = given or api.parent / name
             try:
-                # Errors and examples are optional; a path given that holds no file is ignored too.
-                raw = path.read_bytes() if given is not None and path.is_file() else None
+                # Errors and examples are optional, but a file named must be there.
+                raw = path.read_bytes() if given is not None else None
+            except FileNotFoundError:
+                raise SpecError([Diagnostic(path.as_posix(), message="cannot import: file not found")]) from None
             except OSError as exc:
                 raise SpecError([Diagnostic(path.as_posix(), message=f"cannot import: {exc.strerror}")]) from None
             files.append((path.as_posix(), raw))
         values, problems = _parse_all(files)
         if problems:
             raise SpecError(problems)
+        if actions is not None and (unknown := _unknown_actions(values[0], files[0][0], actions)):
+            raise SpecError(unknown)
         imported = _convert(values, [shown for shown, _ in files], actions)
         if imported.problems:
             raise SpecError(imported.diagnostics())
         return imported
+
+
+def _unknown_actions(api: Any, path: str, actions: Sequence[str]) -> list[Diagnostic]:
+    """One problem per name of ``actions`` (``import --actions``) that ``api`` does not describe."""
+    known = api.get("actions") if isinstance(api, dict) else None
+    if not isinstance(known, dict):
+        return []  # not a description: reported when it is mapped
+    if not actions:
+        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
+    return [
+        Diagnostic(path, message=f"--actions: no action {name!r} here; {suggest(name, known)}", pointer="/actions")
+        for name in sorted(set(actions) - set(known))
+    ]
