@@ -49,6 +49,7 @@ RUNTIME_MODULES = (
     "aio.py",
     "paging.py",
     "testing.py",
+    "fake_server.py",
 )
 
 
