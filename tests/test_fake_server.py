@@ -442,6 +442,10 @@ def test_parameters_are_checked_against_the_request_model(mode: str, server: Any
     # Numbers sent as strings are read as the service reads them; the check can be turned off.
     with CommonClient("trtc", "2019-07-22", server.credentials, endpoint=server.url) as client:
         assert client.call("DismissRoom", {"RoomId": "1234", "SdkAppId": "1400000001"}).request_id
+        # A refused request leaves the queued answer for the next one.
+        server.add_error("DismissRoom", "FailedOperation.RoomNotExist")
+        assert raised(client.call, "DismissRoom", {"RoomId": 1}).code == "MissingParameter"
+        assert raised(client.call, "DismissRoom", {"RoomId": 1, "SdkAppId": 2}).code == "FailedOperation.RoomNotExist"
         server.check_params = False
         assert client.call("DismissRoom", {"Whatever": True}).request_id
 
@@ -639,6 +643,36 @@ def test_a_stream_to_an_http_1_0_client_ends_with_the_connection(sse_package: Pa
         b'data: {"Delta": {"Content": "lo", "Seq": 1}, "IsEnd": true}\n\n'
         b"data: [DONE]\n\n"
     )
+
+
+def test_events_are_paced_and_stopping_cuts_a_stream_short(sse_package: Path) -> None:
+    from streampkg.chat.v20240101.client import ChatClient
+    from streampkg.common.errors import TransportError
+    from streampkg.common.fake_server import FakeTencentCloud
+
+    before = threads()
+    server = FakeTencentCloud().start()
+    server.add_events("TalkSSE", [{"Delta": {"Content": "first"}}, {"IsEnd": True}], interval=60)
+    items: list[Any] = []
+    first = threading.Event()
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        with ChatClient(server.credentials, endpoint=server.url, timeout=30.0) as client:
+            try:
+                for item in client.talk_sse(prompt="hi"):
+                    items.append(item)
+                    first.set()
+            except TransportError as exc:
+                outcome.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert first.wait(10)
+    server.stop()  # while the stream waits out its interval
+    reader.join(10)
+    assert not reader.is_alive() and len(items) == 1 and len(outcome) == 1
+    assert threads() - before == set()
 
 
 def test_the_stubber_names_event_stream_examples(sse_package: Path) -> None:
