@@ -280,12 +280,20 @@ def _build_action(
     )
     examples = []
     for example in spec.examples:
+        if (example.response is None) == (example.events is None):
+            needs = "an example needs either `response` (one answer) or `events` (a stream), not both"
+            problems.append(example.place.problem(needs))
+            continue
+        if example.events is not None and not spec.streaming:
+            problems.append(example.place.problem("only a streaming action (`streaming: true`) answers with events"))
+            continue
         try:
             examples.append(
                 Example(
                     title=example.title,
                     request_json=_canonical_json(example.request),
-                    response_json=_canonical_json(example.response),
+                    response_json=_canonical_json(example.response) if example.events is None else "",
+                    events_json=_canonical_json(list(example.events)) if example.events is not None else "",
                 )
             )
         except (TypeError, ValueError) as exc:

@@ -98,7 +98,8 @@ class ErrorCode:
 class Example:
     title: str
     request_json: str  # canonical JSON text (sorted keys)
-    response_json: str
+    response_json: str  # the envelope; "" for an event stream
+    events_json: str = ""  # an event stream: the list of each event's data
 
 
 @dataclass(frozen=True)

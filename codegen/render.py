@@ -23,7 +23,7 @@ from jinja2.filters import FILTERS as JINJA_FILTERS
 from . import layout
 from .diagnostics import Diagnostic, SpecError
 from .docstrings import docstring
-from .ir import Action, ErrorCategory, ErrorCode, Field, ServiceIndex, ServiceVersion, TypeRef
+from .ir import Action, ErrorCategory, ErrorCode, Example, Field, ServiceIndex, ServiceVersion, TypeRef
 from .model_classes import CLASS_TEMPLATE_NAMES, ClassesMissing, object_types, render_models
 from .package_files import (
     MODEL_TEMPLATE,
@@ -49,6 +49,7 @@ RUNTIME_MODULES = (
     "aio.py",
     "paging.py",
     "testing.py",
+    "fake_server.py",
 )
 
 
@@ -410,17 +411,20 @@ def _model_classes(service: ServiceVersion, folders: tuple[Path, ...], templates
 
 
 def examples_data(service: ServiceVersion) -> str:
-    data = {
-        action.name: [
-            {"title": e.title, "request": json.loads(e.request_json), "response": json.loads(e.response_json)}
-            for e in action.examples
-        ]
-        for action in service.actions
-        if action.examples
-    }
+    data = {action.name: [_example_data(e) for e in action.examples] for action in service.actions if action.examples}
     # One action per line: compact, yet a changed example shows as one changed line.
     lines = [f"{json.dumps(name)}:{_compact_json(data[name])}" for name in sorted(data)]
     return "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
+
+
+def _example_data(example: Example) -> dict[str, Any]:
+    """One example as ``examples.json`` holds it: the answer's envelope, or the events of a stream."""
+    data = {"title": example.title, "request": json.loads(example.request_json)}
+    if example.events_json:
+        data["events"] = json.loads(example.events_json)
+    else:
+        data["response"] = json.loads(example.response_json)
+    return data
 
 
 def _compact_json(value: Any) -> str:

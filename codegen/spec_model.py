@@ -67,7 +67,8 @@ class ExampleSpec:
     place: Place
     title: str
     request: Any  # the JSON body, as data
-    response: Any  # the whole envelope, as data
+    response: Any  # the whole envelope, as data; None for an event stream
+    events: tuple[Any, ...] | None  # an event stream: each event's data (object or text)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,13 @@ def read(document: SpecDocument) -> Spec:
         response=_object(data["response"], place.at("response")),
         errors=_errors(data.get("errors") or {}, place.at("errors")),
         examples=tuple(
-            ExampleSpec(place.at("examples", index), str(raw.get("title", "")), raw.get("request", {}), raw["response"])
+            ExampleSpec(
+                place.at("examples", index),
+                str(raw.get("title", "")),
+                raw.get("request", {}),
+                raw.get("response"),
+                tuple(raw["events"]) if "events" in raw else None,
+            )
             for index, raw in enumerate(data.get("examples") or [])
         ),
         pagination=_pagination(paging, place.at("pagination")) if paging else None,

@@ -325,9 +325,13 @@ def _action(
         converted = convert_example(example)
         if converted is None:
             notes.append(f"{source}: {name} example {index + 1} dropped: its output or input is not JSON")
-        else:
-            kept.append(converted)
-            indices.append(index)
+            continue
+        kept.append(converted)
+        indices.append(index)
+        if "events" in converted:
+            _, broken = stream_events(str(example.get("output", "")))
+            if broken:
+                notes.append(f"{source}: {name} example {index + 1}: {broken} event(s) left out: not JSON")
     if kept:
         doc["examples"] = kept
     return doc, indices
@@ -339,20 +343,67 @@ def _event_stream(output: str) -> bool:
 
 
 def convert_example(example: Mapping[str, Any]) -> dict[str, Any] | None:
-    """One example in our format, or None when its texts do not parse."""
-    try:
-        response = json.loads(str(example.get("output", "")))
-    except ValueError:
-        return None
+    """One example in our format, or None when its texts do not parse.
+
+    An output that is an event stream becomes ``events``, the data of each
+    event whose data parses (see :func:`stream_events`).
+    """
+    output = str(example.get("output", ""))
+    answer: dict[str, Any]
+    if _event_stream(output):
+        events, _ = stream_events(output)
+        if not events:
+            return None
+        answer = {"events": events}
+    else:
+        try:
+            response = json.loads(output)
+        except ValueError:
+            return None
+        if not isinstance(response, dict) or "Response" not in response:
+            return None
+        answer = {"response": response}
     request = request_body(str(example.get("input", "")))
-    if request is None or not isinstance(response, dict) or "Response" not in response:
+    if request is None:
         return None
     result: dict[str, Any] = {}
     if example.get("title"):
         result["title"] = str(example["title"])
     result["request"] = request
-    result["response"] = response
+    result.update(answer)
     return result
+
+
+def stream_events(text: str) -> tuple[list[Any], int]:
+    """The data of each event of an example event stream, and how many events were left out.
+
+    Events end at a blank line (the last one may lack it: examples are written
+    by hand); ``data`` lines are joined, other fields and comments ignored.
+    Data that is a JSON object is kept as that object, ``[DONE]`` as text;
+    an event whose data is neither (broken JSON in a hand-written example) is
+    left out and counted.
+    """
+    events: list[Any] = []
+    broken = 0
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")):
+        lines = [line for line in block.split("\n") if line.strip() and not line.startswith(":")]
+        data = [line[5:].removeprefix(" ") for line in lines if line.startswith("data:")]
+        if not data:
+            broken += any(not line.startswith(("id:", "event:", "retry:")) for line in lines)
+            continue
+        joined = "\n".join(data)
+        if joined == "[DONE]":
+            events.append(joined)
+            continue
+        try:
+            value = json.loads(joined)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            events.append(value)
+        else:
+            broken += 1
+    return events, broken
 
 
 def request_body(text: str) -> dict[str, Any] | None:

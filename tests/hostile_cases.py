@@ -332,6 +332,35 @@ CASES = [
         },
         OK,
     ),
+    # --- examples: one answer or a stream of events
+    Case(
+        "events in an action that does not stream",
+        {P[7:]: PING + "examples:\n  - request: {Id: a}\n    events: [{Echo: a}]\n"},
+        [f"{P}:13:5: only a streaming action (`streaming: true`) answers with events"],
+    ),
+    Case(
+        "example with both a response and events",
+        {
+            P[7:]: PING
+            + "streaming: true\nexamples:\n  - request: {Id: a}\n    response: {Response: {}}\n    events: [{}]\n"
+        },
+        [f"{P}:14:5: an example needs either `response` (one answer) or `events` (a stream), not both"],
+    ),
+    Case(
+        "example with no answer",
+        {P[7:]: PING + "streaming: true\nexamples:\n  - request: {Id: a}\n"},
+        [f"{P}:14:5: an example needs either `response` (one answer) or `events` (a stream), not both"],
+    ),
+    Case(
+        "empty event list",
+        {P[7:]: PING + "streaming: true\nexamples:\n  - events: []\n"},
+        [f"{P}:14:13: examples/0/events: [] should be non-empty"],
+    ),
+    Case(
+        "event stream example",
+        {P[7:]: PING + 'streaming: true\nexamples:\n  - events: [{Echo: "a\\nb"}, {Error: {Code: X}}, "[DONE]"]\n'},
+        OK,
+    ),
     # --- documentation text
     Case("triple quotes and backslashes", {P[7:]: doc('"Has \\"\\"\\" and \'\'\' and a trailing backslash \\\\"')}, OK),
     Case("template syntax", {P[7:]: doc('"{{ 7*7 }} {% raw %} {# c #} ${x} %(y)s"')}, OK),

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from codegen.tencentcloud import convert, load_folder, request_body
+from codegen.tencentcloud import convert, convert_example, load_folder, request_body, stream_events
 
 from .conftest import FIXTURES, run_codegen
 from .fake_tencent import Behaviour, FakeTencentCloud
@@ -70,6 +72,53 @@ def test_mapping_of_every_construct() -> None:
     }
     assert len(describe["examples"]) == 2
     assert any("DescribeWidgets example 3 dropped" in note for note in imported.notes)
+    # An event-stream output is kept as the data of its events.
+    assert imported.actions["StreamWidgetSSE"]["examples"] == [
+        {"title": "Stream", "request": {"Text": "hi"}, "events": [{"RequestId": "r6"}]}
+    ]
+
+
+def test_event_stream_examples_keep_each_event_whose_data_parses() -> None:
+    text = (
+        'id: 1\r\ndata: {"Seq": 0,\r\ndata:  "Text": "a"}\r\n\r\n'  # two data lines, CRLF
+        ": a comment\n\n"  # no event
+        'data: {"Seq": 1, "Text": "b\\u00e9"}\n\n'
+        'data: {"Seq": 2, "Text": "c"\n\n'  # broken JSON: left out
+        "{data: {}}\n\n"  # not an event field at all: left out
+        'data: ["not", "an", "object"]\n\n'  # left out
+        "data: [DONE]"  # the last event may lack its blank line
+    )
+    events, broken = stream_events(text)
+    assert events == [{"Seq": 0, "Text": "a"}, {"Seq": 1, "Text": "b\u00e9"}, "[DONE]"]
+    assert broken == 3
+    example = {"title": "t", "input": '{"A": 1}', "output": text}
+    assert convert_example(example) == {"title": "t", "request": {"A": 1}, "events": events}
+    assert convert_example({**example, "output": "data: {broken\n\n"}) is None
+
+
+_EVENT_DATA = st.one_of(
+    st.just("[DONE]"),
+    st.dictionaries(st.text(min_size=1, max_size=5), st.one_of(st.integers(), st.text(max_size=8)), max_size=3),
+)
+
+
+@given(
+    st.lists(_EVENT_DATA, min_size=1, max_size=6),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_event_streams_written_any_way_give_back_their_data(
+    data: list[object], newline: str, ids: bool, final_blank: bool
+) -> None:
+    """Whatever the line ends, ids, comments, data split over lines or a missing last blank line."""
+    blocks = []
+    for number, item in enumerate(data):
+        text = item if isinstance(item, str) else json.dumps(item, indent=1)
+        lines = ([f"id: {number}"] if ids else []) + [": keep-alive"] + [f"data: {line}" for line in text.split("\n")]
+        blocks.append(newline.join(lines))
+    stream = (newline * 2).join(blocks) + (newline * 2 if final_blank else "")
+    assert stream_events(stream) == (data, 0)
 
 
 def test_get_examples_are_unflattened() -> None:

@@ -127,6 +127,11 @@ class Stubber:
             raise IndexError(
                 f"{action} has {len(examples)} example(s) in the spec; there is no example {index}"
             )
+        if "response" not in examples[index]:
+            raise ValueError(
+                f"{action} example {index} is an event stream; the Stubber does not replay"
+                " streams (the fake_server module does)"
+            )
         self._queue(action, _Answer(None, examples[index]["response"], expected_params))
 
     def assert_no_pending_responses(self) -> None:
