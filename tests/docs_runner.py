@@ -11,7 +11,11 @@ Blocks are found by sybil; what each kind of block does:
 - ```` ```sh ```` (or ``bash``): run with ``bash -e`` in the sandbox folder.
 - ``<!-- invisible-code-block: python ... -->``: run like a Python block but
   not shown by a Markdown viewer: the setting a snippet assumes (an answer
-  queued on the local endpoint, say).
+  queued on the local endpoint, ``docs_endpoint``, say).
+
+Every document runs against a local Tencent endpoint (``tcsdk.common.fake_server``
+of the package on the path), which ``TENCENTCLOUD_ENDPOINT`` and the key
+variables point every client at, in this process and the shell blocks alike.
 - ``<!-- illustration: why -->`` just before a block: the block is not run,
   and the reason must be given.
 
@@ -23,12 +27,15 @@ Exit code 0 when every block ran; otherwise the first failure as
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser
@@ -38,6 +45,7 @@ RUN_LANGUAGES = {"python", "sh", "bash"}
 # Fenced blocks in these languages are code a reader could run: each must be run or marked.
 CODE_LANGUAGES = RUN_LANGUAGES | {"py", "shell", "console", "pycon", "zsh"}
 _FENCE = re.compile(r"^ {0,3}```(\w*)", re.MULTILINE)
+ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
 _FILE_BLOCK = re.compile(r"\A# ([\w./-]+\.py)\b")
 
 
@@ -102,9 +110,13 @@ def fenced_code_lines(text: str) -> dict[int, str]:
     return lines
 
 
-def run_document(path: Path) -> tuple[int, int]:
-    """Run the document's blocks; (blocks run, blocks marked as illustrations). Raises on the first failure."""
+def run_document(path: Path, names: dict[str, Any]) -> tuple[int, int]:
+    """Run the document's blocks; (blocks run, blocks marked as illustrations). Raises on the first failure.
+
+    ``names`` are given to the invisible blocks (and any other) of the document.
+    """
     document = SYBIL.parse(path)
+    document.namespace.update(names)
     code = fenced_code_lines(document.text)
     ran = marked = 0
     skip_next = False
@@ -137,10 +149,23 @@ class BlockFailed(Exception):
     """A block of the document did not run as written."""
 
 
+@contextmanager
+def local_tencent_cloud() -> Iterator[Any]:
+    """The Tencent Cloud the blocks call: the package's local endpoint, its keys in the environment."""
+    from tcsdk.common.fake_server import fake_tencent_cloud
+
+    with fake_tencent_cloud() as server:
+        os.environ[ENV_ENDPOINT] = server.url
+        os.environ["TENCENTCLOUD_SECRET_ID"] = server.credentials.secret_id
+        os.environ["TENCENTCLOUD_SECRET_KEY"] = server.credentials.secret_key
+        yield server
+
+
 def main(argv: list[str]) -> int:
     (name,) = argv
     try:
-        ran, marked = run_document(Path(name))
+        with local_tencent_cloud() as server:
+            ran, marked = run_document(Path(name), {"docs_endpoint": server})
     except BlockFailed as exc:
         print(exc, file=sys.stderr)
         if exc.__cause__ is not None:

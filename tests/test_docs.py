@@ -39,6 +39,7 @@ CORPUS = SHARED / "tencentcloud-api"
 # The Tencent actions the guides call beyond specs/: (service folder, actions).
 IMPORTED = {
     CORPUS / "cvm" / "v20170312": "DescribeInstances,DescribeInstancesStatus,DescribeZones,StartInstances",
+    CORPUS / "lkeap" / "v20240522": "ChatCompletions",
     FIXTURES / "tencent-upload" / "cii" / "v20210408": None,
 }
 
