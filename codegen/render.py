@@ -49,6 +49,11 @@ RUNTIME_MODULES = (
     "aio.py",
     "paging.py",
     "testing.py",
+    # The local endpoint: its parts, then the module users import and run.
+    "fake_checks.py",
+    "fake_catalog.py",
+    "fake_answers.py",
+    "fake_http.py",
     "fake_server.py",
 )
 

@@ -10,8 +10,10 @@ child process.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import base64
+import graphlib
 import importlib
 import io
 import json
@@ -35,7 +37,7 @@ from hypothesis import strategies as st
 
 from codegen.tencentcloud import request_body
 
-from .conftest import FIXTURES, GENERATED, SHARED, importable_package
+from .conftest import FIXTURES, GENERATED, ROOT, SHARED, importable_package
 from .fake_tencent import tc3_signature, verify
 
 MODES = ["sync", "async"]
@@ -145,7 +147,7 @@ def test_signature_verdicts_agree_with_the_independent_verifier(
     tampering: str,
 ) -> None:
     from tcsdk.common.credentials import Credentials
-    from tcsdk.common.fake_server import _Refused, _verify
+    from tcsdk.common.fake_checks import _Refused, _verify
 
     keys = {"AKIDone": "key-one", "AKIDtwo": "key-two"}
     accepted = {sid: Credentials(sid, key) for sid, key in keys.items()}
@@ -267,7 +269,7 @@ def test_what_tencent_refuses_is_refused(mode: str, server: Any) -> None:
 
 
 def test_malformed_authorization_and_routing_headers(server: Any) -> None:
-    from tcsdk.common.fake_server import _Refused, _verify
+    from tcsdk.common.fake_checks import _Refused, _verify
     from tcsdk.common.signing import sign
 
     accepted = {server.credentials.secret_id: server.credentials}
@@ -790,7 +792,7 @@ def test_multipart_uploads_are_verified_and_read(mode: str, upload_package: Path
 
 
 def test_multipart_bodies_that_do_not_parse(generated_on_path: Path) -> None:
-    from tcsdk.common.fake_server import _multipart_params, _Refused
+    from tcsdk.common.fake_checks import _multipart_params, _Refused
 
     kind = "multipart/form-data; boundary=b0"
     part = b'--b0\r\nContent-Disposition: form-data; name="A"\r\n\r\n1\r\n'
@@ -839,9 +841,10 @@ def test_any_request_gets_an_answer(
     server: Any, method: str, target: str, headers: dict[str, str], body: bytes
 ) -> None:
     """Whatever the headers and body, the endpoint answers (an error envelope) and never raises."""
-    reply, call = server._answer(method, target, headers, body)
+    reply, request_id = server._answer(method, target, headers, body)
     assert reply.status == 200 and reply.error and json.loads(reply.body)["Response"]["Error"]["Code"] == reply.error
-    assert call.error == reply.error
+    call = server.calls[-1]
+    assert call.request_id == request_id and call.error == reply.error
 
 
 def raw_exchange(server: Any, data: bytes) -> bytes:
@@ -940,13 +943,38 @@ def test_stopping_closes_connections_and_leaves_no_thread(generated_on_path: Pat
     idle.close()
 
 
+def endpoint_modules() -> list[str]:
+    """The runtime modules of the local endpoint: ``fake_server`` and its parts (``fake_*``)."""
+    modules = sorted(p.stem for p in (ROOT / "templates" / "runtime").glob("fake_*.py"))
+    assert "fake_server" in modules and len(modules) > 1
+    return modules
+
+
 def test_the_clients_never_import_it() -> None:
     code = (
         "import sys; import tcsdk.trtc.v20190722.client, tcsdk.trtc.v20190722.aio, tcsdk.common.testing; "
-        "print('tcsdk.common.fake_server' in sys.modules)"
+        "import tcsdk.trtc.v20190722.models, tcsdk.cvm.v20170312.models; "
+        "print(sorted(m for m in sys.modules if m.startswith('tcsdk.common.fake_')))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=GENERATED, capture_output=True, text=True, check=True)
-    assert done.stdout == "False\n"
+    assert done.stdout == "[]\n"
+
+
+def test_its_modules_import_downward_only() -> None:
+    """No cycle among the endpoint's modules, counting imports inside functions; none imports fake_server."""
+    modules = endpoint_modules()
+    imports: dict[str, set[str]] = {}
+    for module in modules:
+        tree = ast.parse((ROOT / "templates" / "runtime" / f"{module}.py").read_text("utf-8"))
+        imports[module] = {
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+            for name in ([node.module] if node.module else [alias.name for alias in node.names])
+            if name in modules
+        }
+    assert all("fake_server" not in found for found in imports.values()), imports
+    graphlib.TopologicalSorter(imports).prepare()  # raises CycleError on a cycle
 
 
 # --- the command line
