@@ -380,6 +380,16 @@ def test_queued_answers_and_errors(mode: str, server: Any) -> None:
     assert server.calls == []
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unchecked_answer_reaches_the_client_as_sent(mode: str, server: Any) -> None:
+    """check=False: an answer that disagrees with the model, for tests of tolerant decoding."""
+    odd = {"Status": 5, "StorageFileList": [{"FileName": 5}], "Unknown": True}
+    server.add_response("DescribeCloudRecording", odd, check=False)
+    answer = trtc(mode, server, "describe_cloud_recording", sdk_app_id=1, task_id="t-1")
+    assert answer.status == "5"
+    assert {d.path for d in answer.meta.deviations} == {"Status", "StorageFileList[0].FileName"}
+
+
 def test_mistakes_in_queued_answers_fail_when_queued(server: Any) -> None:
     from tcsdk.common.errors import ResponseShapeError
     from tcsdk.common.testing import StubError
