@@ -26,6 +26,7 @@ template writes that) and with the continuation lines indented.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -309,6 +310,9 @@ def _long_by_design(line: str) -> bool:
     return statement is not None and len(line) - len(code) + 4 + len(statement[1]) > LINE_LENGTH
 
 
+_LONG_LINE = re.compile(rf"^.{{{LINE_LENGTH + 1},}}$", re.MULTILINE)
+
+
 def may_need_black(source: str) -> bool:
     """Whether a file laid out with these helpers goes through black after all:
     it has a line of code longer than black allows that is not one of the
@@ -318,18 +322,16 @@ def may_need_black(source: str) -> bool:
     wrote whole, a case a helper has no layout for), so black decides.
     Docstring and comment lines are skipped: black leaves them however long.
     Every triple quote in the generated files opens or closes a docstring,
-    as spec text never holds three in a row (see ``docstrings.escape``).
+    as spec text never holds three in a row (see ``docstrings.escape``), so
+    a line after an odd number of them is inside one.
     """
-    lines = source.split("\n")
-    if max(map(len, lines)) <= LINE_LENGTH:
-        return False
-    inside = False
-    for line in lines:
-        quotes = line.count('"""')
-        if not inside and not quotes and len(line) > LINE_LENGTH:
-            if not line.lstrip(" ").startswith("#") and not _long_by_design(line):
-                return True
-        inside ^= quotes % 2 == 1
+    quotes = [match.start() for match in re.finditer('"""', source)]
+    for match in _LONG_LINE.finditer(source):
+        line = match[0]
+        if '"""' in line or bisect.bisect(quotes, match.start()) % 2 or line.lstrip(" ").startswith("#"):
+            continue
+        if not _long_by_design(line):
+            return True
     return False
 
 
