@@ -116,8 +116,8 @@ def call(target: str, callee: str, arguments: Sequence[str], indent: int) -> str
     split = statement(f"{target} = {callee}", arguments, indent)
     if indent + len(f"{target} = {callee}(") <= LINE_LENGTH:
         return split
-    wrapped = f"{target} = (\n{pad}    {statement(callee, arguments, indent + 4)}\n{pad})"
-    return wrapped if _fits(indent, wrapped) else split
+    parenthesized = f"{target} = (\n{pad}    {statement(callee, arguments, indent + 4)}\n{pad})"
+    return parenthesized if _fits(indent, parenthesized) else split
 
 
 def signature(head: str, parameters: Sequence[str], tail: str, indent: int) -> str:
@@ -268,9 +268,11 @@ def _is_name(annotation: str) -> bool:
 # The long lines the rules above make on purpose, when a name fits nowhere,
 # each as its shape after the indentation. A line of one of these shapes
 # holds nothing black could split or put in parentheses (but a name longer
-# than the line), so black leaves it as it is. tests/test_black_clean.py
-# renders every laid-out template with names of every length in every slot
-# and checks that black agrees with every file these let through.
+# than the line), so black leaves it as it is where these rules write it
+# (not, say, alone in parentheses black would drop: no rule writes that).
+# tests/test_black_clean.py renders every laid-out template with names of
+# every length in every slot and checks that black agrees with every file
+# these let through.
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DOTTED = rf"{_NAME}(?:\.{_NAME})*"
 _STRING = r'"[A-Za-z0-9_.-]*"'  # a name, code or endpoint as a literal: nothing to escape
