@@ -1,16 +1,23 @@
-"""Black's layout for the few long statements the templates repeat.
+"""Black's layout for the statements the templates write.
 
 Black formats the generated files; it is much faster on code that is
-already laid out the way it would lay it out (a long line makes it try
-several splits), and fastest not run at all. These helpers give the layout
-black 26 picks for an assignment, a collection literal, a call, a ``def``
-and its parameters, so that black leaves those lines as they are; the tests
-compare them with black on many shapes. The built-in templates of every
-file but ``models.py`` lay out each long line with them (and docstrings
-with ``docstrings.docstring``), so those files skip black. Where a case is
-not covered a helper returns the plain one-line form, and
-:func:`may_need_black` sends the file through black after all: the output
-never depends on the helpers being complete.
+already laid out the way it would lay it out, and fastest not run at all.
+These helpers give the layout black 26 picks for an assignment, a
+collection literal, an import, a call, a condition, a ``def`` or ``class``
+line and its parameters, whatever the length of the names in them. The
+built-in templates of every file but ``models.py`` write every statement
+that holds a name from the specs with them (and docstrings with
+``docstrings.docstring``), so black would leave those files as they are
+and they skip it.
+
+A line the helpers leave longer than the limit is one with a name that
+fits nowhere, of a shape black cannot shorten either (``_LONG_BY_DESIGN``).
+Any other long line of code, from a case a helper has no layout for or a
+line a template wrote whole, makes :func:`may_need_black` send its file
+through black after all. tests/test_black_clean.py renders each laid-out
+template with names of every length in every slot and checks that every
+file let through is what black makes of it; tests/test_layout.py compares
+each helper with black.
 
 Each returns the statement without the indentation of its first line (the
 template writes that) and with the continuation lines indented.
@@ -19,10 +26,17 @@ template writes that) and with the continuation lines indented.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Sequence
 
 LINE_LENGTH = 88  # formatting.MODE's line length
+
+
+def _fits(indent: int, text: str) -> bool:
+    """Whether every line of ``text``, its first indented by ``indent``, fits (the others carry their own)."""
+    first, *rest = text.split("\n")
+    return indent + len(first) <= LINE_LENGTH and all(len(line) <= LINE_LENGTH for line in rest)
 
 
 def assign(target: str, value: str, indent: int) -> str:
@@ -37,44 +51,80 @@ def assign(target: str, value: str, indent: int) -> str:
 
 
 def listing(target: str, items: Sequence[str], indent: int, brackets: str = "[]") -> str:
-    """``target = [items]`` (or another bracket pair, for a dict or a set):
+    """``target = [items]`` (or another bracket pair, for a dict or a tuple):
     one line, else one item per line with a trailing comma (black explodes a
-    collection literal that does not fit, unlike a call's arguments)."""
+    collection literal that does not fit, unlike a call's arguments, and the
+    comma keeps it so, even after one item). A tuple of one item keeps the
+    comma it needs on one line too."""
     pad, opening, closing = " " * indent, brackets[0], brackets[1]
-    line = f"{target} = {opening}{', '.join(items)}{closing}"
+    one_tuple = "," if brackets == "()" and len(items) == 1 else ""
+    line = f"{target} = {opening}{', '.join(items)}{one_tuple}{closing}"
     if indent + len(line) <= LINE_LENGTH or not items:
         return line
     return f"{target} = {opening}\n" + "".join(f"{pad}    {item},\n" for item in items) + f"{pad}{closing}"
 
 
+def from_import(module: str, names: Sequence[str], indent: int) -> str:
+    """``from module import names``: one line, else the names in parentheses,
+    one per line with a trailing comma (black always explodes an import)."""
+    pad = " " * indent
+    line = f"from {module} import {', '.join(names)}"
+    if indent + len(line) <= LINE_LENGTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"{pad}    {name},\n" for name in names) + f"{pad})"
+
+
 def statement(head: str, arguments: Sequence[str], indent: int) -> str:
     """``head(arguments)`` (``return f(...)``, ``f(...)``): one line, else the
-    arguments on one line of their own, else one per line with a trailing comma."""
-    return signature(head, arguments, "", indent)
+    arguments on one line of their own (a lone argument however long), else
+    one per line with a trailing comma."""
+    pad = " " * indent
+    joined = ", ".join(arguments)
+    line = f"{head}({joined})"
+    if indent + len(line) <= LINE_LENGTH or not arguments:
+        return line
+    if indent + 4 + len(joined) <= LINE_LENGTH or len(arguments) == 1:
+        return f"{head}(\n{pad}    {joined}\n{pad})"
+    return f"{head}(\n" + "".join(_argument_line(argument, indent + 4) for argument in arguments) + f"{pad})"
+
+
+_STRINGS_KEYWORD = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=\(("[^"\\]*"(?:, "[^"\\]*")*),?\)')
+
+
+def _argument_line(argument: str, indent: int) -> str:
+    """One argument of an exploded call with its comma and newline, indented:
+    a keyword given a tuple of strings (``name=("a", "b")``) too long for the
+    line has the tuple exploded, one string per line, as black does."""
+    pad = " " * indent
+    line = f"{pad}{argument},\n"
+    keyword = _STRINGS_KEYWORD.fullmatch(argument)
+    if len(line) - 1 <= LINE_LENGTH or keyword is None:
+        return line
+    items = "".join(f"{pad}    {item},\n" for item in keyword[2].split(", "))
+    return f"{pad}{keyword[1]}=(\n{items}{pad}),\n"
 
 
 def call(target: str, callee: str, arguments: Sequence[str], indent: int) -> str:
-    """``target = callee(arguments)``: on one line; else split after ``callee(``
-    (arguments on one line, else one per line with a trailing comma); else
-    the call in parentheses on a line of its own."""
+    """``target = callee(arguments)``: on one line; else split at the call's
+    brackets as :func:`statement` does; but when that leaves the first line too
+    long, the call in parentheses on a line of its own (split the same way),
+    provided every line then fits: black's second choice, taken only then."""
     pad = " " * indent
-    joined = ", ".join(arguments)
-    line = f"{target} = {callee}({joined})"
+    line = f"{target} = {callee}({', '.join(arguments)})"
     if indent + len(line) <= LINE_LENGTH or not arguments:
         return line
+    split = statement(f"{target} = {callee}", arguments, indent)
     if indent + len(f"{target} = {callee}(") <= LINE_LENGTH:
-        if indent + 4 + len(joined) <= LINE_LENGTH or len(arguments) == 1:
-            return f"{target} = {callee}(\n{pad}    {joined}\n{pad})"
-        return f"{target} = {callee}(\n" + "".join(f"{pad}    {argument},\n" for argument in arguments) + f"{pad})"
-    if indent + 4 + len(f"{callee}({joined})") <= LINE_LENGTH:
-        return f"{target} = (\n{pad}    {callee}({joined})\n{pad})"
-    return line
+        return split
+    parenthesized = f"{target} = (\n{pad}    {statement(callee, arguments, indent + 4)}\n{pad})"
+    return parenthesized if _fits(indent, parenthesized) else split
 
 
 def signature(head: str, parameters: Sequence[str], tail: str, indent: int) -> str:
-    """``head(parameters)tail`` for a ``def``: one line, else the parameters on
-    one line of their own, else one per line with a trailing comma; and a
-    closing ``) -> annotation:`` still too long laid out by :func:`closing`."""
+    """``head(parameters)tail`` for a ``def`` (or a ``class`` and its bases):
+    one line, else the parameters on one line of their own, else one per line
+    with a trailing comma; and a closing ``) -> annotation:`` still too long
+    laid out by :func:`closing`."""
     pad = " " * indent
     joined = ", ".join(parameters)
     line = f"{head}({joined}){tail}"
@@ -106,8 +156,8 @@ def closing(tail: str, indent: int) -> str:
 def parameter_line(parameter: str, indent: int) -> str:
     """One parameter of an exploded ``def`` with its comma and newline,
     indented, as black lays it out when it is too long for its line: a
-    ``name: annotation = default`` gets its annotation in parentheses on a
-    line of its own, a ``name: generic[inside]`` its last subscript split."""
+    ``name: annotation = default`` gets its annotation in parentheses (see
+    :func:`wrapped`), a ``name: generic[inside]`` its last subscript split."""
     pad = " " * indent
     line = f"{pad}{parameter},\n"
     name, colon, rest = parameter.partition(": ")
@@ -117,9 +167,36 @@ def parameter_line(parameter: str, indent: int) -> str:
     if not equals:
         split = _subscript_split(f"{name}: ", rest, ",", indent)
         return line if split is None else f"{pad}{split}\n"
-    if indent + 4 + len(annotation) > LINE_LENGTH:
+    return f"{pad}{wrapped(f'{name}: ', _operands(annotation), f' = {default},', indent)}\n"
+
+
+def wrapped(head: str, operands: Sequence[str], tail: str, indent: int) -> str:
+    """``head`` and an expression black may put in parentheses (a condition,
+    an annotation with a default) and ``tail``: one line; else the expression
+    in parentheses on a line of its own; else one operand per line, each
+    after the first led by its operator (``["name", '== "Id"']``,
+    ``["list[int]", "| None"]``) and split at its subscript while too long.
+
+    Black leaves a lone operand that fits nowhere on one line as it is."""
+    pad = " " * indent
+    expression = " ".join(operands)
+    line = f"{head}{expression}{tail}"
+    if indent + len(line) <= LINE_LENGTH or (len(operands) == 1 and indent + 4 + len(expression) > LINE_LENGTH):
         return line
-    return f"{pad}{name}: (\n{pad}    {annotation}\n{pad}) = {default},\n"
+    if indent + 4 + len(expression) <= LINE_LENGTH:
+        return f"{head}(\n{pad}    {expression}\n{pad}){tail}"
+    body = ""
+    for operand in operands:
+        if indent + 4 + len(operand) > LINE_LENGTH:
+            operand = _subscript_split("", operand, "", indent + 4) or operand
+        body += f"{pad}    {operand}\n"
+    return f"{head}(\n{body}{pad}){tail}"
+
+
+def _operands(annotation: str) -> list[str]:
+    """``A | B`` as ``["A", "| B"]``: the union's members, each after the first led by its bar."""
+    first, *rest = annotation.split(" | ")
+    return [first, *(f"| {member}" for member in rest)]
 
 
 def _subscript_split(head: str, annotation: str, suffix: str, indent: int) -> str | None:
@@ -153,21 +230,34 @@ def _subscript_split(head: str, annotation: str, suffix: str, indent: int) -> st
 
 def generic_call(target: str, generic: str, types: Sequence[str], callee: str, arguments: Sequence[str]) -> str:
     """``target: generic[types] = callee(arguments)`` at the top level, the
-    arguments one per line with a trailing comma (so black keeps them so)."""
+    arguments one per line with a trailing comma (so black keeps them so).
+
+    When the first line does not fit, black puts the call in parentheses if
+    that line then fits; else it splits the annotation at its subscript, or,
+    when that leaves the first line too long, puts the annotation in
+    parentheses, provided every line of it then fits (its second choice)."""
     joined = ", ".join(types)
-    annotated = f"{target}: {generic}[{joined}]"
+    annotation = f"{generic}[{joined}]"
+    body = "".join(f"    {argument},\n" for argument in arguments)
+    if len(f"{target}: {annotation} = {callee}(") <= LINE_LENGTH:
+        return f"{target}: {annotation} = {callee}(\n{body})"
+    if len(f"{target}: {annotation} = (") <= LINE_LENGTH:
+        inner = "".join(f"    {line}\n" for line in f"{callee}(\n{body})".split("\n"))
+        return f"{target}: {annotation} = (\n{inner})"
+    split = f"{target}: {_subscript_items(generic, types, 0)} = {callee}(\n{body})"
+    if len(f"{target}: {generic}[") <= LINE_LENGTH:
+        return split
+    inside = annotation if 4 + len(annotation) <= LINE_LENGTH else _subscript_items(generic, types, 4)
+    head = f"{target}: (\n    {inside}\n) = {callee}("
+    return f"{head}\n{body})" if _fits(0, head) else split
 
-    def body(pad: str) -> str:
-        return "".join(f"{pad}    {argument},\n" for argument in arguments)
 
-    if len(f"{annotated} = {callee}(") <= LINE_LENGTH:
-        return f"{annotated} = {callee}(\n{body('')})"
-    if len(f"{annotated} = (") <= LINE_LENGTH:
-        return f"{annotated} = (\n    {callee}(\n{body('    ')}    )\n)"
-    if 4 + len(joined) <= LINE_LENGTH:
-        return f"{target}: {generic}[\n    {joined}\n] = {callee}(\n{body('')})"
-    split = "".join(f"    {name},\n" for name in types)
-    return f"{target}: {generic}[\n{split}] = {callee}(\n{body('')})"
+def _subscript_items(generic: str, types: Sequence[str], indent: int) -> str:
+    """``generic[types]`` split after its bracket: the types on one line, else one per line with a trailing comma."""
+    pad, joined = " " * indent, ", ".join(types)
+    if indent + 4 + len(joined) <= LINE_LENGTH:
+        return f"{generic}[\n{pad}    {joined}\n{pad}]"
+    return f"{generic}[\n" + "".join(f"{pad}    {name},\n" for name in types) + f"{pad}]"
 
 
 def _is_name(annotation: str) -> bool:
@@ -175,28 +265,75 @@ def _is_name(annotation: str) -> bool:
     return bool(annotation) and not any(c in annotation for c in "[](), |")
 
 
-_CLOSED_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
+# The long lines the rules above make on purpose, when a name fits nowhere,
+# each as its shape after the indentation. A line of one of these shapes
+# holds nothing black could split or put in parentheses (but a name longer
+# than the line), so black leaves it as it is where these rules write it
+# (not, say, alone in parentheses black would drop: no rule writes that).
+# tests/test_black_clean.py renders every laid-out template with names of
+# every length in every slot and checks that black agrees with every file
+# these let through.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = rf"{_NAME}(?:\.{_NAME})*"
+_STRING = r'"[A-Za-z0-9_.-]*"'  # a name, code or endpoint as a literal: nothing to escape
+_ATOM = rf"(?:{_DOTTED}|{_STRING})"
+_LONG_BY_DESIGN = re.compile(
+    "|".join(
+        [
+            # An item of an exploded bracket (listing, from_import, statement,
+            # signature, generic_call), or what parentheses hold (wrapped, closing).
+            rf"{_ATOM},?",
+            # An entry of an exploded dict, a keyword argument, a parameter
+            # without a default (listing, statement, parameter_line): black's
+            # stable style puts none of their values in parentheses.
+            rf"{_STRING}: {_ATOM},?",
+            rf"{_NAME}={_ATOM},",
+            rf"{_NAME}: {_ATOM},",
+            # The second operand of a comparison split over two lines (wrapped).
+            rf"== {_ATOM}",
+            # The first line of a split bracket: nothing before the bracket to
+            # split (signature, call, wrapped, parameter_line, generic_call).
+            rf"(?:(?:async )?def |class ){_NAME}\(",
+            rf"{_NAME}(?:: | = )(?:{_DOTTED})?[(\[]",
+        ]
+    )
+)
+# An assignment or return of one atom (assign, wrapped): black puts the atom
+# in parentheses when it fits a line of its own, and only then.
+_ATOM_STATEMENT = re.compile(rf"(?:{_NAME} = |return )({_ATOM})")
+
+
+def _long_by_design(line: str) -> bool:
+    """Whether ``line`` (longer than the limit) has a shape a rule above leaves long, as black does."""
+    code = line.lstrip(" ")
+    if _LONG_BY_DESIGN.fullmatch(code):
+        return True
+    statement = _ATOM_STATEMENT.fullmatch(code)
+    return statement is not None and len(line) - len(code) + 4 + len(statement[1]) > LINE_LENGTH
+
+
+_LONG_LINE = re.compile(rf"^.{{{LINE_LENGTH + 1},}}$", re.MULTILINE)
 
 
 def may_need_black(source: str) -> bool:
-    """Whether a file laid out with these helpers has a line they may not
-    have covered, so that it goes through black after all.
+    """Whether a file laid out with these helpers goes through black after all:
+    it has a line of code longer than black allows that is not one of the
+    shapes the helpers leave long on purpose (``_LONG_BY_DESIGN``).
 
-    Where a helper has no layout for a shape it keeps the line whole, so an
-    uncovered shape shows as a line of code longer than black allows that
-    still holds a bracket pair black could split. Docstring lines are skipped
-    (black leaves them however long): every triple quote in the generated
-    files opens or closes one, as spec text never holds three in a row.
+    Any other long line means a shape no helper covers (a line a template
+    wrote whole, a case a helper has no layout for), so black decides.
+    Docstring and comment lines are skipped: black leaves them however long.
+    Every triple quote in the generated files opens or closes a docstring,
+    as spec text never holds three in a row (see ``docstrings.escape``), so
+    a line after an odd number of them is inside one.
     """
-    lines = source.split("\n")
-    if max(map(len, lines)) <= LINE_LENGTH:
-        return False
-    inside = False
-    for line in lines:
-        quotes = line.count('"""')
-        if not inside and not quotes and len(line) > LINE_LENGTH and _CLOSED_BRACKETS.search(line):
+    quotes = [match.start() for match in re.finditer('"""', source)]
+    for match in _LONG_LINE.finditer(source):
+        line = match[0]
+        if '"""' in line or bisect.bisect(quotes, match.start()) % 2 or line.lstrip(" ").startswith("#"):
+            continue
+        if not _long_by_design(line):
             return True
-        inside ^= quotes % 2 == 1
     return False
 
 

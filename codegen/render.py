@@ -190,6 +190,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["generic_call"] = layout.generic_call
     env.filters["signature"] = layout.signature
     env.filters["statement"] = layout.statement
+    env.filters["from_import"] = layout.from_import
+    env.filters["wrapped"] = layout.wrapped
     # A JSON string literal is a valid Python string literal (ASCII-only, so no
     # character of the input can end it or the line early).
     env.filters["pystr"] = json.dumps

@@ -49,7 +49,7 @@ def _needs_black(path: str, text: str, ready: Container[str], laid_out: Containe
     if not path.endswith(".py") or path in ready:
         return False
     # A file a template laid out still goes through black if it has a line
-    # the layout helpers may not have covered (a spec's very long name).
+    # past the limit that no layout rule left long on purpose.
     return path not in laid_out or may_need_black(text)
 
 

@@ -10,12 +10,14 @@ from codegen.formatting import format_python
 from codegen.layout import (
     assign,
     call,
+    from_import,
     generic_call,
     listing,
     may_need_black,
     parameter_line,
     signature,
     statement,
+    wrapped,
 )
 from codegen.units import formatted
 
@@ -107,15 +109,116 @@ def test_long_return_annotations_are_split_at_their_subscript_as_black_would(ind
         assert format_python(laid) == laid, laid
 
 
-def test_only_a_long_line_of_code_black_could_split_calls_for_black() -> None:
-    long_name = "n" * 90
+def test_only_the_long_lines_a_layout_rule_leaves_long_skip_black() -> None:
+    long_name, atom = "n" * 90, "_models." + "T" * 90
     assert not may_need_black("x = 1\n")
-    assert not may_need_black(f"{long_name}: _models.T,\n")  # one name: black leaves it long too
-    assert not may_need_black(f"{long_name} = (\n")
+    # The shapes the layout rules leave long, as black does: nothing in them to split.
+    for line in [
+        f"        {atom},",
+        f"            {atom}",
+        f'    "{long_name}": {atom},',
+        f'    "{long_name}": {atom}',
+        f"        {long_name}: {atom},",
+        f'        {long_name}="{long_name}",',
+        f'        == "{long_name}"',
+        f"    async def {long_name}(",
+        f"class {long_name}(",
+        f"{long_name} = _client.Action(",
+        f"        {long_name}: list[",
+        f"{long_name}: (",
+        f'    {long_name} = "{long_name}"',  # the string fits no line of its own either
+        f"        return {long_name}",
+        f"# {long_name} {long_name}",
+    ]:
+        assert not may_need_black(line + "\n"), line
+    # Any other long line of code goes through black: black may split or wrap it.
+    for line in [
+        f"        request: {atom} | None = None,",  # issue 21: black wraps and splits the annotation
+        f"        {long_name}: list[_models.T],",
+        f"def f():\n    return g({long_name})",
+        f'    {long_name[:40]} = "{long_name[:50]}"',  # the string fits a line of its own
+        f"        return {long_name[:76]}",
+        f"    if name == {long_name}:",
+        f"    from .aio import {long_name}",
+        f"    x = {long_name} + {long_name}",
+    ]:
+        assert may_need_black(line + "\n"), line
+    # Docstrings are left as they are, however long.
     assert not may_need_black(f'"""Text ({long_name}) in a docstring."""\n')
     assert not may_need_black(f'def f():\n    """First.\n\n    more ({long_name})\n    """\n')
-    assert may_need_black(f"{long_name}: list[_models.T],\n")
     assert may_need_black(f'def f():\n    """First.\n\n    more\n    """\n    return g({long_name})\n')
+
+
+@pytest.mark.parametrize("indent", [0, 4, 8])
+def test_imports_of_every_length_format_as_black_would(indent: int) -> None:
+    for length in range(1, 130, 3):
+        names = ["A" * length] if length % 2 else ["A" * length, "B" * (length // 3 + 1)]
+        laid = _nested(from_import(".aio", names, indent), indent)
+        plain = _nested(f"from .aio import {', '.join(names)}", indent)
+        assert format_python(laid) == laid == format_python(plain), laid
+
+
+@pytest.mark.parametrize("indent", [4, 8])
+def test_wrapped_conditions_and_returns_format_as_black_would(indent: int) -> None:
+    for length in range(1, 130, 3):
+        value = '"' + "A" * length + '"'
+        for head, operands, tail in [("if ", ["name", f"== {value}"], ":"), ("return ", [value], "")]:
+            body = "\n" + " " * (indent + 4) + "pass" if tail else ""
+            laid = _nested(wrapped(head, operands, tail, indent) + body, indent)
+            plain = _nested(head + " ".join(operands) + tail + body, indent)
+            assert format_python(laid) == laid == format_python(plain), laid
+
+
+def test_long_optional_parameters_are_wrapped_and_split_as_black_would() -> None:
+    # A default: black puts the annotation in parentheses, and splits it at
+    # its "| None" and its subscripts when it does not fit there either.
+    for length in range(1, 140, 4):
+        for inner in (
+            "_models." + "T" * length,
+            f"list[_models.{'T' * length}]",
+            f"list[list[_models.{'T' * length}]]",
+        ):
+            for name in ("p", "p" * (length // 2 + 1)):
+                parameter = f"{name}: {inner} | None = None"
+                laid = f"class C:\n    def f(\n        self,\n{parameter_line(parameter, 8)}    ) -> None: ...\n"
+                plain = f"class C:\n    def f(\n        self,\n        {parameter},\n    ) -> None: ...\n"
+                assert format_python(laid) == laid == format_python(plain), laid
+
+
+@pytest.mark.parametrize("indent", [0, 8])
+def test_calls_with_long_targets_and_keyword_tuples_format_as_black_would(indent: int) -> None:
+    for length in range(1, 150, 5):
+        target, model = "_" + "T" * length, "_models." + "M" * (length // 2 + 1)
+        for arguments in (
+            [f'"{"A" * (length // 3 + 1)}"', model, "_models.R"],
+            ['"A"', model, "read_only=True", f'binary_fields=("{"F" * length}",)'],
+            ['"A"', "_models.Q", f'binary_fields=("{"F" * (length // 2)}", "G")'],
+        ):
+            laid = _nested(call(target, "_client.Action", arguments, indent), indent)
+            plain = _nested(f"{target} = _client.Action({', '.join(arguments)})", indent)
+            assert format_python(laid) == laid == format_python(plain), laid
+
+
+def test_paging_constants_of_every_length_format_as_black_would() -> None:
+    for target_length in range(1, 140, 17):
+        for first in (1, 30, 60, 95):
+            for second in (5, 50, 100):
+                types = ["_models." + "A" * first, "_models." + "B" * second]
+                arguments = ['"' + "X" * (target_length % 100) + '"', types[0], '"offset"', 'items="y"']
+                laid = generic_call("_" + "T" * target_length, "_paging.Paging", types, "_paging.Paging", arguments)
+                assert format_python(laid + "\n") == laid + "\n", laid
+
+
+def test_long_class_names_have_their_bases_split_as_black_would() -> None:
+    for length in range(1, 150, 7):
+        laid = signature("class " + "C" * length, ["_client.BaseClient"], ":", 0) + "\n    pass\n"
+        assert format_python(laid) == laid == format_python(f"class {'C' * length}(_client.BaseClient):\n    pass\n")
+
+
+def test_a_one_item_tuple_keeps_its_comma() -> None:
+    for length in (10, 80, 120):
+        laid = listing("SERVICES: tuple[str, ...]", [f'"{"s" * length}"'], 0, "()") + "\n"
+        assert format_python(laid) == laid and laid.count(",)") + laid.count(",\n)") == 1
 
 
 def test_laid_out_files_skip_black_unless_they_may_need_it() -> None:
