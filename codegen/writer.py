@@ -67,16 +67,29 @@ def compare(files: Mapping[str, str], out: Path, package: str) -> Changes:
 
 @contextlib.contextmanager
 def locked(out: Path, package: str) -> Iterator[None]:
-    """Hold the output folder's lock for ``package`` (fails at once if taken)."""
+    """Hold the output folder's lock for ``package`` (fails at once if taken).
+
+    The folder is made for the lock file if it is missing; a run that then
+    fails leaves nothing behind: the folders it made are removed again.
+    """
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
     lock_path = out / f".{package}.codegen.lock"
-    with open(lock_path, "a+b") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise LockedError(f"{lock_path}: another codegen run is writing this folder") from None
-        yield
+    try:
+        with open(lock_path, "a+b") as handle:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise LockedError(f"{lock_path}: another codegen run is writing this folder") from None
+            yield
+    except BaseException:
+        if made:
+            lock_path.unlink(missing_ok=True)
+            for folder in made:  # innermost first; one that is not empty stays
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
 
 
 @contextlib.contextmanager

@@ -65,7 +65,7 @@ def test_a_spec_folder_one_level_too_deep_writes_nothing(tmp_path: Path) -> None
         f"specs/trtc/2019-07-22: no service versions in this folder {SPEC_LAYOUT}; "
         "this is one service version's folder: give the spec folder specs"
     ]
-    assert not (out / "tcsdk").exists()
+    assert not out.exists()  # not even the folder it would have written into
 
 
 def test_actions_that_match_nothing_name_the_closest(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_actions_that_match_nothing_name_the_closest(tmp_path: Path) -> None:
         f"{TENCENT.as_posix()}: --actions: no action 'DescribeWidget' in the 1 service version here; "
         "did you mean 'DescribeWidgets'?"
     ]
-    assert not (out / "tcsdk").exists()
+    assert not out.exists()
 
 
 def test_import_of_actions_that_match_nothing_writes_nothing(tmp_path: Path) -> None:

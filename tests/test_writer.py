@@ -71,6 +71,23 @@ def test_a_second_run_cannot_take_the_lock(tmp_path: Path) -> None:
         write_tree(FILES, tmp_path, "pkg")
 
 
+def test_a_failed_run_leaves_no_folder_it_made(tmp_path: Path) -> None:
+    """Bad input stops a run after it took the lock: the output folders it made for it go again."""
+    out = tmp_path / "new" / "out"
+    with pytest.raises(ValueError), locked(out, "pkg"):
+        raise ValueError("bad specs")
+    assert not (tmp_path / "new").exists()
+    # A folder that was there keeps what it holds; a successful run keeps its lock file.
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(ValueError), locked(tmp_path / "kept" / "out", "pkg"):
+        (tmp_path / "kept" / "other").write_text("")
+        raise ValueError("bad specs")
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["other"]
+    with locked(out, "pkg"):
+        pass
+    assert (out / ".pkg.codegen.lock").is_file()
+
+
 def test_compare_writes_nothing(tmp_path: Path) -> None:
     changes = compare(FILES, tmp_path, "pkg")
     assert changes.stale == sorted(FILES)
