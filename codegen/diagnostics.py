@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,19 @@ def suggest(name: str, known: Iterable[str]) -> str:
     if near:
         return f"did you mean {quoted(near)}?"
     return f"none of its {len(names)} actions is close; check the name"
+
+
+def unknown_actions(
+    actions: Sequence[str], known: Collection[str], path: str, *, where: str = "here", pointer: str = ""
+) -> list[Diagnostic]:
+    """For ``--actions``: one problem per name not among the ``known`` ones
+    (at ``path``, held ``where``), each naming the closest; one when no name is given."""
+    if not actions:
+        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
+    return [
+        Diagnostic(path, message=f"--actions: no action {name!r} {where}; {suggest(name, known)}", pointer=pointer)
+        for name in sorted(set(actions) - set(known))
+    ]
 
 
 class SpecError(Exception):

@@ -73,7 +73,9 @@ def file_given(path: Path, source_format: str) -> str:
     if source_format == "tencentcloud" and name == TENCENT_FILES[0]:
         return f"a file, not a folder; give the folder that holds it: {path.parent.as_posix()}"
     if source_format == "specs" and name.endswith(".yaml"):
-        return f"a spec file, not a spec folder; give the spec folder: {path.parent.parent.parent.as_posix()}"
+        # <specs>/common/errors.yaml, or <specs>/<service>/<version>/<file>.yaml
+        folder = path.parent.parent if path.parent.name == "common" else path.parent.parent.parent
+        return f"a spec file, not a spec folder; give the spec folder: {folder.as_posix()}"
     if source_format == "specs" and name == TENCENT_FILES[0]:
         return f"one of Tencent's API descriptions: use --from tencentcloud {path.parent.as_posix()}"
     return "a file, not a folder; give the folder that holds the input"

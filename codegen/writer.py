@@ -75,21 +75,22 @@ def locked(out: Path, package: str) -> Iterator[None]:
     made = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
     lock_path = out / f".{package}.codegen.lock"
-    try:
-        with open(lock_path, "a+b") as handle:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise LockedError(f"{lock_path}: another codegen run is writing this folder") from None
+    with open(lock_path, "a+b") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                # Another run holds it: its lock file and folders are not ours to remove.
+                raise LockedError(f"{lock_path}: another codegen run is writing this folder") from None
+        try:
             yield
-    except BaseException:
-        if made:
-            lock_path.unlink(missing_ok=True)
-            for folder in made:  # innermost first; one that is not empty stays
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-        raise
+        except BaseException:
+            if made:  # still under the lock, so no other run has started in there
+                lock_path.unlink(missing_ok=True)
+                for folder in made:  # innermost first; one that is not empty stays
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            raise
 
 
 @contextlib.contextmanager

@@ -119,15 +119,19 @@ def run_document(path: Path, names: dict[str, Any]) -> tuple[int, int]:
     document.namespace.update(names)
     code = fenced_code_lines(document.text)
     ran = marked = 0
-    skip_next = False
+    marker_end: int | None = None  # where the last illustration marker ended, until its block
     for example in document.examples():
         code.pop(example.line, None)
         if isinstance(example.parsed, Illustration.Reason):
             example.evaluate()
-            skip_next = True
+            marker_end = example.region.end
             continue
-        if skip_next:
-            skip_next, marked = False, marked + 1
+        if marker_end is not None:
+            if document.text[marker_end : example.region.start].strip():
+                raise BlockFailed(
+                    f"{path}:{example.line}: an illustration marker is not right before a block it can mark"
+                )
+            marker_end, marked = None, marked + 1
             continue
         file_block = _FILE_BLOCK.match(str(example.parsed))
         try:
@@ -138,7 +142,7 @@ def run_document(path: Path, names: dict[str, Any]) -> tuple[int, int]:
         except BaseException as exc:
             raise BlockFailed(f"{path}:{example.line}: {type(exc).__name__}: {exc}") from exc
         ran += 1
-    if skip_next:
+    if marker_end is not None:
         raise BlockFailed(f"{path}: an illustration marker is not followed by a block")
     for line, language in sorted(code.items()):
         raise BlockFailed(f"{path}:{line}: a ```{language} block that is neither run nor marked as an illustration")

@@ -391,18 +391,21 @@ def test_endpoint_choices(generated_on_path: Path) -> None:
 def test_endpoint_from_the_environment(
     fake: FakeTencentCloud, generated_on_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """TENCENTCLOUD_ENDPOINT points every client without ``endpoint=`` at one server; ``endpoint=`` still wins."""
+    """TENCENTCLOUD_ENDPOINT points every client without ``endpoint=`` or ``domain_suffix=`` at one server."""
     from tcsdk.common.client import CommonClient
     from tcsdk.common.credentials import Credentials
     from tcsdk.trtc.v20190722.client import TrtcClient
 
     creds = Credentials(SECRET_ID, SECRET_KEY)
     monkeypatch.setenv("TENCENTCLOUD_ENDPOINT", f" {fake.url} ")
-    with TrtcClient(creds, domain_suffix="intl.tencentcloudapi.com") as client:
+    with TrtcClient(creds) as client:
         assert client.endpoint == fake.url + "/"
         client.dismiss_room(sdk_app_id=1, room_id=2)
     assert CommonClient("trtc", "2019-07-22", creds).endpoint == fake.url + "/"
+    # An argument in code beats the environment.
     assert TrtcClient(creds, endpoint="http://127.0.0.1:9").endpoint == "http://127.0.0.1:9/"
+    intl = TrtcClient(creds, domain_suffix="intl.tencentcloudapi.com")
+    assert intl.endpoint == "https://trtc.intl.tencentcloudapi.com/"
     assert [call.action for call in fake.calls()] == ["DismissRoom"]
     monkeypatch.setenv("TENCENTCLOUD_ENDPOINT", "ftp://example")
     with pytest.raises(ValueError, match="endpoint must be an http"):

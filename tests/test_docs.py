@@ -104,7 +104,8 @@ def test_every_block_runs_or_is_marked(document: str, docs_package: Path, sandbo
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(docs_package), str(ROOT)]),
         "EDITOR": "true",  # docs/templates.md opens a template in $EDITOR
-        # Offline: `pip wheel` of a generated package builds with the setuptools of this venv.
+        # Offline: `pip wheel` of a generated package builds with the setuptools of this venv
+        # ("0" turns build isolation off: pip reads the variable as the option's negation).
         "PIP_NO_BUILD_ISOLATION": "0",
         "PIP_NO_INDEX": "1",
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),

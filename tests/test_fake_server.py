@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codegen.tencentcloud import request_body
@@ -180,6 +180,38 @@ def test_signature_verdicts_agree_with_the_independent_verifier(
         assert code == "AuthFailure.SecretIdNotFound"
     elif tampering != "none":
         assert code == "AuthFailure.SignatureFailure"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    signature=st.one_of(st.text(max_size=70), st.text("0123456789abcdef²é", min_size=64, max_size=64)),
+    timestamp=st.one_of(st.none(), st.text(max_size=14), st.text("0123456789²³¹٣\u0660", max_size=12)),
+)
+def test_any_signature_or_timestamp_text_is_refused_as_tencent_refuses(
+    generated_on_path: Path, signature: str, timestamp: str | None
+) -> None:
+    """Text in a well-formed Authorization header, or in X-TC-Timestamp, that is not what was signed
+    (any characters: "²" is a digit to str.isdigit, and compare_digest refuses non-ASCII str)
+    ends in a refusal with Tencent's codes, never in another exception (an untyped 500)."""
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.common.fake_checks import _Refused, _verify
+
+    now = 1_700_000_000
+    headers = signed_request("AKIDone", "key-one", "trtc", now, b"{}")
+    good = headers["authorization"].rpartition("Signature=")[2]
+    assume(signature != good)
+    headers["authorization"] = headers["authorization"].rpartition("Signature=")[0] + "Signature=" + signature
+    if timestamp is not None:
+        assume(timestamp.strip() != str(now))
+        headers["x-tc-timestamp"] = timestamp
+    with pytest.raises(_Refused) as refused:
+        _verify("POST", "/", headers, b"{}", {"AKIDone": Credentials("AKIDone", "key-one")}, now, None)
+    assert refused.value.code in {
+        "AuthFailure.SignatureFailure",
+        "AuthFailure.InvalidAuthorization",
+        "MissingParameter",
+        "InvalidParameter",
+    }
 
 
 @corpus_only
@@ -344,6 +376,9 @@ def test_faults_are_seen_by_the_clients(mode: str, server: Any) -> None:
     assert isinstance(error, TransportError) and "Timeout" in str(error)
     server.add_response("DismissRoom", delay=0.05)
     assert trtc(mode, server, "dismiss_room", sdk_app_id=1, room_id=2).request_id
+    server.add_throttling("DismissRoom", delay=2.0)  # a slow refusal: given up on as well
+    error = raised(trtc, mode, server, "dismiss_room", options, sdk_app_id=1, room_id=2)
+    assert isinstance(error, TransportError) and "Timeout" in str(error)
     server.assert_no_pending_responses()
     answered = [(c.action, c.status, c.error) for c in server.calls]
     assert answered[:3] == [
@@ -388,6 +423,18 @@ def test_an_unchecked_answer_reaches_the_client_as_sent(mode: str, server: Any) 
     answer = trtc(mode, server, "describe_cloud_recording", sdk_app_id=1, task_id="t-1")
     assert answer.status == "5"
     assert {d.path for d in answer.meta.deviations} == {"Status", "StorageFileList[0].FileName"}
+
+
+def test_max_calls_keeps_the_last_calls_only(generated_on_path: Path) -> None:
+    from tcsdk.common.fake_server import COMMAND_CALLS, fake_tencent_cloud
+
+    assert COMMAND_CALLS == 1000
+    with fake_tencent_cloud(max_calls=2) as bounded:
+        for room in (1, 2, 3):
+            trtc("sync", bounded, "dismiss_room", sdk_app_id=1400000001, room_id=room)
+        assert [call.params["RoomId"] for call in bounded.calls] == [2, 3]
+    with pytest.raises(ValueError, match="max_calls"):
+        fake_tencent_cloud(max_calls=-1).__enter__()
 
 
 def test_mistakes_in_queued_answers_fail_when_queued(server: Any) -> None:
@@ -878,7 +925,9 @@ def test_framing_limits_and_garbage(server: Any) -> None:
     assert raw_exchange(server, chunked).startswith(b"HTTP/1.1 411")
     twice = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"
     assert raw_exchange(server, twice).startswith(b"HTTP/1.1 411")
-    assert raw_exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n").startswith(b"HTTP/1.1 400")
+    for length in (b"x", b"\xb2", b"1" * 13):  # "\xb2" is "²" to http.server: a digit to str.isdigit
+        refused = raw_exchange(server, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n")
+        assert refused.startswith(b"HTTP/1.1 400"), refused
     # A body over the limit is read and dropped, then refused; the server goes on serving.
     server.max_body = 100
     with httpx.Client() as http:

@@ -390,6 +390,11 @@ def test_diff_sides_with_nothing_to_compare(tmp_path: Path, capsys: pytest.Captu
             f"{SPECS.as_posix()}/trtc/2019-07-22/service.yaml: a spec file, not a spec folder; give the spec folder: {SPECS}",
         ),
         (
+            (str(FIXTURES / "edge/common/errors.yaml"), str(SPECS)),
+            f"{(FIXTURES / 'edge').as_posix()}/common/errors.yaml: a spec file, not a spec folder; "
+            f"give the spec folder: {(FIXTURES / 'edge').as_posix()}",
+        ),
+        (
             ("--from", "tencentcloud", str(TENCENT), str(SPECS)),
             f"{SPECS.as_posix()}: no service versions in this folder {TENCENT_LAYOUT}; it holds spec files: use --from specs",
         ),

@@ -1,3 +1,4 @@
+import contextlib
 import os
 from pathlib import Path
 
@@ -86,6 +87,31 @@ def test_a_failed_run_leaves_no_folder_it_made(tmp_path: Path) -> None:
     with locked(out, "pkg"):
         pass
     assert (out / ".pkg.codegen.lock").is_file()
+
+
+def test_a_run_that_loses_the_lock_leaves_the_winners_lock_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs start on a folder that does not exist yet; the one that loses removes nothing."""
+    out = tmp_path / "new"
+    real_mkdir = Path.mkdir
+    winner = contextlib.ExitStack()
+    raced: list[bool] = []
+
+    def mkdir_then_race(self: Path, *args: object, **kwargs: object) -> None:
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+        if self == out and not raced:
+            raced.append(True)
+            winner.enter_context(locked(out, "pkg"))  # the other run takes the lock right now
+
+    monkeypatch.setattr(Path, "mkdir", mkdir_then_race)
+    with winner:
+        with pytest.raises(LockedError), locked(out, "pkg"):
+            pass
+        assert (out / ".pkg.codegen.lock").is_file()
+        with pytest.raises(LockedError):  # the winner still holds it
+            with locked(out, "pkg"):
+                pass
 
 
 def test_compare_writes_nothing(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..diagnostics import Diagnostic, SpecError, suggest
+from ..diagnostics import Diagnostic, SpecError, unknown_actions
 from ..inputs import Unit
 
 if TYPE_CHECKING:
@@ -186,16 +186,13 @@ def action_problems(importer: Importer, root: Path, units: Sequence[Unit], actio
         message = f"the {importer.name} format cannot select actions (its input holds what is wanted); leave it out"
         return [Diagnostic("--actions", message=message)]
     if not actions:
-        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
+        return unknown_actions(actions, (), "--actions")
     described = [importer.action_names(unit) for unit in units]
     if None in described:
         return []  # a unit that cannot be read: loading it reports that, not a name it may hold
     known = {name for names in described for name in names or ()}
     versions = f"the {len(units)} service version{'s' if len(units) != 1 else ''} here"
-    return [
-        Diagnostic(root.as_posix(), message=f"--actions: no action {name!r} in {versions}; {suggest(name, known)}")
-        for name in sorted(set(actions) - known)
-    ]
+    return unknown_actions(actions, known, root.as_posix(), where=f"in {versions}")
 
 
 def _builtins() -> None:

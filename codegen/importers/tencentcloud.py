@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import Diagnostic, SpecError, json_pointer, suggest
+from ..diagnostics import Diagnostic, SpecError, json_pointer, unknown_actions
 from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
 
 if TYPE_CHECKING:
@@ -245,9 +245,4 @@ def _unknown_actions(api: Any, path: str, actions: Sequence[str]) -> list[Diagno
     known = api.get("actions") if isinstance(api, dict) else None
     if not isinstance(known, dict):
         return []  # not a description: reported when it is mapped
-    if not actions:
-        return [Diagnostic("--actions", message="no action names given; give them comma-separated")]
-    return [
-        Diagnostic(path, message=f"--actions: no action {name!r} here; {suggest(name, known)}", pointer="/actions")
-        for name in sorted(set(actions) - set(known))
-    ]
+    return unknown_actions(actions, known, path, pointer="/actions")

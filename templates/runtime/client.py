@@ -693,7 +693,10 @@ class _ClientBase:
             )
         self._credentials = _credentials_provider(credentials)
         service, version, default_host = self._target()
-        endpoint = endpoint or os.environ.get(ENV_ENDPOINT, "").strip()
+        if not endpoint and not domain_suffix:
+            endpoint = os.environ.get(ENV_ENDPOINT, "").strip()
+            if endpoint:
+                _log().info("%s: endpoint from %s", type(self).__name__, ENV_ENDPOINT)
         if endpoint:
             url, host = _url_and_host(
                 endpoint if "://" in endpoint else f"https://{endpoint}"

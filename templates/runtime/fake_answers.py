@@ -62,12 +62,9 @@ class _Queued:
 
 def _check_answer(action: Action[Any, Any], fields: Mapping[str, Any]) -> None:
     """Wire fields queued for ``action``: unknown ones and wrong types fail now, as in the Stubber."""
-    from .model import parse_envelope
-    from .testing import _check_fields
+    from .testing import _checked_response
 
-    _check_fields(action.response, fields, action.response.__name__)
-    answer = {**fields, "RequestId": fields.get("RequestId", "")}
-    parse_envelope(action.response, {"Response": answer}, strict=True)
+    _checked_response(action.response, fields, "")
 
 
 def _json_body(value: Any) -> bytes:
@@ -324,6 +321,7 @@ class _AnswerQueue:
         retry_after: float | None = None,
         service: str | None = None,
         version: str | None = None,
+        delay: float = 0.0,
     ) -> None:
         """``RequestLimitExceeded``, with a Retry-After header when ``retry_after`` is given."""
         headers = {}
@@ -336,6 +334,7 @@ class _AnswerQueue:
             service=service,
             version=version,
             headers=headers,
+            delay=delay,
         )
 
     def add_status(

@@ -10,9 +10,7 @@ is public: the endpoint is used through ``common.fake_server``.
 from __future__ import annotations
 
 import importlib
-import json
 import threading
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,14 +42,9 @@ class _Catalog:
         with self._lock:
             found = self._actions.get(module)
         if found is None:
-            from .client import Action
+            from .testing import _actions_of
 
-            client = importlib.import_module(f"{module}.client")
-            found = {
-                value.name: value
-                for value in vars(client).values()
-                if isinstance(value, Action)
-            }
+            found = _actions_of(module)
             with self._lock:
                 self._actions[module] = found
         return found
@@ -60,8 +53,9 @@ class _Catalog:
         with self._lock:
             found = self._examples.get(module)
         if found is None:
-            text = resources.files(module).joinpath("examples.json").read_text("utf-8")
-            found = json.loads(text)
+            from .testing import _examples_of
+
+            found = _examples_of(module)
             with self._lock:
                 self._examples[module] = found
         return found.get(action, [])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from .client import _ACTION_NAME, _SERVICE_NAME, _VERSION_NAME
 from .signing import ALGORITHM, TERMINATOR, sign, utc_date
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_SERVICE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_VERSION = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,127}$")
+# The names the clients accept (CommonClient checks the same), and Unix seconds
+# in ASCII digits (str.isdigit also takes "²", which int() refuses).
+_SERVICE, _VERSION, _ACTION = _SERVICE_NAME, _VERSION_NAME, _ACTION_NAME
+_DIGITS = re.compile(r"[0-9]{1,12}")
 _BOUNDARY = re.compile(r'boundary="?([^";]{1,70})"?', re.IGNORECASE)
 _PART_PARAMETER = re.compile(r'\b(name|filename)="([^"]*)"')
 
@@ -96,7 +98,7 @@ def _verify(
     stamp = headers.get("x-tc-timestamp", "").strip()
     if not stamp:
         raise _Refused("MissingParameter", "the X-TC-Timestamp header is missing")
-    if not stamp.isdigit() or len(stamp) > 12:
+    if not _DIGITS.fullmatch(stamp):
         raise _Refused("InvalidParameter", "X-TC-Timestamp must be Unix seconds")
     timestamp = int(stamp)
     if max_clock_skew is not None and abs(now - timestamp) > max_clock_skew:
@@ -137,7 +139,8 @@ def _verify(
         path=path,
         query=query,
     )
-    if not hmac.compare_digest(expected.signature, signature):
+    # As bytes: compare_digest refuses str with characters beyond ASCII.
+    if not hmac.compare_digest(expected.signature.encode(), signature.encode()):
         raise _Refused(
             "AuthFailure.SignatureFailure",
             "the signature does not match the request",

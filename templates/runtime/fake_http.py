@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from .fake_answers import _error_reply, _Reply
+from .fake_checks import _DIGITS
 
 __all__: list[str] = []
 
@@ -146,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding") or len(lengths) > 1:
             return self._refuse(411, "a request needs exactly one Content-Length")
         length_text = lengths[0].strip() if lengths else "0"
-        if not length_text.isdigit():
+        if not _DIGITS.fullmatch(length_text):
             return self._refuse(400, "Content-Length is not a number")
         length = int(length_text)
         if length > fake.max_body:
@@ -195,8 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(reply.body[: len(reply.body) // 2])
                 self.wfile.flush()
                 return self._hang_up()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
+            self.wfile.write(reply.body)
         except OSError:
             self.close_connection = True
 

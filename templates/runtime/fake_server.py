@@ -41,6 +41,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ DEFAULT_CREDENTIALS = Credentials("AKIDLOCALTESTKEY0000", "local-test-secret-key
 # minutes away from its own clock (AuthFailure.SignatureExpire).
 DEFAULT_MAX_CLOCK_SKEW = 300.0
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+# The received calls the command keeps: it serves until stopped, and nobody reads them.
+COMMAND_CALLS = 1000
 ENV_SESSION_TOKEN = "TENCENTCLOUD_SESSION_TOKEN"
 
 # This module's package (``<package>.common``), also when run with ``python -m``.
@@ -129,7 +132,9 @@ class FakeTencentCloud(_AnswerQueue):
     session token. ``max_clock_skew`` is how far (seconds) X-TC-Timestamp may
     be from this machine's clock, None to accept any time. ``max_body`` limits
     request bodies (bytes). ``check_params=False`` answers without checking
-    parameters against the request models. Safe to use from any thread and
+    parameters against the request models. ``max_calls`` keeps only the last
+    so many received calls in :attr:`calls` (None: all, for a test; the
+    command keeps 1,000, so a long run does not grow). Safe to use from any thread and
     from async tests; every queueing method (``add_*``, from
     :class:`~.fake_answers._AnswerQueue`) may be called while it serves.
     """
@@ -143,6 +148,7 @@ class FakeTencentCloud(_AnswerQueue):
         max_clock_skew: float | None = DEFAULT_MAX_CLOCK_SKEW,
         max_body: int = DEFAULT_MAX_BODY,
         check_params: bool = True,
+        max_calls: int | None = None,
     ) -> None:
         if credentials is None:
             credentials = DEFAULT_CREDENTIALS
@@ -169,7 +175,9 @@ class FakeTencentCloud(_AnswerQueue):
         self.check_params = check_params
         self._lock = threading.Lock()
         super().__init__(_Catalog(_COMMON.rpartition(".")[0]), self._lock)
-        self._calls: list[ReceivedCall] = []
+        if max_calls is not None and (not isinstance(max_calls, int) or max_calls < 0):
+            raise ValueError("max_calls must be a number of calls, 0 or more, or None")
+        self._calls: deque[ReceivedCall] = deque(maxlen=max_calls)
         self._count = 0
         self._stopping = threading.Event()
         self._server: _HTTPServer | None = None
@@ -425,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_clock_skew=None if args.any_time else args.max_clock_skew,
             max_body=args.max_body,
             check_params=not args.no_param_check,
+            max_calls=COMMAND_CALLS,
         )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))

@@ -65,13 +65,7 @@ class Stubber:
         self.client = client
         # The actions are described in the sync client's module (client.py),
         # which the async one (aio.py, beside it) reads them from.
-        package = type(client).__module__.rpartition(".")[0]
-        module = importlib.import_module(f"{package}.client")
-        self._actions: dict[str, Action[Any, Any]] = {
-            value.name: value
-            for value in vars(module).values()
-            if isinstance(value, Action)
-        }
+        self._actions = _actions_of(type(client).__module__.rpartition(".")[0])
         self._queues: dict[str, deque[_Answer]] = {}
         self._active = False
         # (action, wire params), in call order
@@ -98,10 +92,7 @@ class Stubber:
                 )
             self._queue(action, _Answer(response, None, expected_params))
             return
-        body = dict(response)
-        _check_fields(described.response, body, described.response.__name__)
-        body.setdefault("RequestId", STUB_REQUEST_ID)
-        parsed = parse_envelope(described.response, {"Response": body}, strict=True)
+        parsed = _checked_response(described.response, response, STUB_REQUEST_ID)
         self._queue(action, _Answer(parsed, None, expected_params))
 
     def add_error(
@@ -125,7 +116,8 @@ class Stubber:
     ) -> None:
         """Answer the next call of ``action`` with the spec's example number ``index``."""
         self._action(action)
-        examples = self._examples().get(action, [])
+        package = type(self.client).__module__.rpartition(".")[0]
+        examples = _examples_of(package).get(action, [])
         if not 0 <= index < len(examples):
             raise IndexError(
                 f"{action} has {len(examples)} example(s) in the spec; there is no example {index}"
@@ -246,12 +238,36 @@ class Stubber:
     def _queue(self, action: str, answer: _Answer) -> None:
         self._queues.setdefault(action, deque()).append(answer)
 
-    def _examples(self) -> dict[str, list[dict[str, Any]]]:
-        package = type(self.client).__module__.rpartition(".")[0]
-        importlib.import_module(package)
-        text = resources.files(package).joinpath("examples.json").read_text("utf-8")
-        data: dict[str, list[dict[str, Any]]] = json.loads(text)
-        return data
+
+def _actions_of(package: str) -> dict[str, Action[Any, Any]]:
+    """The actions of a service version (``<package>.client`` describes them), by wire name.
+
+    The async client (``aio``, beside it) reads them from there too.
+    """
+    module = importlib.import_module(f"{package}.client")
+    return {
+        value.name: value
+        for value in vars(module).values()
+        if isinstance(value, Action)
+    }
+
+
+def _examples_of(package: str) -> dict[str, list[dict[str, Any]]]:
+    """A service version's ``examples.json``: each action's spec examples."""
+    importlib.import_module(package)
+    text = resources.files(package).joinpath("examples.json").read_text("utf-8")
+    data: dict[str, list[dict[str, Any]]] = json.loads(text)
+    return data
+
+
+def _checked_response(
+    response: type[Response], fields: Mapping[str, Any], request_id: str
+) -> Response:
+    """Wire fields of an answer as the model they make: an unknown field or a
+    wrong type fails now, naming the place, not in the code under test."""
+    _check_fields(response, fields, response.__name__)
+    body = {**fields, "RequestId": fields.get("RequestId", request_id)}
+    return parse_envelope(response, {"Response": body}, strict=True)
 
 
 def _params(
