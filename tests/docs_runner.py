@@ -46,6 +46,8 @@ RUN_LANGUAGES = {"python", "sh", "bash"}
 CODE_LANGUAGES = RUN_LANGUAGES | {"py", "shell", "console", "pycon", "zsh"}
 _FENCE = re.compile(r"^ {0,3}```(\w*)", re.MULTILINE)
 ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
+# Between a marker's region and the block it marks: the comment's end, blank lines, the block's fence.
+_JUST_BEFORE = re.compile(r"\s*(-+->)?\s*(```\w*\n)?")
 _FILE_BLOCK = re.compile(r"\A# ([\w./-]+\.py)\b")
 
 
@@ -127,7 +129,7 @@ def run_document(path: Path, names: dict[str, Any]) -> tuple[int, int]:
             marker_end = example.region.end
             continue
         if marker_end is not None:
-            if document.text[marker_end : example.region.start].strip():
+            if not _JUST_BEFORE.fullmatch(document.text[marker_end : example.region.start]):
                 raise BlockFailed(
                     f"{path}:{example.line}: an illustration marker is not right before a block it can mark"
                 )
