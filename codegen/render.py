@@ -201,8 +201,11 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["returns"] = returns
     env.filters["paging_item"] = paging_item
     env.filters["action_enum_entries"] = action_enum_entries
-    # Jinja's own filters fail on an undefined argument naming it; ours are made to.
-    env.filters.update({name: _strict(f) for name, f in env.filters.items() if name not in JINJA_FILTERS})
+    if len(folders) > 1:
+        # A user's templates (the first folder) may hand our filters an undefined
+        # name: made to fail naming it, as Jinja's own filters do. The built-in
+        # templates never do, so their filters stay unwrapped.
+        env.filters.update({name: _strict(f) for name, f in env.filters.items() if name not in JINJA_FILTERS})
     return env
 
 
