@@ -36,6 +36,7 @@ from .package_files import (
 from .template_errors import inside, line_origin, not_python, python_problem, unknown_names, users_errors
 
 RUNTIME_MODULES = (
+    "redaction.py",
     "exceptions.py",
     "model.py",
     "envelope.py",
