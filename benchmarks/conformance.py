@@ -6,7 +6,7 @@ example through the generated models.
 
 Prints the counts, the time of each stage, every deviation and every failure
 with its reason. The checks and the policy for examples live in
-tests/conformance.py, which tests/test_corpus.py runs too (and compares with
+tests/conformance.py, which tests/codegen/test_corpus.py runs too (and compares with
 the committed tests/golden/corpus/report.json).
 """
 

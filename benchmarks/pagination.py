@@ -18,9 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from codegen.importers.tencent_api import load_folder  # noqa: E402
 from codegen.inputs import tencent_service_folders  # noqa: E402
 from codegen.pagination import detect  # noqa: E402
-from codegen.tencentcloud import load_folder  # noqa: E402
 
 
 def main() -> None:

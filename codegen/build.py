@@ -44,7 +44,7 @@ from .spec_model import read as read_spec
 
 # Actions with these prefixes only read state, so repeating them is harmless.
 # The runtime's CommonClient applies the same rule (retry.READ_ONLY_PREFIXES);
-# tests/test_common_client.py keeps the two equal.
+# tests/runtime/test_common_client.py keeps the two equal.
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry", "Inquire")
 # A request field that makes a repeated call harmless: the server drops repeats.
 IDEMPOTENCY_FIELD = "ClientToken"

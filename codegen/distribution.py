@@ -27,7 +27,7 @@ from .writer import replace_file
 PYPROJECT = "pyproject.toml"
 
 # What the generated runtime is tested with: the exact pins of the `runtime`
-# extra in the generator's own pyproject.toml (tests/test_distribution.py
+# extra in the generator's own pyproject.toml (tests/codegen/test_distribution.py
 # keeps the two equal). The wheel accepts these releases up to, but not
 # including, the next minor release: both libraries are still below 1.0,
 # where a minor release is allowed to break.

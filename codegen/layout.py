@@ -14,9 +14,9 @@ A line the helpers leave longer than the limit is one with a name that
 fits nowhere, of a shape black cannot shorten either (``_LONG_BY_DESIGN``).
 Any other long line of code, from a case a helper has no layout for or a
 line a template wrote whole, makes :func:`may_need_black` send its file
-through black after all. tests/test_black_clean.py renders each laid-out
+through black after all. tests/codegen/test_black_clean.py renders each laid-out
 template with names of every length in every slot and checks that every
-file let through is what black makes of it; tests/test_layout.py compares
+file let through is what black makes of it; tests/codegen/test_layout.py compares
 each helper with black.
 
 Each returns the statement without the indentation of its first line (the
@@ -270,7 +270,7 @@ def _is_name(annotation: str) -> bool:
 # holds nothing black could split or put in parentheses (but a name longer
 # than the line), so black leaves it as it is where these rules write it
 # (not, say, alone in parentheses black would drop: no rule writes that).
-# tests/test_black_clean.py renders every laid-out template with names of
+# tests/codegen/test_black_clean.py renders every laid-out template with names of
 # every length in every slot and checks that black agrees with every file
 # these let through.
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"

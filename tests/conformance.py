@@ -1,4 +1,4 @@
-"""Whole-corpus conformance, shared by tests/test_corpus.py and benchmarks/conformance.py.
+"""Whole-corpus conformance, shared by tests/codegen/test_corpus.py and benchmarks/conformance.py.
 
 Generates every service version of the shared Tencent Cloud descriptions,
 compiles and imports every module, and runs every example through the
@@ -21,7 +21,7 @@ translate:
   apart, outside the percentages.
 
 ``run`` returns a :class:`Report`; ``print_report`` prints it with timings,
-and ``record`` turns it into the JSON text that tests/test_corpus.py compares
+and ``record`` turns it into the JSON text that tests/codegen/test_corpus.py compares
 with the committed tests/golden/corpus/report.json (timings left out).
 """
 
@@ -40,10 +40,10 @@ from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
+from codegen.importers.tencent_api import request_body
 from codegen.inputs import tencent_service_folders
 from codegen.ir import Project
 from codegen.pipeline import generate_files, load_project
-from codegen.tencentcloud import request_body
 from codegen.writer import write_tree
 
 PACKAGE = "tccorpus"

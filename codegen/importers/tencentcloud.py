@@ -1,7 +1,7 @@
 """Tencent Cloud's own API descriptions: ``<service>/<version>/api.json`` with
 ``errors.json`` and ``examples.json`` beside it.
 
-The mapping to our spec format is ``codegen.tencentcloud``; this module reads
+The mapping to our spec format is ``codegen.importers.tencent_api``; this module reads
 the files, reports JSON syntax errors by line and column, a file given in
 place of another (an examples.json as the error table) and one whose shape
 the mapping cannot read (``tencent_schema.json``, with the JSON pointer of
@@ -120,7 +120,7 @@ def _shape_problems(values: list[Any], paths: list[str], kinds: frozenset[str]) 
 
 
 def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
-    from ..tencentcloud import convert
+    from .tencent_api import convert
 
     if wrong := _wrong_files(values, paths) or _shape_problems(values, paths, _CHECKED_FIRST):
         raise SpecError(wrong)

@@ -1,0 +1,1 @@
+"""Tests of the generator: loading, building, rendering, writing, the command line."""

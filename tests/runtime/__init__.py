@@ -1,0 +1,1 @@
+"""Tests of the runtime copied into every generated package (templates/runtime)."""
