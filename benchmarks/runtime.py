@@ -302,7 +302,7 @@ def worker_requests(module: str, corpus: Path, service: str, runs: int, budget: 
     def ours(action: Any, request: Any) -> Callable[[], Any]:
         def build() -> Any:
             call = common._action_call(core, action, request, {})
-            return core.prepare(call.action, call.body, credentials, call.content_type)
+            return core.prepare(call.action, call.body, credentials)
 
         return build
 
