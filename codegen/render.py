@@ -60,6 +60,7 @@ RUNTIME_MODULES = (
     "fake_catalog.py",
     "fake_answers.py",
     "fake_http.py",
+    "fake_command.py",
     "fake_server.py",
 )
 
