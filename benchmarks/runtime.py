@@ -25,7 +25,7 @@ c. parsing every cvm and trtc success example that fits its model strictly:
    official ``_deserialize`` (target at least 5x faster); then the tolerant
    path, on examples made to mismatch, against the typed decode;
 d. a request built from a request model, encoded and signed (the client's
-   ``_action_call`` and ``_Core.prepare``) for every example request, against
+   ``plan.action_call`` and ``plan.Core.prepare``) for every example request, against
    the official ``_serialize`` and ``_build_req_inter`` (target at least 3x);
    on both sides up to the HTTP library's own request object (httpx's for
    us, made when sending; requests' for the official SDK), which neither
@@ -265,6 +265,7 @@ def worker_requests(module: str, corpus: Path, service: str, runs: int, budget: 
     name, version = service.split("/")
     ours_module = importlib.import_module(f"{module}.client")
     common = importlib.import_module(f"{module.split('.')[0]}.common.client")
+    plan = importlib.import_module(f"{module.split('.')[0]}.common.plan")
     credentials = importlib.import_module(f"{module.split('.')[0]}.common.credentials").Credentials(
         SECRET_ID, SECRET_KEY
     )
@@ -301,8 +302,8 @@ def worker_requests(module: str, corpus: Path, service: str, runs: int, budget: 
 
     def ours(action: Any, request: Any) -> Callable[[], Any]:
         def build() -> Any:
-            call = common._action_call(core, action, request, {})
-            return core.prepare(call.action, call.body, credentials)
+            call = plan.action_call(core, action, request, {})
+            return core.prepare(call.name, call.body, credentials)
 
         return build
 

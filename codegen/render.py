@@ -42,10 +42,15 @@ RUNTIME_MODULES = (
     "envelope.py",
     "tolerant.py",
     "signing.py",
+    "wire.py",
     "credentials.py",
     "retry.py",
     "multipart.py",
     "streaming.py",
+    "calls.py",
+    "plan.py",
+    "wiring.py",
+    "generic.py",
     "client.py",
     "aio.py",
     "paging.py",
@@ -55,6 +60,7 @@ RUNTIME_MODULES = (
     "fake_catalog.py",
     "fake_answers.py",
     "fake_http.py",
+    "fake_command.py",
     "fake_server.py",
 )
 

@@ -1,43 +1,37 @@
 """The async clients: :class:`AsyncBaseClient` (base of the generated
 ``Async<Service>Client`` classes) and :class:`AsyncCommonClient`.
 
-They run the same call plans as the sync clients of the ``client`` module,
-with ``httpx.AsyncClient`` and without blocking the event loop. This module
-is imported only when an async client is used, so the sync clients never pay
-for asyncio.
+They carry out the same call plans (``plan``) as the sync clients of the
+``client`` module, with ``httpx.AsyncClient`` and without blocking the event
+loop: credentials come from ``credentials.resolve_async``, files are read
+and hashed in a worker thread. This module is imported only when an async
+client is used, so the sync clients never pay for asyncio. It imports
+layers 0-4 and ``wiring``/``generic`` (layer 5); nothing from ``client``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from . import errors
-from .client import (
-    _CREDENTIALS,
+from . import exceptions
+from .credentials import Credentials, CredentialsProvider, resolve_async
+from .generic import CommonResponse, GenericClient, common_call
+from .model import Model, Request, Response
+from .plan import (
     Action,
-    CommonResponse,
-    Req,
-    Resp,
-    Self,
-    _action_call,
-    _advance,
-    _call_plan,
-    _ClientBase,
-    _common_call,
-    _common_target,
-    _Connections,
-    _Done,
-    _Measure,
-    _opened_stream,
-    _Sleep,
-    _Step,
-    _tls,
-    _transport_error,
+    Done,
+    Measure,
+    NeedCredentials,
+    Sleep,
+    Step,
+    action_call,
+    advance,
+    call_plan,
+    opened_stream,
 )
-from .credentials import Credentials, CredentialsProvider
-from .model import Model
+from .wiring import ClientBase, Connections, http_request, tls, transport_error
 
 if TYPE_CHECKING:
     import ssl
@@ -48,16 +42,19 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncBaseClient", "AsyncCommonClient"]
 
+Req = TypeVar("Req", bound=Request)
+Resp = TypeVar("Resp", bound=Response)
+
 
 def _async_http(
     url: str, proxy: str | None, verify: bool | ssl.SSLContext
 ) -> httpx.AsyncClient:
     import httpx
 
-    return httpx.AsyncClient(proxy=proxy, verify=_tls(url, proxy, verify))
+    return httpx.AsyncClient(proxy=proxy, verify=tls(url, proxy, verify))
 
 
-class AsyncBaseClient(_ClientBase):
+class AsyncBaseClient(ClientBase):
     """Base of the generated async clients. Safe to share between tasks.
 
     The connections (an ``httpx.AsyncClient``) are opened at the first call.
@@ -74,7 +71,7 @@ class AsyncBaseClient(_ClientBase):
         super().__init__(credentials, **settings)
         self._sleep = sleep
         url, proxy, verify = self.endpoint, self._proxy, self._verify
-        self._connections: _Connections[httpx.AsyncClient] = _Connections(
+        self._connections: Connections[httpx.AsyncClient] = Connections(
             lambda: _async_http(url, proxy, verify), http_client
         )
 
@@ -85,60 +82,56 @@ class AsyncBaseClient(_ClientBase):
             if http is not None:
                 await http.aclose()
 
-    async def __aenter__(self: Self) -> Self:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _credentials_now(self) -> Credentials:
-        # A provider that may do I/O must not block the event loop: use its
-        # async form when it has one, else run it in a worker thread.
-        provider: Any = self._credentials
-        getter = getattr(provider, "get_credentials_async", None)
-        if getter is not None:
-            result: Credentials = await getter()
-            return result
-        return await asyncio.to_thread(self._credentials.get_credentials)
-
     async def _invoke(
         self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
     ) -> Resp:
-        plan = _call_plan(self._core, _action_call(self._core, action, request, fields))
+        call = action_call(self._core, action, request, fields)
+        plan = call_plan(self._core, call, responder=self._connections.responder)
         result: Resp = await self._run(plan, action.name)
         return result
 
-    async def _run(self, plan: Generator[_Step, Any, Any], action: str) -> Any:
+    async def _run(self, plan: Generator[Step, Any, Any], action: str) -> Any:
         """Carry out a call plan's steps without blocking the event loop."""
-        import httpx
-
         value: Any = None
         error: BaseException | None = None
         while True:
             try:
-                step = _advance(plan, value, error)
-            except _Done as done:
+                step = advance(plan, value, error)
+            except Done as done:
                 return done.result
             value, error = None, None
-            if step is _CREDENTIALS:
-                value = await self._credentials_now()
-            elif isinstance(step, _Sleep):
+            if isinstance(step, NeedCredentials):
+                value = await resolve_async(self._credentials)
+            elif isinstance(step, Sleep):
                 await self._sleep(step.seconds)
-            elif isinstance(step, _Measure):
+            elif isinstance(step, Measure):
                 # It reads files and hashes the whole body: not on the event loop.
                 await asyncio.to_thread(step.body.measure)
             else:
-                try:
-                    value = await self._connections.get().send(
-                        step.request, stream=step.stream
-                    )
-                    if step.stream and not _opened_stream(value):
-                        await value.aread()  # an ordinary answer: judged like any other
-                        await value.aclose()
-                except httpx.TransportError as exc:
-                    error = _transport_error(exc, action)
-                except errors.SDKError as exc:  # an upload's file failed while sent
-                    error = exc
+                value, error = await self._send(step.prepared, step.stream, action)
+
+    async def _send(self, prepared: Any, stream: bool, action: str) -> tuple[Any, Any]:
+        """One exchange: the response, or the SDK error that sending raised."""
+        import httpx
+
+        try:
+            response = await self._connections.get().send(
+                http_request(self._core, prepared), stream=stream
+            )
+            if stream and not opened_stream(response):
+                await response.aread()  # an ordinary answer: judged like any other
+                await response.aclose()
+        except httpx.TransportError as exc:
+            return None, transport_error(exc, action)
+        except exceptions.SDKError as exc:  # an upload's file failed while sent
+            return None, exc
+        return response, None
 
     def _open_stream(
         self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
@@ -146,30 +139,18 @@ class AsyncBaseClient(_ClientBase):
         from .streaming import AsyncStream
 
         # Built now (so bad arguments fail at the call), sent on entering the stream.
-        call = _action_call(self._core, action, request, fields)
-        core = self._core
+        call = action_call(self._core, action, request, fields)
+        core, connections = self._core, self._connections
 
         async def open() -> Any:
-            return await self._run(_call_plan(core, call, stream=True), action.name)
+            plan = call_plan(core, call, stream=True, responder=connections.responder)
+            return await self._run(plan, action.name)
 
         return AsyncStream(action.response, action.name, open, core.settings.strict)
 
 
-class AsyncCommonClient(AsyncBaseClient):
+class AsyncCommonClient(GenericClient, AsyncBaseClient):
     """The asynchronous :class:`~.client.CommonClient`: ``await client.call(action, params)``."""
-
-    def __init__(
-        self,
-        service: str,
-        version: str,
-        credentials: CredentialsProvider | Credentials | None = None,
-        **options: Any,
-    ) -> None:
-        self._names = _common_target(service, version)
-        super().__init__(credentials, **options)
-
-    def _target(self) -> tuple[str, str, str]:
-        return self._names
 
     async def call(
         self,
@@ -179,10 +160,7 @@ class AsyncCommonClient(AsyncBaseClient):
         read_only: bool | None = None,
     ) -> CommonResponse:
         """Call ``action`` with ``params``; see :meth:`CommonClient.call`."""
-        plan = _call_plan(self._core, _common_call(action, params, read_only))
+        call = common_call(action, params, read_only)
+        plan = call_plan(self._core, call, responder=self._connections.responder)
         result: CommonResponse = await self._run(plan, action)
         return result
-
-    def __repr__(self) -> str:
-        service, version, _ = self._names
-        return f"AsyncCommonClient({service!r}, {version!r}, endpoint={self.endpoint!r}, region={self.region!r})"

@@ -25,7 +25,7 @@ from .fake_catalog import _Catalog
 from .fake_checks import _ACTION
 
 if TYPE_CHECKING:
-    from .client import Action
+    from .plan import Action
 
 __all__: list[str] = []
 

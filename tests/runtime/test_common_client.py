@@ -39,7 +39,8 @@ class CommonHarness:
         self.clock = Clock()
 
     def run(self, body: Callable[[Any], Any], service: str = "cvm", **overrides: Any) -> Any:
-        from tcsdk.common.client import AsyncCommonClient, CommonClient
+        from tcsdk.common.aio import AsyncCommonClient
+        from tcsdk.common.client import CommonClient
         from tcsdk.common.credentials import Credentials
 
         kwargs: dict[str, Any] = {
@@ -160,7 +161,8 @@ def test_common_client_repeats_only_what_is_safe(common: CommonHarness) -> None:
 
 
 def test_common_client_checks_its_names(generated_on_path: Path) -> None:
-    from tcsdk.common.client import AsyncCommonClient, CommonClient
+    from tcsdk.common.aio import AsyncCommonClient
+    from tcsdk.common.client import CommonClient
     from tcsdk.common.credentials import Credentials
 
     credentials = Credentials("id", "key")
@@ -299,7 +301,7 @@ def test_retry_after_is_honoured_on_throttling_within_the_maximum(harness: Harne
 def test_retry_after_parsing(generated_on_path: Path) -> None:
     import importlib
 
-    retry_after = importlib.import_module("tcsdk.common.client").retry_after
+    retry_after = importlib.import_module("tcsdk.common.retry").retry_after
     now = 1_700_000_000.0
     assert retry_after("3", now) == 3.0
     assert retry_after(" 1.5 ", now) == 1.5

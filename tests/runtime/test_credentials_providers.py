@@ -624,7 +624,8 @@ def test_blocking_work_runs_off_the_loop_thread(creds: Any, tmp_path: Path, monk
 
 
 def test_clients_sign_with_cvm_role_keys(creds: Any, metadata: FakeMetadata) -> None:
-    from tcsdk.common.client import AsyncCommonClient, CommonClient
+    from tcsdk.common.aio import AsyncCommonClient
+    from tcsdk.common.client import CommonClient
 
     cloud = FakeTencentCloud("cvm", {"AKIDcvm1": "cvm-secret-1"}, {}).start()
     try:

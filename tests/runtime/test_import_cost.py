@@ -8,15 +8,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ..client_harness import SECRET_ID, SECRET_KEY, spec_examples
 from ..conftest import GENERATED
-from ..fake_tencent import FakeTencentCloud
+from ..fake_tencent import Behaviour, FakeTencentCloud
 
 CHILD = """
 import sys
 
+LAZY = ("tcsdk.common.aio", "tcsdk.common.envelope", "tcsdk.common.tolerant",
+        "tcsdk.common.errors", "tcsdk.trtc.v20190722.errors", "tcsdk.trtc.v20190722.aio")
+
 def loaded(*names):
-    return sorted(m for m in sys.modules if m.split(".")[0] in names or m.rpartition(".")[2] == "aio")
+    return sorted(m for m in sys.modules if m.split(".")[0] in names or m in LAZY)
 
 from tcsdk.trtc.v20190722.client import TrtcClient
 from tcsdk.common.credentials import Credentials
@@ -25,14 +30,27 @@ assert not loaded("asyncio", "httpx"), loaded("asyncio", "httpx")
 with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], region="ap-beijing") as trtc:
     assert "httpx" not in sys.modules  # not even to build the client
     response = trtc.dismiss_room(sdk_app_id=1400000001, room_id=1234)
-assert response.request_id, response
-assert "httpx" in sys.modules
-assert not loaded("asyncio"), loaded("asyncio")
+    assert response.request_id, response
+    assert "httpx" in sys.modules
+    # envelope may come with a class's first answer (it makes the typed decoder);
+    # the error modules, tolerant decoding and asyncio do not.
+    assert [m for m in loaded("asyncio") if m != "tcsdk.common.envelope"] == [], loaded("asyncio")
+    # The error modules come with the first error.
+    try:
+        trtc.dismiss_room(sdk_app_id=1400000001, room_id=1234)
+    except Exception as error:
+        assert type(error).__module__.endswith(".errors"), error
+    else:
+        raise AssertionError("the second call should fail")
+assert "tcsdk.common.envelope" in sys.modules and "tcsdk.common.errors" in sys.modules
+assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
 """
 
 
 def test_sync_client_imports_no_asyncio_and_httpx_only_at_the_first_request(generated_on_path: Path) -> None:
+    """Nor the async client, envelope/tolerant decoding or any error module: those load on the first error."""
     server = FakeTencentCloud("trtc", {SECRET_ID: SECRET_KEY}, spec_examples("trtc")).start()
+    server.then("DismissRoom", Behaviour("success"), Behaviour("error", code="FailedOperation.RoomNotExist"))
     try:
         result = subprocess.run(
             [sys.executable, "-c", CHILD, server.url, SECRET_ID, SECRET_KEY],
@@ -44,12 +62,13 @@ def test_sync_client_imports_no_asyncio_and_httpx_only_at_the_first_request(gene
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
-    assert [call.action for call in server.calls()] == ["DismissRoom"]
+    assert [call.action for call in server.calls()] == ["DismissRoom", "DismissRoom"]
 
 
-def test_endpoints_read_without_httpx_are_read_as_httpx_reads_them(generated_on_path: Path) -> None:
+def test_endpoints_are_read_as_httpx_reads_them_or_refused(generated_on_path: Path) -> None:
+    """``wire`` reads an endpoint without httpx; what it accepts, httpx reads the same way."""
     import httpx
-    from tcsdk.common.client import _url_and_host
+    from tcsdk.common.wire import parse_endpoint
 
     for url in [
         "https://trtc.tencentcloudapi.com",
@@ -58,18 +77,17 @@ def test_endpoints_read_without_httpx_are_read_as_httpx_reads_them(generated_on_
         "http://127.0.0.1:80",
         "https://x.example:443",
         "https://x.example:8443/",
-        "http://x.example:65536",
         "HTTPS://X.Example",
-        "https://x/y?z#w",
         "http://[::1]:8080",
-        "https://bücher.example",
-        "https://u:p@x.example",
         "http://x.example:0080",
         "https://x.example.",
     ]:
         parsed = httpx.URL(url)
         expected = (str(parsed.copy_with(path="/", query=None, fragment=None)), parsed.netloc.decode("ascii"))
-        assert _url_and_host(url) == expected, url
+        assert parse_endpoint(url) == expected, url
+    for url in ["http://x.example:65536", "https://x/y?z#w", "https://bücher.example", "https://u:p@x.example"]:
+        with pytest.raises(ValueError, match="refused"):
+            parse_endpoint(url)
 
 
 def test_the_async_client_is_still_found_beside_the_sync_one(generated_on_path: Path) -> None:
@@ -79,5 +97,6 @@ def test_the_async_client_is_still_found_beside_the_sync_one(generated_on_path: 
 
     assert client.AsyncTrtcClient is aio.AsyncTrtcClient is v20190722.AsyncTrtcClient
     assert v20190722.TrtcClient is client.TrtcClient
-    assert common.AsyncCommonClient.__module__ == "tcsdk.common.aio"
+    # The sync module never imports the async one, not even on attribute access.
+    assert not hasattr(common, "AsyncCommonClient") and not hasattr(common, "AsyncBaseClient")
     assert common.DEFAULT_TIMEOUT.connect == 5.0 and common.DEFAULT_TIMEOUT.read == 30.0

@@ -77,12 +77,12 @@ def test_runtime_signer_reproduces_the_documented_examples(generated_on_path: Pa
 def test_client_headers_match_the_captured_ones(generated_on_path: Path) -> None:
     """A generated client builds exactly the headers the official SDK sent."""
     import httpx
-    from tcsdk.common.client import _Core, _Settings
     from tcsdk.common.credentials import Credentials
+    from tcsdk.common.plan import Core, Settings
     from tcsdk.common.retry import RetryPolicy
 
     vector = next(v for v in vectors()["vectors"] if v["action"] == "RemoveUserByStrRoomId")
-    settings = _Settings(
+    settings = Settings(
         service="trtc",
         version="2019-07-22",
         url="https://trtc.tencentcloudapi.com/",
@@ -92,7 +92,7 @@ def test_client_headers_match_the_captured_ones(generated_on_path: Path) -> None
         timeout=httpx.Timeout(5),
         retry=RetryPolicy(),
     )
-    core = _Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
+    core = Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
     request = core.prepare(
         "RemoveUserByStrRoomId",
         vector["body"].encode(),

@@ -333,8 +333,8 @@ def test_upload_package_passes_mypy_strict_and_black(upload_package: Path) -> No
 def test_body_and_signature_match_the_official_sdk_byte_for_byte(fixed_boundary: ModuleType, tmp_path: Path) -> None:
     import httpx
     from uppkg.cii.v20210408 import client, models
-    from uppkg.common.client import _Core, _Settings
     from uppkg.common.credentials import Credentials
+    from uppkg.common.plan import Core, Settings
     from uppkg.common.retry import RetryPolicy
 
     vector = json.loads(VECTOR_FILE.read_text())
@@ -342,7 +342,7 @@ def test_body_and_signature_match_the_official_sdk_byte_for_byte(fixed_boundary:
     assert vector["binary_params"] == ["File"] and list(params) == ["File_base64", "FileURL", "Comment"]
     content = base64.b64decode(params["File_base64"])
     expected_body = base64.b64decode(vector["body_base64"])
-    settings = _Settings(
+    settings = Settings(
         service=vector["service"],
         version=vector["version"],
         url=f"https://{vector['host']}/",
@@ -352,7 +352,7 @@ def test_body_and_signature_match_the_official_sdk_byte_for_byte(fixed_boundary:
         timeout=httpx.Timeout(5),
         retry=RetryPolicy(),
     )
-    core = _Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
+    core = Core(settings, lambda: float(vector["timestamp"]), lambda a, b: 0.0)
     credentials = Credentials(vector["secret_id"], vector["secret_key"], vector["token"])
     path = tmp_path / "scan.bin"
     path.write_bytes(content)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .errors import CredentialsError, SDKError
+from .exceptions import CredentialsError, SDKError
 
 if TYPE_CHECKING:
     import asyncio
@@ -118,7 +118,7 @@ class CredentialsProvider(Protocol):
     def get_credentials(self) -> Credentials: ...
 
 
-async def _credentials_async(provider: CredentialsProvider) -> Credentials:
+async def resolve_async(provider: CredentialsProvider) -> Credentials:
     """A provider's credentials without blocking the event loop."""
     getter = getattr(provider, "get_credentials_async", None)
     if getter is not None:
@@ -1106,14 +1106,14 @@ class ChainCredentials:
     async def get_credentials_async(self) -> Credentials:
         chosen = self._chosen
         if chosen is not None:
-            return await _credentials_async(chosen)
+            return await resolve_async(chosen)
         async with self._loop_locks.get():
             if self._chosen is not None:
-                return await _credentials_async(self._chosen)
+                return await resolve_async(self._chosen)
             reasons = []
             for provider in self.providers:
                 try:
-                    credentials = await _credentials_async(provider)
+                    credentials = await resolve_async(provider)
                 except CredentialsError as exc:
                     reasons.append(str(exc))
                     continue

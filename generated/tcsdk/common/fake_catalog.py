@@ -17,7 +17,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .client import Action
+    from .plan import Action
 
 __all__: list[str] = []
 

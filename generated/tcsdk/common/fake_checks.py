@@ -21,18 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .client import _ACTION_NAME, _SERVICE_NAME, _VERSION_NAME
 from .signing import ALGORITHM, TERMINATOR, sign, utc_date
+from .wire import ACTION_NAME, SERVICE_NAME, VERSION_NAME
 
 if TYPE_CHECKING:
-    from .client import Action
     from .credentials import Credentials
+    from .plan import Action
 
 __all__: list[str] = []
 
 # The names the clients accept (CommonClient checks the same), and Unix seconds
 # in ASCII digits (str.isdigit also takes "²", which int() refuses).
-_SERVICE, _VERSION, _ACTION = _SERVICE_NAME, _VERSION_NAME, _ACTION_NAME
+_SERVICE, _VERSION, _ACTION = SERVICE_NAME, VERSION_NAME, ACTION_NAME
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _BOUNDARY = re.compile(r'boundary="?([^";]{1,70})"?', re.IGNORECASE)
 _PART_PARAMETER = re.compile(r'\b(name|filename)="([^"]*)"')

@@ -31,13 +31,13 @@ the error Tencent Cloud would send (``AuthFailure.SignatureFailure``,
 This module holds the endpoint itself and its command; its parts are in
 ``fake_checks`` (signature, headers and parameters), ``fake_catalog`` (the
 package's service versions, actions and examples), ``fake_answers`` (the
-replies and the queued answers) and ``fake_http`` (the HTTP server). Neither
+replies and the queued answers), ``fake_http`` (the HTTP server) and
+``fake_command`` (the command's arguments). Neither
 the clients nor the models import any of them.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
@@ -49,7 +49,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any
 
 from .credentials import ENV_SECRET_ID, ENV_SECRET_KEY, Credentials
 from .fake_answers import (
@@ -69,6 +69,7 @@ from .fake_checks import (
     _Refused,
     _verify,
 )
+from .fake_command import arguments
 from .fake_http import _HTTPServer, _loopback, _port
 
 __all__ = [
@@ -371,51 +372,17 @@ class _Stop(Exception):
     """SIGTERM: stop serving."""
 
 
-class _Arguments(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}\n")
-
-
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     package = _COMMON.rpartition(".")[0]
-    parser = _Arguments(
-        prog=f"python -m {_COMMON}.fake_server",
-        description=f"A local Tencent Cloud endpoint for the service versions of {package}.",
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="a loopback address (127.0.0.1)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=0, help="0 picks a free port (default)"
-    )
-    parser.add_argument("--secret-id", help="accept this secret id (with --secret-key)")
-    parser.add_argument("--secret-key", help="the secret key of --secret-id")
-    parser.add_argument(
-        "--max-clock-skew",
-        type=float,
-        default=DEFAULT_MAX_CLOCK_SKEW,
-        help="seconds X-TC-Timestamp may be off (default 300)",
-    )
-    parser.add_argument(
-        "--any-time", action="store_true", help="do not check X-TC-Timestamp's age"
-    )
-    parser.add_argument(
-        "--no-param-check",
-        action="store_true",
-        help="do not check parameters against the models",
-    )
-    parser.add_argument(
-        "--max-body",
-        type=int,
-        default=DEFAULT_MAX_BODY,
-        help="largest request body in bytes",
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no line per request on stderr"
+    parser = arguments(
+        f"python -m {_COMMON}.fake_server",
+        package,
+        max_clock_skew=DEFAULT_MAX_CLOCK_SKEW,
+        max_body=DEFAULT_MAX_BODY,
     )
     args = parser.parse_args(argv)
     if (args.secret_id is None) != (args.secret_key is None):

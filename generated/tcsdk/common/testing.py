@@ -20,6 +20,15 @@ error raises the same typed exception (with its enum code) that the service's
 answer would. ``add_example`` replays the spec's own examples, kept in the
 package's ``examples.json`` files that only this module reads. The clients
 never import this module.
+
+The seam: a Stubber is a ``plan.Responder``. Activating it calls the
+client's ``set_responder`` (it also answers the client's ``with_options``
+copies); each call's plan then asks :meth:`Stubber.respond` for the answer,
+with the call as built (the action, the request model and whether the
+client made up its idempotency token), and decodes it as the client decodes
+real answers (strict or tolerant, as its settings say). This module uses no
+private attribute of the clients. It imports the tools' layers below it:
+``wiring``, ``plan``, ``model`` (``multipart`` lazily).
 """
 
 from __future__ import annotations
@@ -35,9 +44,9 @@ from typing import Any
 
 import msgspec
 
-from .aio import AsyncBaseClient
-from .client import Action, BaseClient
-from .model import Response, ResponseMeta, attach_meta, parse_envelope
+from .calls import Action, Call
+from .model import Response, parse_envelope
+from .wiring import ClientBase
 
 __all__ = ["Stubber", "StubError"]
 
@@ -59,8 +68,8 @@ class _Answer:
 class Stubber:
     """Queue answers for a sync or async generated client; use as a (async) context manager."""
 
-    def __init__(self, client: BaseClient | AsyncBaseClient) -> None:
-        if not isinstance(client, (BaseClient, AsyncBaseClient)):
+    def __init__(self, client: ClientBase) -> None:
+        if not isinstance(client, ClientBase):
             raise TypeError(f"expected a generated client, got {type(client).__name__}")
         self.client = client
         # The actions are described in the sync client's module (client.py),
@@ -140,18 +149,11 @@ class Stubber:
     # Switching the client over.
 
     def activate(self) -> None:
-        client: Any = self.client
-        if isinstance(self.client, AsyncBaseClient):
-            client._invoke = self._answer_async
-            client._open_stream = self._no_stream
-        else:
-            client._invoke = self._answer
-            client._invoke_stream = self._no_stream
+        self.client.set_responder(self)
         self._active = True
 
     def deactivate(self) -> None:
-        for name in ("_invoke", "_open_stream", "_invoke_stream"):
-            self.client.__dict__.pop(name, None)
+        self.client.set_responder(None)
         self._active = False
 
     def __enter__(self) -> Stubber:
@@ -168,17 +170,18 @@ class Stubber:
     async def __aexit__(self, *exc_info: object) -> None:
         self.deactivate()
 
-    # What the client calls while stubbed.
+    # What the client's call plan asks while stubbed.
 
-    def _answer(
-        self,
-        action: Action[Any, Any],
-        request: Any,
-        fields: Mapping[str, Any],
-        stacklevel: int = 4,
-    ) -> Any:
-        built = action.start(request, fields, stacklevel)
-        params = _params(action, built, request, fields)
+    def respond(self, call: Call, stream: bool) -> bytes | Response:
+        """The queued answer for ``call`` (``plan.Responder``), after checking its parameters."""
+        action = call.action
+        if action is None:
+            raise StubError(f"{call.name}: the Stubber answers generated clients only")
+        if stream:
+            raise StubError(
+                f"{call.name} answers with a stream of events; the Stubber does not replay streams"
+            )
+        params = _params(action, call.request, call.made_token)
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
         if not queue:
@@ -195,33 +198,10 @@ class Stubber:
                 f"{action.name} was called with other parameters than expected:\n{difference}"
             )
         if answer.response is not None:
-            attach_meta(answer.response, ResponseMeta(status=200, attempts=1))
             return answer.response
         assert answer.envelope is not None
-        strict = self.client._core.settings.strict
-        try:
-            response = parse_envelope(action.response, answer.envelope, strict=strict)
-        except Exception as exc:
-            if hasattr(exc, "status"):
-                exc.status = 200
-            raise
-        attach_meta(
-            response,
-            ResponseMeta(status=200, attempts=1, deviations=response.meta.deviations),
-        )
-        return response
-
-    async def _answer_async(
-        self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
-    ) -> Any:
-        return self._answer(action, request, fields, stacklevel=5)
-
-    def _no_stream(
-        self, action: Action[Any, Any], request: Any, fields: Mapping[str, Any]
-    ) -> Any:
-        raise StubError(
-            f"{action.name} answers with a stream of events; the Stubber does not replay streams"
-        )
+        # Decoded by the plan as the client decodes a 200 answer.
+        return msgspec.json.encode(answer.envelope)
 
     # Helpers.
 
@@ -270,9 +250,7 @@ def _checked_response(
     return parse_envelope(response, {"Response": body}, strict=True)
 
 
-def _params(
-    action: Action[Any, Any], built: Any, request: Any, fields: Mapping[str, Any]
-) -> dict[str, Any]:
+def _params(action: Action[Any, Any], built: Any, made_token: str) -> dict[str, Any]:
     """The call's parameters as wire data, without a token the client made up itself.
 
     A file field's value is kept as given: bytes, or the file object (unread).
@@ -284,18 +262,13 @@ def _params(
         params = wire_fields(built, action.binary_fields)
     else:
         params = msgspec.to_builtins(built, builtin_types=(bytes,))
-    token = action.idempotency_attribute
-    if token:
-        given = (
-            getattr(request, token, None) if request is not None else fields.get(token)
+    if made_token:
+        wire = next(
+            f.encode_name
+            for f in msgspec.structs.fields(action.request)
+            if f.name == made_token
         )
-        if given is None:
-            wire = next(
-                f.encode_name
-                for f in msgspec.structs.fields(action.request)
-                if f.name == token
-            )
-            params.pop(wire, None)
+        params.pop(wire, None)
     return params
 
 

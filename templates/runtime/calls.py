@@ -1,0 +1,149 @@
+"""What a call is, before any attempt: :class:`Action` (generated per action),
+:class:`Call` (one call as the plan sees it) and :class:`Responder` (the
+testing seam: something that answers a call instead of the service).
+
+The runtime's internal API (for ``plan``, the drivers, ``generic`` and
+``testing``): every name here. This module may import layers 0-1
+(``exceptions``, ``model``; ``envelope`` lazily, on the first error;
+``multipart`` lazily, for uploads).
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import msgspec
+
+from . import exceptions
+from .model import Request, Response, parse_envelope
+
+if TYPE_CHECKING:
+    from .multipart import Body
+
+__all__ = ["Action", "Call", "Responder", "typed_call"]
+
+Req = TypeVar("Req", bound=Request)
+Resp = TypeVar("Resp", bound=Response)
+
+
+# Structs, not dataclasses, here and below: a class is made in microseconds
+# instead of a millisecond, which counts in every import.
+class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
+    """What the runtime needs to know about one action; generated per action.
+
+    ``read_only`` and ``idempotency_attribute`` decide whether a call that
+    may have reached the service can be repeated (see ``retry``). A request
+    whose idempotency token is unset gets a fresh UUID, so that a retry is
+    recognised by the service as the same request. An action with
+    ``binary_fields`` (wire names of file fields) is sent as
+    multipart/form-data instead of JSON (see the ``multipart`` module).
+    """
+
+    name: str
+    request: type[Req]
+    response: type[Resp]
+    read_only: bool = False
+    idempotency_attribute: str = ""
+    deprecated: bool = False
+    binary_fields: tuple[str, ...] = ()
+
+    def build(self, request: Req | None, fields: Mapping[str, Any]) -> Req:
+        if request is None:
+            request = self.request(**fields)
+        elif fields:
+            raise TypeError(
+                f"pass either a {self.request.__name__} or keyword arguments, not both"
+            )
+        elif not isinstance(request, self.request):
+            raise TypeError(
+                f"expected {self.request.__name__}, got {type(request).__name__}"
+            )
+        token = self.idempotency_attribute
+        if token and getattr(request, token, None) is None:
+            # A copy: the caller's request object is left as it was.
+            request = msgspec.structs.replace(request, **{token: str(uuid.uuid4())})
+        return request
+
+    def start(
+        self, request: Req | None, fields: Mapping[str, Any], stacklevel: int
+    ) -> Req:
+        """:meth:`build`, then a warning at the user's line when the service deprecates the action."""
+        built = self.build(request, fields)
+        if self.deprecated:
+            warnings.warn(
+                f"{self.name} is deprecated by the service",
+                DeprecationWarning,
+                stacklevel=stacklevel,
+            )
+        return built
+
+    def encode(self, request: Req) -> bytes | Body:
+        """The request's JSON body, or an upload's multipart body (not yet measured)."""
+        if self.binary_fields:
+            from . import multipart  # only uploads need it
+
+            return multipart.encode(request, self.binary_fields)
+        return msgspec.json.encode(request)
+
+    def safe_to_repeat(self, request: Req) -> bool:
+        if self.read_only:
+            return True
+        return bool(
+            self.idempotency_attribute
+            and getattr(request, self.idempotency_attribute, None)
+        )
+
+
+class Call(msgspec.Struct, frozen=True):
+    """One call as the plan sees it, typed (an Action) or not (CommonClient).
+
+    ``action``/``request``/``made_token`` describe it for a :class:`Responder`:
+    the Action (None for CommonClient), the request as built (a model, or
+    CommonClient's params) and the idempotency attribute whose value the
+    client made up ("" when none was).
+    """
+
+    name: str
+    body: bytes | Body  # JSON, or an upload's multipart body (its own content type)
+    safe: bool
+    parse: Callable[[bytes], Any]  # a 200 body -> the result, or raises SDKError
+    error_of: Callable[[bytes], exceptions.SDKError | None]  # error in a non-200 body
+    action: Action[Any, Any] | None = None
+    request: Any = None
+    made_token: str = ""
+
+
+class Responder(Protocol):
+    """Answers calls instead of the service (the testing seam; see the module docstring).
+
+    ``respond`` returns the body of a 200 answer (decoded as the client
+    decodes real ones) or a ready response model; it may raise. ``stream``
+    is true for an action answering with events.
+    """
+
+    def respond(self, call: Call, stream: bool) -> bytes | Response: ...
+
+
+def typed_call(
+    action: Action[Req, Resp], request: Req, strict: bool, made_token: str = ""
+) -> Call:
+    cls = action.response
+
+    def error_of(content: bytes) -> exceptions.SDKError | None:
+        from .envelope import envelope_error  # loaded on the first error only
+
+        return envelope_error(cls, content)
+
+    return Call(
+        action.name,
+        action.encode(request),
+        action.safe_to_repeat(request),
+        lambda content: parse_envelope(cls, content, strict=strict),
+        error_of,
+        action,
+        request,
+        made_token,
+    )

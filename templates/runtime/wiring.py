@@ -1,0 +1,315 @@
+"""How a client is put together: its options, connections and httpx's forms.
+
+:class:`ClientBase` reads the options both clients take (credentials,
+region, endpoint, timeout, retry, headers, TLS...), checks them with the
+rules of ``wire`` and keeps them in a ``plan.Core``; ``with_options`` makes a
+copy sharing the connections. :class:`Connections` opens the HTTP client at
+the first request and also holds the testing seam (``set_responder``). The
+helpers below turn the plan's prepared requests and httpx's failures into
+each other's terms for the drivers.
+
+The runtime's internal API, for the drivers ``client`` and ``aio`` and the
+generic client: every name here without an underscore. The lowest module of
+layer 5: it may use layers 0-4 (``wire``, ``retry``, ``exceptions``,
+``credentials``, ``plan``), and httpx lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
+
+import msgspec
+
+from . import exceptions, wire
+from .credentials import (
+    Credentials,
+    CredentialsProvider,
+    StaticCredentials,
+    default_credentials,
+)
+from .plan import Core, Prepared, Responder, Settings, log
+from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+__all__ = [
+    "ENV_REGION",
+    "ENV_ENDPOINT",
+    "DEFAULT_TIMEOUT_TUPLE",
+    "ClientBase",
+    "Connections",
+    "tls",
+    "http_request",
+    "transport_error",
+]
+
+ENV_REGION = "TENCENTCLOUD_REGION"
+# Every client's endpoint when ``endpoint=`` is not given: points a whole
+# program at a test server (``common.fake_server``) or a private gateway.
+ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
+# The default timeout (30 s, 5 s to connect) as the 4-tuple httpx also
+# reads (connect, read, write, pool), so that it needs no httpx.
+DEFAULT_TIMEOUT_TUPLE: Any = (5.0, 30.0, 30.0, 30.0)
+
+HttpClient = TypeVar("HttpClient")
+
+
+class _Keep:
+    """Marker for "leave this setting as it is" in ``with_options``."""
+
+
+_KEEP: Any = _Keep()
+
+
+class Connections(Generic[HttpClient]):
+    """What a client and its ``with_options`` copies share: the HTTP client,
+    made at the first request, and the responder answering instead while one
+    is set (the testing seam)."""
+
+    def __init__(
+        self, make: Callable[[], HttpClient], supplied: HttpClient | None
+    ) -> None:
+        self._make = make
+        self.http = supplied
+        self.owned = supplied is None  # the user's own client is never closed by us
+        self.closed = False
+        self.responder: Responder | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> HttpClient:
+        http = self.http
+        if http is None:
+            with self._lock:
+                if self.http is None:
+                    if self.closed:
+                        raise RuntimeError(
+                            "Cannot send a request, as the client has been closed."
+                        )
+                    self.http = self._make()
+                http = self.http
+        return http
+
+    def close(self) -> HttpClient | None:
+        """Mark closed; the HTTP client to close, if we own one."""
+        with self._lock:
+            self.closed = True
+            return self.http if self.owned else None
+
+
+class ClientBase:
+    """Configuration shared by both clients. Generated subclasses set the ClassVars."""
+
+    SERVICE: ClassVar[str] = ""
+    VERSION: ClassVar[str] = ""
+    ENDPOINT: ClassVar[str] = ""
+
+    _connections: Connections[Any]
+
+    def __init__(
+        self,
+        credentials: CredentialsProvider | Credentials | None = None,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        domain_suffix: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT_TUPLE,
+        retry: RetryPolicy | None = None,
+        language: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        strict: bool = False,
+        proxy: str | None = None,
+        verify: bool | ssl.SSLContext = True,
+        clock: Callable[[], float] = time.time,
+        uniform: Callable[[float, float], float] | None = None,
+    ) -> None:
+        service, version, default_host = self._target()
+        if not endpoint and not domain_suffix:
+            endpoint = os.environ.get(ENV_ENDPOINT, "").strip()
+            if endpoint:
+                log().info("%s: endpoint from %s", type(self).__name__, ENV_ENDPOINT)
+        # Every setting is checked before anything else happens (credentials
+        # included): a refused one is a ValueError here, never a failed send.
+        if endpoint:
+            url, host = wire.endpoint_for(endpoint)
+        elif domain_suffix:
+            url, host = wire.host_suffix(default_host, domain_suffix)
+        else:
+            url, host = wire.parse_endpoint(f"https://{default_host}")
+        if region is None:
+            region = os.environ.get(ENV_REGION, "").strip() or None
+        settings = Settings(
+            service=service,
+            version=version,
+            url=url,
+            host=host,
+            region=_header_setting("region", region),
+            language=_header_setting("language", language),
+            timeout=timeout,
+            retry=retry or RetryPolicy(),
+            strict=strict,
+            headers=wire.extra_headers(headers or {}),
+        )
+        if verify is False:
+            log().warning(
+                "TLS certificate verification is off for %s: answers can be forged",
+                type(self).__name__,
+            )
+        self._credentials = _credentials_provider(credentials)
+        self._core = Core(settings, clock, uniform)
+        self._proxy = proxy
+        self._verify = verify
+
+    def _target(self) -> tuple[str, str, str]:
+        """Service, version and default host name."""
+        return self.SERVICE, self.VERSION, self.ENDPOINT
+
+    def with_options(
+        self,
+        *,
+        region: str | None = _KEEP,
+        timeout: float | httpx.Timeout = _KEEP,
+        retry: RetryPolicy = _KEEP,
+        language: str | None = _KEEP,
+        headers: Mapping[str, str] = _KEEP,
+        strict: bool = _KEEP,
+    ) -> Self:
+        """A client with some settings changed, sharing connections and credentials.
+
+        Use it for per-call settings: ``client.with_options(timeout=2).dismiss_room(...)``
+        or ``client.with_options(headers={"X-TC-TraceId": trace}).describe_...(...)``.
+        ``headers`` are added to those already set. Closing the copy does not
+        close the shared connections.
+        """
+        settings = self._core.settings
+        changes: dict[str, Any] = {}
+        if region is not _KEEP:
+            changes["region"] = _header_setting("region", region)
+        if timeout is not _KEEP:
+            changes["timeout"] = timeout
+        if retry is not _KEEP:
+            changes["retry"] = retry
+        if language is not _KEEP:
+            changes["language"] = _header_setting("language", language)
+        if headers is not _KEEP:
+            changes["headers"] = wire.extra_headers(
+                {**dict(settings.headers), **headers}
+            )
+        if strict is not _KEEP:
+            changes["strict"] = strict
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._core = Core(
+            msgspec.structs.replace(settings, **changes),
+            self._core.clock,
+            self._core.uniform,
+        )
+        copy._copy = True
+        return copy
+
+    _copy = False  # a with_options copy: closing it leaves the shared connections open
+
+    def set_responder(self, responder: Responder | None) -> None:
+        """Answer this client's calls (and its copies') with ``responder``, or stop (None).
+
+        The testing seam (``plan.Responder``; ``testing.Stubber`` uses it):
+        while set, nothing is signed or sent.
+        """
+        self._connections.responder = responder
+
+    @property
+    def endpoint(self) -> str:
+        return self._core.settings.url
+
+    @property
+    def region(self) -> str | None:
+        return self._core.settings.region
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
+        )
+
+
+def _header_setting(what: str, value: str | None) -> str | None:
+    return None if value is None else wire.header_value(what, value)
+
+
+def _credentials_provider(
+    credentials: CredentialsProvider | Credentials | None,
+) -> CredentialsProvider:
+    if credentials is None:
+        return default_credentials()
+    if isinstance(credentials, Credentials):
+        return StaticCredentials(
+            credentials.secret_id, credentials.secret_key, credentials.token
+        )
+    return credentials
+
+
+def tls(
+    url: str, proxy: str | None, verify: bool | ssl.SSLContext
+) -> bool | ssl.SSLContext:
+    """``verify`` for httpx; for an http:// endpoint reached directly, a context that trusts nothing.
+
+    httpx builds its TLS context up front, and loading the CA bundle takes
+    tens of milliseconds; with no TLS to make (no https endpoint, no proxy)
+    that is skipped, and a context that trusts nothing fails closed anyway.
+    """
+    if verify is True and proxy is None and url.startswith("http://"):
+        if not any(name.lower().endswith("_proxy") for name in os.environ):
+            import ssl
+
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return verify
+
+
+def http_request(core: Core, prepared: Prepared) -> httpx.Request:
+    """httpx's request for a prepared one, made just before it is sent."""
+    import httpx  # at the first request, not when the client is imported
+
+    target = core.http_target
+    if target is None:
+        settings = core.settings
+        target = core.http_target = (
+            httpx.URL(settings.url),
+            {"timeout": httpx.Timeout(settings.timeout).as_dict()},
+        )
+    content = prepared.content
+    if isinstance(content, bytes):
+        return httpx.Request(
+            "POST",
+            target[0],
+            headers=prepared.headers,
+            content=content,
+            extensions=target[1],
+        )
+    return httpx.Request(
+        "POST",
+        target[0],
+        headers=prepared.headers,
+        stream=content,
+        extensions=target[1],
+    )
+
+
+def transport_error(
+    exc: httpx.TransportError, action: str
+) -> exceptions.TransportError:
+    """The SDK's TransportError for httpx's; ``sent`` unless the connection failed."""
+    import httpx
+
+    # Only a failure to connect proves nothing was sent; any later failure
+    # may have happened after the service received the request.
+    unsent = isinstance(
+        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    )
+    return exceptions.TransportError(
+        f"{action}: {type(exc).__name__}: {exc}", sent=not unsent, action=action
+    )
