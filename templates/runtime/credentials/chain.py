@@ -1,8 +1,9 @@
 """The first provider of several that has credentials: :class:`ChainCredentials`,
 and :func:`default_credentials`, the chain in the order of Tencent's SDKs.
 
-Imports the standard library and ``..exceptions``, ``.types``, ``.local``,
-``.cvm``, ``.sts``; asyncio only on the async path.
+Imports the standard library and ``..exceptions``, ``.types``, ``.local``;
+``.cvm`` and ``.sts`` only when the default chain is built, asyncio only on
+the async path.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..exceptions import CredentialsError
-from .cvm import CVMRoleCredentials
 from .local import EnvironmentCredentials, ProfileCredentials, StaticCredentials
-from .sts import TKEOIDCCredentials
 from .types import Credentials, CredentialsProvider, resolve_async
 
 if TYPE_CHECKING:
@@ -118,6 +117,10 @@ def default_credentials(
     """
     if secret_id or secret_key:
         return StaticCredentials(secret_id or "", secret_key or "", token)
+    # Imported here: a client given its keys never loads the network providers.
+    from .cvm import CVMRoleCredentials
+    from .sts import TKEOIDCCredentials
+
     environment, profile = EnvironmentCredentials(), ProfileCredentials()
     return ChainCredentials(
         [environment, profile, CVMRoleCredentials(), TKEOIDCCredentials()]

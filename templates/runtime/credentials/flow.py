@@ -67,8 +67,8 @@ class Reply:
         self.status = status
         self.body = body
         self.failure = failure
-        """Empty for an answer; else a short reason: an httpx error's class
-        name, or that the deadline passed or the answer was too large."""
+        """Empty for an answer; else why there is none: not reachable (and
+        the httpx error's class name), the deadline passed, or too large."""
 
 
 class ReadFile:
@@ -296,7 +296,7 @@ class _SyncSender(_Sender):
                 response.close()
         except httpx.HTTPError as exc:
             late = self._late.is_set()
-            return Reply(failure=self.http.late() if late else type(exc).__name__)
+            return Reply(failure=self.http.late() if late else _unreachable(exc))
 
     def close(self) -> None:
         if self._timer is not None:
@@ -336,13 +336,13 @@ class _AsyncSender(_Sender):
                     chunks = [chunk async for chunk in _capped(response, self)]
                     return Reply(response.status_code, b"".join(chunks))
                 except _TooLarge:
-                    return Reply(failure=f"answer larger than {MAX_ANSWER} bytes")
+                    return Reply(failure=_TOO_LARGE)
                 finally:
                     await response.aclose()
         except TimeoutError:
             return Reply(failure=self.http.late())
         except httpx.HTTPError as exc:
-            return Reply(failure=type(exc).__name__)
+            return Reply(failure=_unreachable(exc))
 
     async def close(self) -> None:
         if self._client is not None:
@@ -353,6 +353,13 @@ class _TooLarge(Exception):
     pass
 
 
+_TOO_LARGE = f"the answer is larger than {MAX_ANSWER} bytes"
+
+
+def _unreachable(error: Exception) -> str:
+    return f"not reachable ({type(error).__name__})"
+
+
 def _announced_too_large(response: httpx.Response) -> bool:
     length = response.headers.get("content-length", "")
     return length.isdigit() and int(length) > MAX_ANSWER
@@ -361,12 +368,12 @@ def _announced_too_large(response: httpx.Response) -> bool:
 def _bounded(response: httpx.Response, chunks: Any, sender: _Sender) -> Reply:
     """A sync answer's body, read while within the size and the deadline."""
     if _announced_too_large(response):
-        return Reply(failure=f"answer larger than {MAX_ANSWER} bytes")
+        return Reply(failure=_TOO_LARGE)
     body = bytearray()
     for chunk in chunks:
         body += chunk
         if len(body) > MAX_ANSWER:
-            return Reply(failure=f"answer larger than {MAX_ANSWER} bytes")
+            return Reply(failure=_TOO_LARGE)
         if sender.remaining() <= 0:
             return Reply(failure=sender.http.late())
     return Reply(response.status_code, bytes(body))
@@ -386,20 +393,22 @@ async def _capped(response: httpx.Response, sender: _Sender) -> Any:
 # Addresses of STS and of the metadata service, checked when a provider is
 # made: no user info, no backslash, no query or fragment, a plain host name
 # or IP address and a port of digits (full matches: "$" would let "\n" in).
-_HOST = re.compile(
+# Patterns as text: re compiles (and caches) them at the first check, not
+# when the module is imported.
+_HOST = (
     r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
     r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
     r"|\[[0-9A-Fa-f:.]+\]"
 )
-_PORT = re.compile(r"[0-9]{1,5}")
-_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_PORT = r"[0-9]{1,5}"
+_PATH = r"/[A-Za-z0-9._~/-]*"
 
 
 def checked_url(url: str, what: str, *, path: bool) -> tuple[str, str, str]:
     """``(scheme, netloc, path)`` of an address given as ``host[:port]`` or
     ``http(s)://host[:port][/path]``; ValueError naming ``what`` when it is
     not one. ``path`` says whether a path is allowed."""
-    text = url.strip()
+    text = url  # not stripped: "host\n" is refused, not taken for "host"
     if "://" not in text:
         text = ("http://" if path else "https://") + text
     scheme, _, rest = text.partition("://")
@@ -420,15 +429,15 @@ def checked_url(url: str, what: str, *, path: bool) -> tuple[str, str, str]:
         raise refuse("user info and backslashes are not allowed")
     if "?" in text or "#" in text:
         raise refuse("a query or fragment is not allowed")
-    if colon not in ("", ":") or not _HOST.fullmatch(host):
+    if colon not in ("", ":") or not re.fullmatch(_HOST, host):
         raise refuse("not a host name or IP address with an optional port")
-    if colon and not _PORT.fullmatch(port):
+    if colon and not re.fullmatch(_PORT, port):
         raise refuse("not a host name or IP address with an optional port")
     if colon and not 0 < int(port) < 65536:
         raise refuse("the port must be from 1 to 65535")
     full_path = slash + tail
     if full_path not in ("", "/") and not path:
         raise refuse("a path is not allowed")
-    if full_path and not _PATH.fullmatch(full_path):
+    if full_path and not re.fullmatch(_PATH, full_path):
         raise refuse("the path holds characters that are not allowed")
     return scheme.lower(), netloc.lower(), full_path

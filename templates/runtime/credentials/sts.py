@@ -19,7 +19,6 @@ from typing import Any
 from .. import redaction
 from ..exceptions import CredentialsError
 from ..retry import RetryPolicy, is_throttling
-from ..signing import Signer
 from .answers import expiry, json_object, temporary_keys
 from .flow import (
     Flow,
@@ -98,6 +97,8 @@ def sts_request(
     if keys is None:
         headers["Authorization"] = "SKIP"
     else:
+        from ..signing import Signer  # hashlib: only when a call is signed
+
         headers["Authorization"] = Signer(STS_SERVICE).authorization(
             keys.secret_id, keys.secret_key, timestamp, body, _CONTENT_TYPE, host
         )
@@ -182,7 +183,7 @@ class STSCredentials(RefreshingCredentials):
     def _keys(self, reply: Reply) -> Credentials:
         where = self.description
         if reply.failure:
-            raise CredentialsError(f"{where}: not reachable ({reply.failure})")
+            raise CredentialsError(f"{where}: {reply.failure}")
         try:
             inner = json_object(reply.body, where).get("Response")
         except CredentialsError:

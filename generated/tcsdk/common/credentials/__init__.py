@@ -24,38 +24,20 @@ the runtime's leaves ``..exceptions``, ``..redaction``, ``..retry``,
 - ``chain``: ChainCredentials, default_credentials;
 - ``assume_role``: AssumeRoleCredentials (its default base is the chain).
 
-Importing this package imports neither asyncio nor httpx: the async methods
-and the providers that make HTTP requests import them when first used.
+Importing this package loads ``types``, ``local`` and ``chain`` only, and
+neither asyncio nor httpx: the other modules load when one of their names
+is first used (a client given its keys never loads them), and the async
+methods and the providers that make HTTP requests import asyncio and httpx
+when first used.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import CredentialsError, SDKError
-from .assume_role import AssumeRoleCredentials
 from .chain import ChainCredentials, default_credentials
-from .cvm import (
-    METADATA_DEADLINE,
-    METADATA_ENDPOINT,
-    METADATA_MISS_TTL,
-    METADATA_TIMEOUT,
-    CVMRoleCredentials,
-)
-from .flow import MAX_ANSWER, MAX_FILE
 from .local import EnvironmentCredentials, ProfileCredentials, StaticCredentials
-from .refreshing import RefreshingCredentials
-from .sts import (
-    MAX_DURATION,
-    STS_DEADLINE,
-    STS_ENDPOINT,
-    STS_REGION,
-    STS_SERVICE,
-    STS_TIMEOUT,
-    STS_VERSION,
-    TKEOIDCCredentials,
-    WebIdentityCredentials,
-)
 from .types import (
     ENV_CREDENTIALS_FILE,
     ENV_METADATA_ENDPOINT,
@@ -72,6 +54,29 @@ from .types import (
     CredentialsProvider,
     resolve_async,
 )
+
+if TYPE_CHECKING:  # loaded on first use, see __getattr__
+    from .assume_role import AssumeRoleCredentials
+    from .cvm import (
+        METADATA_DEADLINE,
+        METADATA_ENDPOINT,
+        METADATA_MISS_TTL,
+        METADATA_TIMEOUT,
+        CVMRoleCredentials,
+    )
+    from .flow import MAX_ANSWER, MAX_FILE
+    from .refreshing import RefreshingCredentials
+    from .sts import (
+        MAX_DURATION,
+        STS_DEADLINE,
+        STS_ENDPOINT,
+        STS_REGION,
+        STS_SERVICE,
+        STS_TIMEOUT,
+        STS_VERSION,
+        TKEOIDCCredentials,
+        WebIdentityCredentials,
+    )
 
 __all__ = [
     "Credentials",
@@ -118,10 +123,58 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # PROFILE_FILES and DEFAULT_PROFILE_FILE are Paths made on first access.
-    if name in ("PROFILE_FILES", "DEFAULT_PROFILE_FILE"):
-        from . import local
+# Name -> the module of this package that holds it, imported on first use.
+_LAZY = {
+    "AssumeRoleCredentials": "assume_role",
+    "RefreshingCredentials": "refreshing",
+    "MAX_ANSWER": "flow",
+    "MAX_FILE": "flow",
+    "PROFILE_FILES": "local",
+    "DEFAULT_PROFILE_FILE": "local",
+    **dict.fromkeys(
+        (
+            "CVMRoleCredentials",
+            "METADATA_DEADLINE",
+            "METADATA_ENDPOINT",
+            "METADATA_MISS_TTL",
+            "METADATA_TIMEOUT",
+        ),
+        "cvm",
+    ),
+    **dict.fromkeys(
+        (
+            "WebIdentityCredentials",
+            "TKEOIDCCredentials",
+            "MAX_DURATION",
+            "STS_DEADLINE",
+            "STS_ENDPOINT",
+            "STS_REGION",
+            "STS_SERVICE",
+            "STS_TIMEOUT",
+            "STS_VERSION",
+        ),
+        "sts",
+    ),
+}
+_MODULES = (
+    "answers",
+    "assume_role",
+    "chain",
+    "cvm",
+    "flow",
+    "local",
+    "refreshing",
+    "sts",
+    "types",
+)
 
-        return getattr(local, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -127,7 +127,7 @@ class CVMRoleCredentials(RefreshingCredentials):
     def _after_listing(self, answer: Reply) -> str:
         """The role name from the listing, or the error (remembered when negative)."""
         if answer.failure:
-            raise self._miss(f"not reachable ({answer.failure})")
+            raise self._miss(answer.failure)
         if answer.status == 404:
             raise self._miss("no CAM role is bound to this instance (HTTP 404)")
         if answer.status != 200:
@@ -144,7 +144,7 @@ class CVMRoleCredentials(RefreshingCredentials):
     def _after_reading(self, role: str, answer: Reply) -> Credentials:
         where = f"{self.description}, role {role!r}"
         if answer.failure:
-            raise CredentialsError(f"{where}: not reachable ({answer.failure})")
+            raise CredentialsError(f"{where}: {answer.failure}")
         if answer.status != 200:
             if answer.status == 404 and not self._role_given:
                 # The role was unbound or replaced: list again next time.

@@ -5,8 +5,8 @@
 (:class:`StaticCredentials`), in the environment (:class:`EnvironmentCredentials`)
 or in a profile file (:class:`ProfileCredentials`).
 
-Imports the standard library and ``..exceptions``, ``.types``, ``.flow``
-(bounded reads of regular files); configparser, pathlib and asyncio only
+Imports the standard library and ``..exceptions``, ``.types``; ``.flow``
+(bounded reads of regular files), configparser, pathlib and asyncio only
 where used.
 """
 
@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..exceptions import CredentialsError
-from .flow import read_small_file
 from .types import (
     ENV_CREDENTIALS_FILE,
     ENV_PROFILE,
@@ -151,6 +150,8 @@ class ProfileCredentials:
         if path is None:
             return f"{self.description}: file not found"
         where = f"profile [{self.profile}] in {path}"
+        from .flow import read_small_file
+
         try:
             text = read_small_file(path, "the file", where)
         except CredentialsError as exc:
