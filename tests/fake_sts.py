@@ -292,3 +292,77 @@ def refused_address() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         holder.close()
+
+
+class HostileServer:
+    """A raw HTTP server on 127.0.0.1 that answers every request with the
+    bytes ``answer()`` gives, writing them ``step`` bytes at a time with
+    ``interval`` seconds between writes (0: all at once). Counts requests."""
+
+    def __init__(self, answer: bytes, *, interval: float = 0.0, step: int = 1) -> None:
+        self.answer = answer
+        self.interval = interval
+        self.step = step
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(256)
+        self._socket.settimeout(0.05)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def count(self) -> int:
+        with self._lock:
+            return self.requests
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            try:
+                while True:
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = connection.recv(65536)
+                        if not chunk:
+                            return
+                        request += chunk
+                    with self._lock:
+                        self.requests += 1
+                    data = self.answer
+                    if not self.interval:
+                        connection.sendall(data)
+                        continue
+                    for start in range(0, len(data), self.step):
+                        if self._stopping.is_set():
+                            return
+                        connection.sendall(data[start : start + self.step])
+                        time.sleep(self.interval)
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self._socket.close()
+
+
+def http_answer(body: bytes, status: str = "200 OK", length: int | None = None) -> bytes:
+    """An HTTP/1.1 answer with ``body`` (and a Content-Length, ``length`` if given)."""
+    size = len(body) if length is None else length
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    return head.encode() + body

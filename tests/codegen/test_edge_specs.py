@@ -37,7 +37,8 @@ def test_edge_output_matches_the_golden_record(edge_package: Path) -> None:
     # The runtime modules are the templates/runtime files behind a header,
     # the same for every package: generated/ --check covers them, so the
     # record holds what the edge specs decide (tests/golden/edge/).
-    runtime = {f"edgepkg/common/{p.name}" for p in (ROOT / "templates" / "runtime").glob("*.py")}
+    folder = ROOT / "templates" / "runtime"
+    runtime = {f"edgepkg/common/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*.py")}
     files = {
         path.relative_to(edge_package).as_posix(): path.read_bytes().decode("utf-8")
         for path in sorted((edge_package / "edgepkg").rglob("*"))

@@ -70,7 +70,8 @@ def test_manifest_names_existing_templates_and_keeps_models_last() -> None:
         if entry.kind == "runtime":
             assert (template_dir() / "runtime" / entry.name).is_file(), entry
     assert runtime_files("p") == [f"p/common/{m}" for m in RUNTIME_MODULES]
-    assert sorted(p.name for p in (template_dir() / "runtime").glob("*.py")) == sorted(RUNTIME_MODULES)
+    runtime = template_dir() / "runtime"
+    assert sorted(p.relative_to(runtime).as_posix() for p in runtime.rglob("*.py")) == sorted(RUNTIME_MODULES)
     versions = [e for e in MANIFEST if e.scope == "version"]
     assert versions[-1].kind == "models"
     project = load_project(PAGING)

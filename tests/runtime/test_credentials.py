@@ -28,9 +28,9 @@ def no_metadata_service_nor_tke(creds_module, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.delenv(name, raising=False)
     with refused_address() as dead:
         monkeypatch.setenv("TENCENTCLOUD_METADATA_ENDPOINT", dead)
-        creds_module._metadata_misses.clear()
+        creds_module.cvm._metadata_misses.clear()
         yield
-        creds_module._metadata_misses.clear()
+        creds_module.cvm._metadata_misses.clear()
 
 
 def test_environment_credentials(creds_module, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -66,9 +66,9 @@ def isolated(creds: Any, dead: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("TENCENTCLOUD_CREDENTIALS_FILE", str(tmp_path / "no-credentials-file"))
     monkeypatch.setenv("TENCENTCLOUD_METADATA_ENDPOINT", dead)
     monkeypatch.setenv("TENCENTCLOUD_STS_ENDPOINT", dead)
-    creds._metadata_misses.clear()
+    creds.cvm._metadata_misses.clear()
     yield
-    creds._metadata_misses.clear()
+    creds.cvm._metadata_misses.clear()
 
 
 @pytest.fixture()
@@ -209,14 +209,16 @@ def test_cvm_many_threads_one_fetch(creds: Any, metadata: FakeMetadata) -> None:
     assert provider.get_credentials().secret_id == "AKIDcvm2"
 
 
-def test_cvm_many_tasks_one_fetch_without_the_sync_path(creds: Any, metadata: FakeMetadata) -> None:
+def no_blocking_driver(*args: Any) -> Any:
+    raise AssertionError("the blocking driver ran")
+
+
+def test_cvm_many_tasks_one_fetch_without_the_sync_path(
+    creds: Any, metadata: FakeMetadata, monkeypatch: pytest.MonkeyPatch
+) -> None:
     metadata.delay = 0.1
     provider = creds.CVMRoleCredentials(endpoint=metadata.url)
-
-    def no_blocking_fetch() -> Any:
-        raise AssertionError("the blocking fetch ran")
-
-    provider._fetch = no_blocking_fetch
+    monkeypatch.setattr(creds.refreshing, "run_sync", no_blocking_driver)
 
     async def main() -> list[str]:
         found = await asyncio.gather(*(provider.get_credentials_async() for _ in range(30)))
@@ -432,7 +434,7 @@ def test_web_identity_errors_hide_the_token(creds: Any, sts: FakeSTS, tmp_path: 
     token_file.write_text("web-identity-SECRET-token")
     # A service that quotes the token back in its message.
     sts.then(("error", "InvalidParameter.WebIdentityTokenError", "bad token web-identity-SECRET-token"))
-    provider = creds.WebIdentityCredentials(ROLE_ARN, "my-idp", token_file=token_file, endpoint=sts.url)
+    provider = creds.WebIdentityCredentials(ROLE_ARN, "my-idp", token_file=token_file, endpoint=sts.url, backoff=0)
     with pytest.raises(creds.CredentialsError) as caught:
         provider.get_credentials()
     assert "InvalidParameter.WebIdentityTokenError" in str(caught.value)
@@ -531,7 +533,7 @@ def test_profile_file_is_read_once_and_falls_back_to_etc(
     home, etc = tmp_path / "home" / "credentials", tmp_path / "etc" / "credentials"
     etc.parent.mkdir()
     etc.write_text("[default]\nsecret_id = AKIDetc\nsecret_key = k\n")
-    monkeypatch.setattr(creds, "PROFILE_FILES", (home, etc))
+    monkeypatch.setattr(creds.local, "PROFILE_FILES", (home, etc), raising=False)
     fallback = creds.ProfileCredentials()
     assert fallback.get_credentials().secret_id == "AKIDetc"
     home.parent.mkdir()
@@ -575,11 +577,11 @@ def _loop_lag(body: Any) -> tuple[Any, float, set[int]]:
 
 
 def test_async_providers_do_not_block_the_loop(
-    creds: Any, metadata: FakeMetadata, sts: FakeSTS, tmp_path: Path
+    creds: Any, metadata: FakeMetadata, sts: FakeSTS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(creds.refreshing, "run_sync", no_blocking_driver)
     metadata.delay = 0.6  # a blocked loop would show a gap this long
     cvm = creds.CVMRoleCredentials(endpoint=metadata.url)
-    cvm._fetch = lambda: (_ for _ in ()).throw(AssertionError("the blocking fetch ran"))
     found, lag, _ = _loop_lag(cvm.get_credentials_async)
     assert found.secret_id == "AKIDcvm1" and lag < 0.4
 
@@ -587,7 +589,6 @@ def test_async_providers_do_not_block_the_loop(
     token_file = tmp_path / "token"
     token_file.write_text("tok")
     oidc = creds.WebIdentityCredentials(ROLE_ARN, "idp", token_file=token_file, endpoint=sts.url)
-    oidc._fetch = lambda: (_ for _ in ()).throw(AssertionError("the blocking fetch ran"))
     found, lag, _ = _loop_lag(oidc.get_credentials_async)
     assert found.secret_id == "AKIDsts1" and lag < 0.4
 
