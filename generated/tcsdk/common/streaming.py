@@ -124,19 +124,25 @@ class EventDecoder:
             self._check(len(self._pending))
             return []
         # Every line up to the last break in this chunk is whole: split them
-        # all at once, the line begun in earlier chunks first.
+        # all at once, the line begun in earlier chunks first. The buffers
+        # are let go before the lines are decoded: a large event is held
+        # about twice, not once per step.
+        whole: bytes | bytearray
         if self._pending:
-            whole = bytes(self._pending) + chunk[: end + 1]
-            cut = len(whole)
+            self._pending += memoryview(chunk)[: end + 1]
+            whole = self._pending
         else:
-            whole, cut = chunk, end + 1
+            whole = chunk[: end + 1]
         self._pending = bytearray(chunk[end + 1 :])
         # A CR ending the chunk ends its line; a LF starting the next one
         # is the second half of that CRLF, not a blank line.
         self._after_cr = end == len(chunk) - 1 and chunk[end] == 13  # CR
+        lines = whole.splitlines()
+        del whole
+        lines.reverse()  # popped from the end: each line is let go once read
         events: list[ServerSentEvent] = []
-        for line in whole[:cut].splitlines():
-            event = self._line(line)
+        while lines:
+            event = self._line(lines.pop())
             if event is not None:
                 events.append(event)
         self._check(len(self._pending))
@@ -157,21 +163,23 @@ class EventDecoder:
                 f" {self.max_event_size} bytes (max_event_size)"
             )
 
-    def _line(self, raw: bytes) -> ServerSentEvent | None:
+    def _line(self, raw: bytes | bytearray) -> ServerSentEvent | None:
         if not raw:
             return self._dispatch()
         if raw[:1] == b":":
             return None
+        colon = raw.find(b":")
+        if colon < 0:
+            colon = start = len(raw)
+        else:
+            start = colon + 2 if raw[colon + 1 : colon + 2] == b" " else colon + 1
         try:
-            line = raw.decode()
+            name = raw[:colon].decode()
+            value = str(memoryview(raw)[start:], "utf-8")  # one copy of the data
         except UnicodeDecodeError as exc:
             raise exceptions.StreamError(
                 f"the event stream is not UTF-8: {exc.reason} in a line"
-                f" at its byte {exc.start}"
             ) from None
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
         self._fields = True
         if name == "data":
             self._size += len(raw)
