@@ -171,6 +171,7 @@ RUNTIME_EXCEPTIONS = frozenset(
         "InvalidJSONError",
         "MissingEnvelopeError",
         "ResponseShapeError",
+        "StreamError",
         "TransportError",
         "CredentialsError",
     }

@@ -38,6 +38,7 @@ from .template_errors import inside, line_origin, not_python, python_problem, un
 RUNTIME_MODULES = (
     "redaction.py",
     "exceptions.py",
+    "meta.py",
     "model.py",
     "envelope.py",
     "tolerant.py",

@@ -2,7 +2,14 @@
 
 Shared by every generated package as they are; ``errors`` adds what comes from
 the specs (the common codes and one exception class per code category) and
-is the module to import all of them from.
+is the module to import all of them from. The runtime's own modules import
+the classes from here, never from the generated ``errors``.
+
+``str()`` and ``repr()`` of every exception go through ``redaction.scrub``:
+a secret the process knows never shows in them, whoever quoted it.
+
+A leaf of the runtime: it imports ``redaction`` and the standard library
+(``meta`` for annotations only).
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .redaction import scrub
+
 if TYPE_CHECKING:
-    from .model import Deviation
+    from .meta import Deviation
 
 __all__ = [
     "ErrorCode",
@@ -24,6 +33,7 @@ __all__ = [
     "InvalidJSONError",
     "MissingEnvelopeError",
     "ResponseShapeError",
+    "StreamError",
     "TransportError",
     "CredentialsError",
 ]
@@ -50,6 +60,12 @@ _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 class SDKError(Exception):
     """Base of every exception the generated bindings raise."""
+
+    def __str__(self) -> str:
+        return scrub(super().__str__())
+
+    def __repr__(self) -> str:
+        return scrub(super().__repr__())
 
 
 class TencentCloudError(SDKError):
@@ -87,7 +103,7 @@ class TencentCloudError(SDKError):
             text += f", request id {self.request_id})" if self.request_id else ")"
         elif self.request_id:
             text += f" (request id {self.request_id})"
-        return text
+        return scrub(text)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
@@ -98,16 +114,24 @@ class ResponseError(SDKError):
 
     ``status`` is the HTTP status (0 when not known), ``headers`` the HTTP
     headers (empty when not known), ``request_id`` the request id when one
-    could be read, and ``excerpt`` the start of the body.
+    could be read, ``excerpt`` the start of the body (known secrets hidden)
+    and ``action`` the action answered, when known.
     """
 
     def __init__(
-        self, message: str, *, status: int = 0, request_id: str = "", excerpt: str = ""
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        request_id: str = "",
+        excerpt: str = "",
+        action: str = "",
     ) -> None:
         self.status = status
         self.headers: Mapping[str, str] = _NO_HEADERS
         self.request_id = request_id
-        self.excerpt = excerpt
+        self.excerpt = scrub(excerpt)
+        self.action = action
         super().__init__(message)
 
 
@@ -116,7 +140,8 @@ class HTTPStatusError(ResponseError):
 
 
 class InvalidJSONError(ResponseError):
-    """The body was not valid JSON (or not valid UTF-8)."""
+    """The body was not valid JSON (or not valid UTF-8), or nested too deeply
+    to be decoded (deeper than the interpreter's recursion limit allows)."""
 
 
 class MissingEnvelopeError(ResponseError):
@@ -145,12 +170,25 @@ class ResponseShapeError(ResponseError):
         excerpt: str = "",
         body: Mapping[str, Any] = _NO_BODY,
         deviations: Sequence[Deviation] = (),
+        action: str = "",
     ) -> None:
-        super().__init__(message, status=status, request_id=request_id, excerpt=excerpt)
+        super().__init__(
+            message,
+            status=status,
+            request_id=request_id,
+            excerpt=excerpt,
+            action=action,
+        )
         self.body = body
         """The whole decoded body, so that no data of the answer is lost."""
         self.deviations: tuple[Deviation, ...] = tuple(deviations)
         """Where the answer disagreed with the response model, in model order."""
+
+
+class StreamError(ResponseError):
+    """An event stream broke the limits or rules of its format: one event
+    larger than the stream's ``max_event_size``, or bytes that are not UTF-8.
+    Nothing is repeated: events before it may already have been used."""
 
 
 class TransportError(SDKError):

@@ -6,19 +6,22 @@ required value. The typed decoder refuses such an answer as a whole; this
 module decodes it again, field by field, so that nothing is lost:
 
 - every value the typed decoder accepts is taken as it would take it;
-- a number or boolean where text is expected becomes its JSON text;
+- a number or boolean where text is expected becomes its JSON text, exactly
+  as sent (``1.10`` stays ``"1.10"``, ``1e2`` stays ``"1e2"``);
 - a single value where a list is expected becomes a one-element list;
 - anything else (``null`` where a value is required, an object where text is
   expected, ...) is kept as it came, as plain JSON values;
 - unknown fields are ignored, as by the typed decoder.
 
-Each such place is recorded as a :class:`~.model.Deviation`. Tolerant
-decoding attaches them to ``response.meta.deviations`` and logs a warning
-once per action and place on this module's logger; strict decoding raises
-:class:`~.errors.ResponseShapeError` with the decoded body and the deviations.
+Each such place is recorded as a :class:`~.meta.Deviation`. :func:`decode`
+is a function of the type and the values alone: ``envelope`` calls it,
+attaches what it found to ``response.meta.deviations`` and calls :func:`warn`
+to log it once per action and place on this module's logger (or, strict, raises
+``ResponseShapeError`` with the body and the deviations).
 
 Only answers the typed decoder refused come here, so the normal path pays
-nothing for it; ``envelope`` imports this module on first use.
+nothing for it; ``envelope`` imports this module on first use. It imports
+``meta``, ``redaction`` and msgspec, nothing of the runtime above them.
 """
 
 from __future__ import annotations
@@ -29,15 +32,16 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
-from . import errors
-from .envelope import error_of, excerpt, shape_error
-from .model import Deviation, R, ResponseMeta, attach_meta
+from .meta import Deviation
+from .redaction import scrub
 
-__all__ = ["decode", "decode_inner"]
+__all__ = ["decode", "message", "warn"]
+
+T = TypeVar("T")
 
 _log = logging.getLogger(__name__)
 
@@ -52,14 +56,49 @@ _SECRET = re.compile(
 )
 
 
+_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
+_NOT_ARRAY: Any = object()
+
+
 class _Walk:
-    """The state of one tolerant decode: where it is and what it found."""
+    """The state of one tolerant decode: where it is and what it found.
 
-    __slots__ = ("path", "found")
+    ``source`` is the body's JSON text, when there is one: a number kept as
+    text is cut from it, so that it is the number exactly as sent.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("path", "found", "source", "_levels")
+
+    def __init__(self, source: bytes | str | None) -> None:
         self.path: list[str | int] = []
         self.found: list[Deviation] = []
+        self.source = source
+        # Containers on the way to such numbers, each decoded one level deep
+        # (its items left as JSON text) once: by their path from the body.
+        self._levels: dict[tuple[str | int, ...], Any] = {}
+
+    def json_text(self) -> str | None:
+        """The JSON text of the value at ``path``, from ``source``."""
+        if self.source is None:
+            return None
+        node: Any = self.source
+        level: Any
+        prefix: tuple[str | int, ...] = ()
+        for step in ("Response", *self.path):
+            level = self._levels.get(prefix)
+            if level is None:
+                try:
+                    level = (_ARRAY if isinstance(step, int) else _OBJECT).decode(node)
+                except msgspec.ValidationError:
+                    # One value where a list is expected: its index 0 is
+                    # the walk's, not the body's.
+                    level = _NOT_ARRAY
+                self._levels[prefix] = level
+            if level is not _NOT_ARRAY:
+                node = level[step]
+            prefix += (step,)
+        return bytes(node).decode()
 
     def note(self, expected: str, value: Any, kept: Any, coerced: bool = False) -> Any:
         self.found.append(
@@ -142,11 +181,15 @@ def _raw_plan(expected: str) -> _Plan:
 def _text(value: Any, walk: _Walk) -> Any:
     if value is True or value is False:
         return walk.note("str", value, "true" if value else "false", True)
-    if isinstance(value, int):
-        return walk.note("str", value, int.__repr__(value), True)
-    # finite: JSON has a text for it
-    if isinstance(value, float) and value - value == 0.0:
-        return walk.note("str", value, msgspec.json.encode(value).decode(), True)
+    if isinstance(value, (int, float)):
+        sent = walk.json_text()
+        if sent is not None:
+            return walk.note("str", value, sent, True)
+        # A decoded mapping has no text: the number as JSON writes it.
+        if isinstance(value, int):
+            return walk.note("str", value, int.__repr__(value), True)
+        if value - value == 0.0:  # finite: JSON has a text for it
+            return walk.note("str", value, msgspec.json.encode(value).decode(), True)
     return walk.note("str", value, value)
 
 
@@ -211,65 +254,20 @@ def _path_text(path: list[str | int]) -> str:
 
 
 def decode(
-    cls: type[R], body: bytes | str, refused: msgspec.ValidationError, strict: bool
-) -> R:
-    """Decode ``body``, which the typed decoder refused with ``refused``."""
-    try:
-        decoded = msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        # Valid JSON that cannot be held as Python values (a number out of
-        # range, nesting too deep): nothing to recover.
-        raise shape_error(refused, body) from None
-    inner = decoded.get("Response") if isinstance(decoded, dict) else None
-    if not isinstance(inner, dict):
-        raise errors.MissingEnvelopeError(
-            "no Response object in the body", excerpt=excerpt(body)
-        )
-    return _finish(cls, body, decoded, inner, strict)
+    cls: type[T], inner: Mapping[str, Any], source: bytes | str | None = None
+) -> tuple[T, list[Deviation]]:
+    """``inner`` (a body's ``Response`` object) as ``cls``, and where it disagreed.
+
+    ``source`` is the whole body's JSON text, when there is one. Raises
+    ``RecursionError`` for values nested deeper than the walk can follow.
+    """
+    walk = _Walk(source)
+    response: T = _plan(cls)(inner, walk)
+    return response, walk.found
 
 
-def decode_inner(
-    cls: type[R], body: Mapping[str, Any], inner: Mapping[str, Any], strict: bool
-) -> R:
-    """Decode the already decoded ``inner`` of ``body`` (its ``Response`` object)."""
-    return _finish(cls, body, body, inner, strict)
-
-
-def _finish(
-    cls: type[R],
-    body: bytes | str | Mapping[str, Any],
-    decoded: Mapping[str, Any],
-    inner: Mapping[str, Any],
-    strict: bool,
-) -> R:
-    error = error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
-    if error is not None:
-        raise error
-    walk = _Walk()
-    try:
-        response: R = _plan(cls)(inner, walk)
-    except RecursionError:
-        raise errors.ResponseShapeError(
-            "response nested too deeply to be decoded",
-            excerpt=excerpt(body),
-            body=decoded,
-        ) from None
-    if walk.found:
-        if strict:
-            request_id = inner.get("RequestId")
-            raise errors.ResponseShapeError(
-                _message(walk.found),
-                request_id=request_id if isinstance(request_id, str) else "",
-                excerpt=excerpt(body),
-                body=decoded,
-                deviations=walk.found,
-            )
-        _warn(cls.__action__ or cls.__name__, walk.found)
-        attach_meta(response, ResponseMeta(deviations=tuple(walk.found)))
-    return response
-
-
-def _message(found: list[Deviation]) -> str:
+def message(found: list[Deviation]) -> str:
+    """One line naming the first deviation (and how many more)."""
     first = found[0]
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     return (
@@ -297,7 +295,7 @@ def _brief(value: Any, secret: bool) -> str:
         list: "array",
         dict: "object",
     }.get(type(value), type(value).__name__)
-    if secret or value is None:
+    if secret or value is None or _holds_secret(value):
         return kind
     try:
         shown = msgspec.json.encode(value).decode()
@@ -308,13 +306,30 @@ def _brief(value: Any, secret: bool) -> str:
     return f"{kind} {shown}"
 
 
+def _holds_secret(value: Any) -> bool:
+    """Whether an object inside ``value`` has a key that looks secret."""
+    stack = [value]
+    while stack:  # not recursive: the value may be nested deeply
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if any(_SECRET.search(str(key)) for key in item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
 _LOGGED: set[tuple[str, str]] = set()
 _LOGGED_LOCK = threading.Lock()
 _LOGGED_MAX = 10_000
 
 
-def _warn(action: str, found: list[Deviation]) -> None:
-    """Log each deviation once per action and place (list indexes aside)."""
+def warn(action: str, found: list[Deviation]) -> None:
+    """Log each deviation once per action and place (list indexes aside).
+
+    Known secrets are taken out of every line (``redaction.scrub``).
+    """
     for deviation in found:
         key = (action, re.sub(r"\[\d+\]", "[]", deviation.path))
         with _LOGGED_LOCK:
@@ -323,9 +338,9 @@ def _warn(action: str, found: list[Deviation]) -> None:
             if len(_LOGGED) >= _LOGGED_MAX:
                 _LOGGED.clear()  # bounded memory; warnings may then repeat
             _LOGGED.add(key)
-        _log.warning(
-            "%s answer does not match its model at %s: %s; decoded tolerantly (see response.meta.deviations)",
-            action,
-            deviation.path,
-            _describe(deviation),
+        line = (
+            f"{action} answer does not match its model at {deviation.path}:"
+            f" {_describe(deviation)}; decoded tolerantly"
+            " (see response.meta.deviations)"
         )
+        _log.warning("%s", scrub(line))

@@ -343,11 +343,11 @@ def test_a_parsed_response_is_collectable_in_a_cycle_and_its_envelope_is_not_tra
     import gc
     import weakref
 
-    from tcsdk.common import envelope
+    from tcsdk.common import model
     from tcsdk.cvm.v20170312 import models
 
     # The envelope only carries the answer while it is decoded: untracked, it costs no collector time.
-    holding = envelope._Envelope[models.DescribeInstancesStatusResponse](Response=[])  # type: ignore[arg-type]
+    holding = model._Envelope[models.DescribeInstancesStatusResponse](Response=[])  # type: ignore[arg-type]
     assert gc.is_tracked(holding.Response) and not gc.is_tracked(holding)
     body = b'{"Response": {"InstanceStatusSet": [{"InstanceId": "ins-1"}], "RequestId": "r"}}'
     response = models.DescribeInstancesStatusResponse.from_envelope(body)

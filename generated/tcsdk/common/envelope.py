@@ -4,38 +4,38 @@
 """Reading an answer that its one typed decode did not settle.
 
 ``model`` decodes each answer once into its response type. When that fails,
-or the body is a mapping, this module takes over: it tells an error
-envelope apart from a malformed body, makes the matching exception with its
-code typed by the enums, and hands an answer that does not fit its model to
-``tolerant``. It is imported when the first such answer arrives (the client
-imports it for its error checks), so importing the models alone loads
-neither it nor the exception classes and the common codes' enum, which it
-imports on use.
+or the body is a mapping, ``model`` hands the answer here: this module tells
+an error envelope apart from a malformed or ambiguous body, makes the
+matching exception with its code typed by the enums, and has an answer that
+does not fit its model decoded by ``tolerant``.
+
+It works on any response class given as an argument and never imports
+``model`` (``model`` imports it, lazily, on the first answer it does not
+settle). It imports ``exceptions``, ``meta`` and msgspec; ``tolerant`` and the
+generated error modules (``errors`` beside it and the service's) only when
+an answer needs them, so a program whose calls succeed loads neither.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 
-from .model import _FAST, R, Response
+from . import exceptions
 
 if TYPE_CHECKING:
     from enum import Enum
 
-    from . import exceptions as errors
+    from .meta import Deviation
+
+__all__ = ["envelope_error", "error_in", "parse"]
 
 _EXCERPT = 200
 
 T = TypeVar("T")
-
-
-# Not tracked by the cyclic collector: it lives only while its answer is
-# decoded and cannot be part of a cycle; tracking it cost every parse.
-class _Envelope(msgspec.Struct, Generic[T], gc=False):
-    Response: T
 
 
 class _ErrorDetail(msgspec.Struct):
@@ -49,21 +49,25 @@ class _ErrorBody(msgspec.Struct):
     RequestId: Any = ""
 
 
-_ERROR_DECODER = msgspec.json.Decoder(_Envelope[_ErrorBody], strict=False)
-# Typed decoders by response class; those of model._FAST too.
-_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+class _ErrorEnvelope(msgspec.Struct, gc=False):
+    Response: _ErrorBody
 
 
-def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
-    decoder = _DECODERS.get(cls)
-    if decoder is None:
-        decoder = _DECODERS[cls] = msgspec.json.Decoder(_Envelope[cls], strict=False)  # type: ignore[valid-type]
-        if (
-            cls.__struct_encode_fields__[cls.__struct_fields__.index("_error")]
-            == "Error"
-        ):
-            _FAST[cls] = decoder  # not a ResponseWithErrorField
-    return decoder
+class _RequestIdOnly(msgspec.Struct):
+    RequestId: Any = ""
+
+
+class _RequestIdEnvelope(msgspec.Struct, gc=False):
+    Response: _RequestIdOnly
+
+
+_ERROR_DECODER = msgspec.json.Decoder(_ErrorEnvelope, strict=False)
+_REQUEST_ID_DECODER = msgspec.json.Decoder(_RequestIdEnvelope)
+_TOO_DEEP = "it is nested too deeply to be decoded"
+
+
+def _action(cls: type[Any] | None) -> str:
+    return str(getattr(cls, "__action__", "") or "")
 
 
 def excerpt(body: bytes | str | Mapping[str, Any]) -> str:
@@ -72,8 +76,39 @@ def excerpt(body: bytes | str | Mapping[str, Any]) -> str:
     return str(body)[:_EXCERPT]
 
 
-def _error_enum(cls: type[Response]) -> type[Enum] | None:
-    if not cls.__action__:
+def invalid_json(
+    exc: Exception, body: bytes | str, action: str = "", what: str = "response body"
+) -> exceptions.InvalidJSONError:
+    """The typed error for a body the JSON decoder refused with ``exc``."""
+    if isinstance(exc, RecursionError):
+        reason = _TOO_DEEP
+    else:
+        reason = str(exc)
+        # msgspec reads a high surrogate escape's partner before checking it:
+        # near the end of the body a lone one reads as truncated input.
+        if "truncated" in reason:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            found = _HIGH.search(text)
+            if found is not None:
+                reason = (
+                    f"the escape {found.group()} at character {found.start()} is a"
+                    " lone UTF-16 surrogate, which stands for no character"
+                )
+    prefix = f"{action}: " if action else ""
+    return exceptions.InvalidJSONError(
+        f"{prefix}{what} is not valid JSON: {reason}",
+        excerpt=excerpt(body),
+        action=action,
+    )
+
+
+# A high surrogate escape with no low one after it.
+_HIGH = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})")
+
+
+def _error_enum(cls: type[Any]) -> type[Enum] | None:
+    action = _action(cls)
+    if not action:
         return None
     import importlib
     from enum import Enum
@@ -83,28 +118,29 @@ def _error_enum(cls: type[Response]) -> type[Enum] | None:
         by_action = importlib.import_module(f"{package}.errors").BY_ACTION
     except (ModuleNotFoundError, AttributeError):
         return None  # a response class defined outside a generated package
-    found = by_action.get(cls.__action__)
+    found = by_action.get(action)
     return found if isinstance(found, type) and issubclass(found, Enum) else None
 
 
 def service_error(
-    cls: type[Response] | None, detail: _ErrorDetail, request_id: str, action: str = ""
-) -> errors.SDKError:
+    cls: type[Any] | None, detail: _ErrorDetail, request_id: str, action: str = ""
+) -> exceptions.SDKError:
     """The exception for an error envelope, its code typed by the enums.
 
     The code becomes the member of the action's enum or, failing that, of
     ``CommonErrorCode`` (the common client has only the latter); a code
     neither lists stays a string.
     """
-    from . import exceptions as errors
-
+    action = _action(cls) or action
     code = detail.Code
     if code is None:
-        return errors.ResponseShapeError(
+        return exceptions.ResponseShapeError(
             "error envelope without Error.Code",
             request_id=request_id,
             excerpt=detail.Message[:_EXCERPT],
+            action=action,
         )
+    # The generated module beside this one: loaded at the first error only.
     from .errors import CommonErrorCode, error_class
 
     known = code
@@ -117,15 +153,26 @@ def service_error(
                 break
             except ValueError:
                 pass  # a code the specs do not list stays a plain string
-    return error_class(code)(
-        known, detail.Message, request_id, cls.__action__ if cls is not None else action
-    )
+    return error_class(code)(known, detail.Message, request_id, action)
 
 
-def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | None:
-    """The exception an error envelope in ``body`` stands for, or None if it has none."""
-    # Only a body that mentions "Error" can be an error envelope; checking for
-    # the bytes first keeps successful responses to a single typed decode.
+def envelope_error(cls: type[Any], body: bytes | str) -> exceptions.SDKError | None:
+    """The exception an error envelope in ``body`` stands for, or None if it has none.
+
+    A body with two ``Response`` objects, or two ``Error`` objects in its
+    ``Response``, is ambiguous: its :class:`~.exceptions.ResponseShapeError`.
+    A body nested too deeply to decode gives its ``InvalidJSONError``.
+    """
+    ambiguous = _ambiguity(body)
+    if ambiguous is not None:
+        action = _action(cls)
+        return exceptions.ResponseShapeError(
+            f"{action + ': ' if action else ''}ambiguous envelope: {ambiguous}",
+            excerpt=excerpt(body),
+            action=action,
+        )
+    # Only a body that mentions "Error" can be an error envelope (an escaped
+    # key is found by the tolerant path's own check).
     if isinstance(body, str):
         if '"Error"' not in body:
             return None
@@ -135,29 +182,72 @@ def envelope_error(cls: type[Response], body: bytes | str) -> errors.SDKError | 
         envelope = _ERROR_DECODER.decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None  # not an envelope at all; the typed decode reports why
+    except RecursionError as exc:
+        return invalid_json(exc, body, _action(cls))
     return error_of(cls, envelope.Response.Error, envelope.Response.RequestId, body)
 
 
-def error_of(
-    cls: type[Response] | None, error: Any, request_id: Any, body: Any, action: str = ""
-) -> errors.SDKError | None:
-    from . import exceptions as errors
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its key/value pairs, duplicates kept."""
 
+
+def _ambiguity(body: bytes | str) -> str | None:
+    """What makes ``body`` ambiguous (a key twice where it decides), or None.
+
+    Decoders keep the last of two equal keys, so ``{"Response": <error>,
+    "Response": <success>}`` would read as the success. Only bodies that
+    name ``Response`` or ``Error`` twice, or escape an ASCII character (as
+    a key spelled ``"Respons\\u0065"`` would), are decoded here a second time.
+    """
+    if isinstance(body, str):
+        suspect = (
+            body.count('"Response"') > 1 or body.count('"Error"') > 1 or "\\u00" in body
+        )
+    else:
+        suspect = (
+            body.count(b'"Response"') > 1
+            or body.count(b'"Error"') > 1
+            or b"\\u00" in body
+        )
+    if not suspect:
+        return None
+    import json
+
+    try:
+        top = json.loads(body, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return None  # not JSON this decoder reads; the typed decode reports it
+    if not isinstance(top, _Pairs):
+        return None
+    responses = [value for key, value in top if key == "Response"]
+    if len(responses) > 1:
+        return f"{len(responses)} Response objects in the body"
+    if responses and isinstance(responses[0], _Pairs):
+        found = sum(key == "Error" for key, _ in responses[0])
+        if found > 1:
+            return f"{found} Error objects in its Response"
+    return None
+
+
+def error_of(
+    cls: type[Any] | None, error: Any, request_id: Any, body: Any, action: str = ""
+) -> exceptions.SDKError | None:
     if error is None:
         return None
     request_id = request_id if isinstance(request_id, str) else ""
     try:
         detail = msgspec.convert(error, _ErrorDetail, strict=False)
     except msgspec.ValidationError as exc:
-        return errors.ResponseShapeError(
+        return exceptions.ResponseShapeError(
             f"malformed error envelope: {exc}",
             request_id=request_id,
             excerpt=excerpt(body),
+            action=_action(cls) or action,
         )
     return service_error(cls, detail, request_id, action)
 
 
-def error_in(inner: Mapping[str, Any], action: str) -> errors.SDKError | None:
+def error_in(inner: Mapping[str, Any], action: str) -> exceptions.SDKError | None:
     """The exception an already decoded ``Response`` object stands for, or None.
 
     For answers read without a model (the common client): codes stay strings.
@@ -166,14 +256,17 @@ def error_in(inner: Mapping[str, Any], action: str) -> errors.SDKError | None:
 
 
 def parse(
-    cls: type[R],
+    cls: type[T],
     body: bytes | str | Mapping[str, Any],
     refused: msgspec.ValidationError | None,
     strict: bool,
-) -> R:
-    """The full path: ``refused`` is the typed decode's error when it already ran and failed."""
-    from . import exceptions as errors
+    decoder: msgspec.json.Decoder[Any],
+) -> tuple[T, tuple[Deviation, ...]]:
+    """The response in ``body`` and its deviations, or the exception it stands for.
 
+    ``decoder`` is the typed decoder of ``cls``'s envelope, and ``refused``
+    its error when it already ran on ``body`` and failed.
+    """
     if isinstance(body, Mapping):
         return _parse_mapping(cls, body, strict)
     if isinstance(body, (bytearray, memoryview)):
@@ -185,24 +278,32 @@ def parse(
     error = envelope_error(cls, body)
     if error is not None:
         raise error
+    action = _action(cls)
     if refused is None:
         try:
-            result: R = _decoder(cls).decode(body).Response
-            return result
+            result: T = decoder.decode(body).Response
+            return result, ()
         except msgspec.ValidationError as exc:
             refused = exc
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise errors.InvalidJSONError(
-                f"response body is not valid JSON: {exc}", excerpt=excerpt(body)
-            ) from None
-    return _mismatch(cls, body, refused, strict)
-
-
-class _RequestIdOnly(msgspec.Struct):
-    RequestId: Any = ""
-
-
-_REQUEST_ID_DECODER = msgspec.json.Decoder(_Envelope[_RequestIdOnly])
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise invalid_json(exc, body, action) from None
+    if _no_envelope(str(refused)):
+        raise shape_error(refused, body, action) from None
+    try:
+        decoded = msgspec.json.decode(body)
+    except RecursionError as exc:
+        # The typed decode stopped at the first misfit, before this nesting.
+        raise invalid_json(exc, body, action) from None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # Past the first misfit, a part that cannot be held as Python values
+        # (a number out of range, broken JSON): nothing to recover.
+        raise shape_error(refused, body, action) from None
+    inner = decoded.get("Response") if isinstance(decoded, dict) else None
+    if not isinstance(inner, dict):
+        raise exceptions.MissingEnvelopeError(
+            "no Response object in the body", excerpt=excerpt(body), action=action
+        )
+    return _tolerate(cls, body, decoded, inner, strict)
 
 
 def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
@@ -213,7 +314,7 @@ def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
             found = inner.get("RequestId") if isinstance(inner, Mapping) else ""
         else:
             found = _REQUEST_ID_DECODER.decode(body).Response.RequestId
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return ""
     return found if isinstance(found, str) else ""
 
@@ -233,48 +334,85 @@ def _no_envelope(message: str) -> bool:
 
 
 def shape_error(
-    exc: msgspec.ValidationError, body: bytes | str | Mapping[str, Any]
-) -> errors.ResponseError:
-    from . import exceptions as errors
-
+    exc: msgspec.ValidationError,
+    body: bytes | str | Mapping[str, Any],
+    action: str = "",
+) -> exceptions.ResponseError:
     message = str(exc)
     if _no_envelope(message):
-        return errors.MissingEnvelopeError(
-            f"no Response object in the body: {message}", excerpt=excerpt(body)
+        return exceptions.MissingEnvelopeError(
+            f"no Response object in the body: {message}",
+            excerpt=excerpt(body),
+            action=action,
         )
-    return errors.ResponseShapeError(
+    return exceptions.ResponseShapeError(
         f"response does not match the model: {message}",
         request_id=_request_id(body),
         excerpt=excerpt(body),
+        action=action,
     )
 
 
-def _parse_mapping(cls: type[R], body: Mapping[str, Any], strict: bool) -> R:
-    from . import exceptions as errors
-
+def _parse_mapping(
+    cls: type[T], body: Mapping[str, Any], strict: bool
+) -> tuple[T, tuple[Deviation, ...]]:
+    action = _action(cls)
     inner = body.get("Response")
     if not isinstance(inner, Mapping):
-        raise errors.MissingEnvelopeError(
-            "no Response object in the body", excerpt=excerpt(body)
+        raise exceptions.MissingEnvelopeError(
+            "no Response object in the body", excerpt=excerpt(body), action=action
         )
     error = error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
     if error is not None:
         raise error
     try:
-        return msgspec.convert(inner, cls, strict=False)
+        return msgspec.convert(inner, cls, strict=False), ()
     except msgspec.ValidationError:
         pass
-    from . import tolerant  # only answers that do not fit pay for importing it
+    except RecursionError:
+        raise exceptions.InvalidJSONError(
+            f"{action}: the response is nested too deeply to be decoded",
+            excerpt=excerpt(body),
+            action=action,
+        ) from None
+    return _tolerate(cls, body, body, inner, strict)
 
-    return tolerant.decode_inner(cls, body, inner, strict)
 
-
-def _mismatch(
-    cls: type[R], body: bytes | str, exc: msgspec.ValidationError, strict: bool
-) -> R:
+def _tolerate(
+    cls: type[T],
+    body: bytes | str | Mapping[str, Any],
+    decoded: Mapping[str, Any],
+    inner: Mapping[str, Any],
+    strict: bool,
+) -> tuple[T, tuple[Deviation, ...]]:
     """Decode an answer the typed decoder refused: tolerantly, or raise if strict."""
-    if _no_envelope(str(exc)):
-        raise shape_error(exc, body) from None
+    action = _action(cls)
+    error = error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
+    if error is not None:
+        raise error  # an Error key the byte check above did not see (escaped)
     from . import tolerant  # only answers that do not fit pay for importing it
 
-    return tolerant.decode(cls, body, exc, strict)
+    try:
+        response, found = tolerant.decode(
+            cls, inner, None if isinstance(body, Mapping) else body
+        )
+    except RecursionError:
+        raise exceptions.ResponseShapeError(
+            "response nested too deeply to be decoded",
+            excerpt=excerpt(body),
+            body=decoded,
+            action=action,
+        ) from None
+    if found and strict:
+        request_id = inner.get("RequestId")
+        raise exceptions.ResponseShapeError(
+            tolerant.message(found),
+            request_id=request_id if isinstance(request_id, str) else "",
+            excerpt=excerpt(body),
+            body=decoded,
+            deviations=found,
+            action=action,
+        )
+    if found:
+        tolerant.warn(action or cls.__name__, found)
+    return response, tuple(found)

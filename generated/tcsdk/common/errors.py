@@ -9,7 +9,7 @@ Hierarchy::
     |   +-- AuthFailureError, InvalidParameterError, ... (one per code category)
     +-- ResponseError              the answer was not a usable response
     |   +-- HTTPStatusError, InvalidJSONError, MissingEnvelopeError,
-    |       ResponseShapeError
+    |       ResponseShapeError, StreamError
     +-- TransportError             no answer: connection failure or timeout
     +-- CredentialsError           no usable API key was found
 
@@ -28,6 +28,7 @@ from .exceptions import (
     ResponseError,
     ResponseShapeError,
     SDKError,
+    StreamError,
     TencentCloudError,
     TransportError,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidJSONError",
     "MissingEnvelopeError",
     "ResponseShapeError",
+    "StreamError",
     "TransportError",
     "CredentialsError",
     "error_class",

@@ -20,14 +20,20 @@ With ``strict=True`` such an answer raises
 A successful answer costs one typed decode and nothing else: every response
 model has a hidden ``Error`` field typed ``None``, so an error envelope fails
 that decode and only then is it read as an error (see :func:`parse_envelope`).
+
+This module holds the classes and that one decode, with the decoders it
+uses. It imports ``meta`` and msgspec; ``envelope`` (which never imports
+this module) only for an answer the typed decode did not settle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import msgspec
+
+from .meta import NO_META, Deviation, ResponseMeta
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -36,7 +42,8 @@ if TYPE_CHECKING:
 
 # Everything past the one typed decode of an answer (error envelopes, bodies
 # that do not fit) is in ``envelope``, imported when such an answer first
-# arrives: importing the models alone loads neither it nor the exceptions.
+# arrives: importing the models, or a successful answer, loads neither it
+# nor the exceptions.
 
 __all__ = [
     "FileContent",
@@ -75,49 +82,7 @@ else:
 R = TypeVar("R", bound="Response")
 
 
-class Deviation(msgspec.Struct, frozen=True):
-    """One place where an answer disagreed with its response model.
-
-    ``kept`` is what the attribute at ``path`` holds: ``value`` itself when it
-    could not be coerced (``coerced`` false; ``None`` for a required field
-    that was absent), otherwise a lossless coercion of it (``coerced`` true):
-    a number or boolean where text is expected becomes its JSON text, and a
-    single value where a list is expected becomes a one-element list.
-    """
-
-    path: str
-    """Where, from the response object, with wire names: ``InstanceSet[0].Zone``."""
-    expected: str
-    """The type the model has there, null aside: ``str``, ``list[Instance]``."""
-    value: Any
-    """The value that came, as decoded from JSON; ``msgspec.UNSET`` when absent."""
-    kept: Any
-    """What the attribute holds instead of a value of the expected type."""
-    coerced: bool = False
-    """True when ``kept`` is a lossless coercion of ``value``, not ``value`` itself."""
-
-
-class ResponseMeta(msgspec.Struct, frozen=True):
-    """What is known about how a response arrived; ``response.meta``.
-
-    None of it is part of the model: it is not in the JSON, ``==`` or repr.
-    A response parsed with ``from_envelope`` has status 0, no headers and 0
-    attempts; one returned by a client call has all of them.
-    """
-
-    status: int = 0
-    """The HTTP status of the answer (0 when parsed from a body alone)."""
-    headers: Mapping[str, str] = msgspec.field(default_factory=dict)
-    """The HTTP headers of the answer (names compare without regard to case)."""
-    attempts: int = 0
-    """How many HTTP requests the call took, retries included."""
-    elapsed: float = 0.0
-    """Seconds from the start of the first attempt to the parsed answer, pauses included."""
-    deviations: tuple[Deviation, ...] = ()
-    """Where the answer disagreed with the response model (see ``Deviation``)."""
-
-
-_NO_META = ResponseMeta()
+T = TypeVar("T")
 
 
 class Response(Model, weakref=True):
@@ -145,7 +110,7 @@ class Response(Model, weakref=True):
     def meta(self) -> ResponseMeta:
         """HTTP status and headers, attempts, elapsed time and deviations."""
         found = _METAS.get(id(self))
-        return found[1] if found is not None and found[0]() is self else _NO_META
+        return found[1] if found is not None and found[0]() is self else NO_META
 
     @classmethod
     def from_envelope(
@@ -158,7 +123,7 @@ class Response(Model, weakref=True):
         envelope carries an error, and a :class:`~.errors.ResponseError`
         subclass when the body is not a usable response.
         """
-        # parse_envelope's fast path, inlined: this is the hot path of every call.
+        # The hot path of every call: one typed decode, nothing else.
         try:
             result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
             return result
@@ -200,30 +165,34 @@ def attach_meta(response: Response, meta: ResponseMeta) -> None:
     _METAS[key] = (weakref.ref(response, forget), meta)
 
 
-# Typed decoders by response class, for those whose decode alone tells an
-# error envelope apart (the hidden field is "Error"); ``envelope`` fills it
-# on each class's first answer.
+# Not tracked by the cyclic collector: it lives only while its answer is
+# decoded and cannot be part of a cycle; tracking it cost every parse.
+class _Envelope(msgspec.Struct, Generic[T], gc=False):
+    Response: T
+
+
+# The typed envelope decoder of each response class, made on its first
+# answer; those whose decode alone tells an error envelope apart (the hidden
+# field is "Error", not a ResponseWithErrorField) are in _FAST too.
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 _FAST: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
+    decoder = _DECODERS.get(cls)
+    if decoder is None:
+        decoder = _DECODERS[cls] = msgspec.json.Decoder(_Envelope[cls], strict=False)  # type: ignore[valid-type]
+        fields = cls.__struct_fields__
+        if cls.__struct_encode_fields__[fields.index("_error")] == "Error":
+            _FAST[cls] = decoder
+    return decoder
 
 
 def parse_envelope(
     cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False
 ) -> R:
-    """Read ``body`` as an envelope for ``cls``; see :meth:`Response.from_envelope`.
-
-    A success is one typed decode. An error envelope fails it on the hidden
-    ``Error`` field, as does an answer that does not fit the model; both,
-    and bodies that are not bytes or str, take :func:`_parse`.
-    """
-    try:
-        result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
-        return result
-    except msgspec.ValidationError as exc:
-        refused: msgspec.ValidationError | None = exc
-    # First use, a mapping, not JSON: the full path tells.
-    except Exception:  # noqa: BLE001
-        refused = None
-    return _parse(cls, body, refused, strict)
+    """Read ``body`` as an envelope for ``cls``: ``cls.from_envelope(body)``."""
+    return cls.from_envelope(body, strict=strict)
 
 
 def _parse(
@@ -232,6 +201,21 @@ def _parse(
     refused: msgspec.ValidationError | None,
     strict: bool,
 ) -> R:
+    """An answer the fast path did not settle (``refused``: its decode error)."""
+    decoder = _DECODERS.get(cls)
+    if decoder is None:
+        decoder = _decoder(cls)
+        if cls in _FAST and not isinstance(body, Mapping):
+            try:  # the class's first answer: the fast path had no decoder yet
+                result: R = decoder.decode(body).Response
+                return result
+            except msgspec.ValidationError as exc:
+                refused = exc
+            except Exception:  # noqa: BLE001 - envelope reports it
+                pass
     from . import envelope  # only answers the typed decode did not settle pay for it
 
-    return envelope.parse(cls, body, refused, strict)
+    response, deviations = envelope.parse(cls, body, refused, strict, decoder)
+    if deviations:
+        attach_meta(response, ResponseMeta(deviations=deviations))
+    return response

@@ -15,9 +15,16 @@ response model. The connection is closed when the iteration ends, when the
   raises ``TransportError``. Nothing is repeated once the stream has started:
   events may already have been used.
 - A last event whose data is ``[DONE]`` (some chat services send one) is
-  not an item; any other data that is not JSON raises ``InvalidJSONError``.
+  not an item; any other data that is not JSON (or nested too deeply to be
+  decoded) raises ``InvalidJSONError``.
+- An event larger than the stream's ``max_event_size`` (16 MiB unless set:
+  :data:`MAX_EVENT_SIZE`), a line longer than that, or bytes that are not
+  UTF-8 raise ``StreamError``, and the connection is closed.
 - When the service answers with plain JSON instead (some actions stream only
   when asked to), that one response is the stream's only item.
+
+This module imports ``exceptions``, ``meta`` and ``model`` (layers below it),
+and httpx only for the types and errors of a stream being read.
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import msgspec
 
-from . import errors
-from .model import Response, ResponseMeta, parse_envelope
+from . import exceptions
+from .meta import ResponseMeta
+from .model import Response, parse_envelope
 
 if TYPE_CHECKING:
     import httpx
@@ -40,12 +48,16 @@ __all__ = [
     "Stream",
     "AsyncStream",
     "is_event_stream",
+    "MAX_EVENT_SIZE",
 ]
 
 R = TypeVar("R", bound=Response)
 
 # Some services end a stream with this data instead of JSON; it is no item.
 DONE = "[DONE]"
+MAX_EVENT_SIZE = 16 * 1024 * 1024
+"""The default bound, in bytes, of one event's data lines (and of any one line)."""
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -72,62 +84,106 @@ class EventDecoder:
     Follows the event-stream rules of the HTML standard: lines end with CRLF,
     LF or CR; a blank line ends an event; ``:`` starts a comment; the fields
     are ``data`` (lines joined with LF), ``event``, ``id`` and ``retry``; a
-    leading BOM is dropped.
+    leading BOM is dropped. It does no I/O: ``feed()`` the bytes as they
+    come, and ``end()`` when the stream ends.
+
+    Each byte is looked at a bounded number of times, so the time is linear
+    in the stream's size, and an event's data lines (with the line not yet
+    ended) may hold at most ``max_event_size`` bytes: past it, and for a line
+    that is not UTF-8, a :class:`~.exceptions.StreamError` is raised.
     """
 
-    def __init__(self) -> None:
-        self._pending = b""
+    def __init__(self, max_event_size: int = MAX_EVENT_SIZE) -> None:
+        self.max_event_size = max_event_size
+        self._pending = bytearray()  # the start of a line not yet ended
         self._started = False
+        self._after_cr = False  # the last line ended with CR: drop a LF next
         self._data: list[str] = []
+        self._size = 0  # bytes of the data lines in _data
         self._event = ""
         self._id = ""
         self._retry: int | None = None
         self._fields = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        text = self._pending + chunk
-        if not self._started and text:
-            if len(text) < 3 and b"\xef\xbb\xbf".startswith(text):
-                self._pending = text
+        if not self._started:
+            # The BOM may come split across chunks: wait for three bytes.
+            self._pending += chunk
+            if len(self._pending) < 3 and _BOM.startswith(self._pending):
                 return []
             self._started = True
-            text = text.removeprefix(b"\xef\xbb\xbf")
+            chunk = bytes(self._pending).removeprefix(_BOM)
+            self._pending.clear()
+        if self._after_cr and chunk:
+            self._after_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if end < 0:
+            self._pending += chunk
+            self._check(len(self._pending))
+            return []
+        # Every line up to the last break in this chunk is whole: split them
+        # all at once, the line begun in earlier chunks first. The buffers
+        # are let go before the lines are decoded: a large event is held
+        # about twice, not once per step.
+        whole: bytes | bytearray
+        if self._pending:
+            self._pending += memoryview(chunk)[: end + 1]
+            whole = self._pending
+        else:
+            whole = chunk[: end + 1]
+        self._pending = bytearray(chunk[end + 1 :])
+        # A CR ending the chunk ends its line; a LF starting the next one
+        # is the second half of that CRLF, not a blank line.
+        self._after_cr = end == len(chunk) - 1 and chunk[end] == 13  # CR
+        lines = whole.splitlines()
+        del whole
+        lines.reverse()  # popped from the end: each line is let go once read
         events: list[ServerSentEvent] = []
-        start = 0
-        while True:
-            cr, lf = text.find(b"\r", start), text.find(b"\n", start)
-            if cr < 0 and lf < 0:
-                break
-            end = min(i for i in (cr, lf) if i >= 0)
-            if end == cr and end + 1 == len(text):
-                break  # a CR at the end may be the first half of CRLF
-            step = 2 if text[end : end + 2] == b"\r\n" else 1
-            event = self._line(text[start:end].decode("utf-8", "replace"))
+        while lines:
+            event = self._line(lines.pop())
             if event is not None:
                 events.append(event)
-            start = end + step
-        self._pending = text[start:]
+        self._check(len(self._pending))
         return events
 
     def end(self) -> list[ServerSentEvent]:
-        """The events a final CR completes; raises if the stream stopped mid-event."""
-        events = self.feed(b"\n") if self._pending.endswith(b"\r") else []
+        """Raises if the stream stopped in the middle of an event."""
         if self._pending or self._fields:
-            raise errors.TransportError(
+            raise exceptions.TransportError(
                 "the event stream ended in the middle of an event", sent=True
             )
-        return events
+        return []
 
-    def _line(self, line: str) -> ServerSentEvent | None:
-        if not line:
+    def _check(self, pending: int) -> None:
+        if self._size + pending > self.max_event_size:
+            raise exceptions.StreamError(
+                f"an event of the stream is larger than its limit of"
+                f" {self.max_event_size} bytes (max_event_size)"
+            )
+
+    def _line(self, raw: bytes | bytearray) -> ServerSentEvent | None:
+        if not raw:
             return self._dispatch()
-        if line.startswith(":"):
+        if raw[:1] == b":":
             return None
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
+        colon = raw.find(b":")
+        if colon < 0:
+            colon = start = len(raw)
+        else:
+            start = colon + 2 if raw[colon + 1 : colon + 2] == b" " else colon + 1
+        try:
+            name = raw[:colon].decode()
+            value = str(memoryview(raw)[start:], "utf-8")  # one copy of the data
+        except UnicodeDecodeError as exc:
+            raise exceptions.StreamError(
+                f"the event stream is not UTF-8: {exc.reason} in a line"
+            ) from None
         self._fields = True
         if name == "data":
+            self._size += len(raw)
+            self._check(0)
             self._data.append(value)
         elif name == "event":
             self._event = value
@@ -145,20 +201,22 @@ class EventDecoder:
             "",
             False,
         )
-        retry, self._retry = self._retry, None
+        retry, self._retry, self._size = self._retry, None, 0
         if not data:
             return None
         return ServerSentEvent("\n".join(data), event, self._id, retry)
 
 
-def _typed(cls: type[R], event: ServerSentEvent, request_id: str, strict: bool) -> R:
+def _typed(
+    cls: type[R], action: str, event: ServerSentEvent, request_id: str, strict: bool
+) -> R:
     """An event's data as the response model; raises the typed error it holds."""
     try:
         value = msgspec.json.decode(event.data)
-    except msgspec.DecodeError as exc:
-        raise errors.InvalidJSONError(
-            f"event data is not JSON: {exc}", excerpt=event.data[:200]
-        ) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        from .envelope import invalid_json
+
+        raise invalid_json(exc, event.data, action, "event data") from None
     if isinstance(value, dict) and "RequestId" not in value:
         value["RequestId"] = request_id
     return parse_envelope(cls, {"Response": value}, strict=strict)
@@ -180,20 +238,35 @@ def _meta(opened: Opened) -> ResponseMeta:
     )
 
 
-def _broken(exc: Exception, action: str) -> errors.TransportError:
-    return errors.TransportError(
+def _broken(exc: Exception, action: str) -> exceptions.TransportError:
+    return exceptions.TransportError(
         f"{action}: the event stream broke: {type(exc).__name__}: {exc}",
         sent=True,
         action=action,
     )
 
 
+def _refused(exc: exceptions.StreamError, action: str) -> exceptions.StreamError:
+    return exceptions.StreamError(f"{action}: {exc}", action=action)
+
+
 class Stream(Generic[R]):
-    """The events of one streamed answer, typed; use in a ``with`` block."""
+    """The events of one streamed answer, typed; use in a ``with`` block.
+
+    ``max_event_size`` bounds one event's data (see :data:`MAX_EVENT_SIZE`);
+    it may be changed before the events are read.
+    """
 
     def __init__(
-        self, cls: type[R], action: str, answer: Opened | R, strict: bool = False
+        self,
+        cls: type[R],
+        action: str,
+        answer: Opened | R,
+        strict: bool = False,
+        *,
+        max_event_size: int = MAX_EVENT_SIZE,
     ) -> None:
+        self.max_event_size = max_event_size
         self._cls = cls
         self._action = action
         self._strict = strict
@@ -213,13 +286,15 @@ class Stream(Generic[R]):
             return
         import httpx
 
-        decoder = EventDecoder()
+        decoder = EventDecoder(self.max_event_size)
         try:
             for chunk in response.iter_bytes():
                 yield from decoder.feed(chunk)
             yield from decoder.end()
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise _broken(exc, self._action) from None
+        except exceptions.StreamError as exc:
+            raise _refused(exc, self._action) from None
         finally:
             response.close()
 
@@ -230,7 +305,7 @@ class Stream(Generic[R]):
         request_id = self.meta.headers.get("x-tc-requestid", "")
         for event in self.events():
             if event.data != DONE:
-                yield _typed(self._cls, event, request_id, self._strict)
+                yield _typed(self._cls, self._action, event, request_id, self._strict)
 
     def close(self) -> None:
         """Close the connection; events not yet read are dropped."""
@@ -254,6 +329,7 @@ class AsyncStream(Generic[R]):
 
     The request is sent when the ``async with`` block is entered (or the
     first time it is iterated), so errors before the stream are raised there.
+    ``max_event_size`` is as for :class:`Stream`.
     """
 
     def __init__(
@@ -262,7 +338,10 @@ class AsyncStream(Generic[R]):
         action: str,
         open: Callable[[], Awaitable[Opened | R]],
         strict: bool = False,
+        *,
+        max_event_size: int = MAX_EVENT_SIZE,
     ) -> None:
+        self.max_event_size = max_event_size
         self._cls = cls
         self._action = action
         self._strict = strict
@@ -292,7 +371,7 @@ class AsyncStream(Generic[R]):
             return
         import httpx
 
-        decoder = EventDecoder()
+        decoder = EventDecoder(self.max_event_size)
         try:
             async for chunk in response.aiter_bytes():
                 for event in decoder.feed(chunk):
@@ -301,6 +380,8 @@ class AsyncStream(Generic[R]):
                 yield event
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise _broken(exc, self._action) from None
+        except exceptions.StreamError as exc:
+            raise _refused(exc, self._action) from None
         finally:
             await response.aclose()
 
@@ -312,7 +393,7 @@ class AsyncStream(Generic[R]):
         request_id = self.meta.headers.get("x-tc-requestid", "")
         async for event in self.events():
             if event.data != DONE:
-                yield _typed(self._cls, event, request_id, self._strict)
+                yield _typed(self._cls, self._action, event, request_id, self._strict)
 
     def __aiter__(self) -> AsyncIterator[R]:
         return self._items()
