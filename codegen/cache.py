@@ -10,6 +10,13 @@ see half an entry, and each carries its own key and a digest of its body: a
 truncated, corrupted or foreign entry is ignored (and replaced), never
 trusted. The folder can be deleted at any time.
 
+What it cannot tell is an entry someone else wrote with a right key and
+digest: an entry is code the next run writes into the package. So an entry
+is read only as a regular file (a symlink or a device is a miss, then
+replaced, never followed), folders are made writable by their owner alone,
+and a cache folder that another user owns or may write is not used at all
+(:func:`untrusted`).
+
 Importing this module imports nothing heavy; a run whose entries all hit
 never loads black, datamodel-code-generator or Jinja2.
 """
@@ -25,11 +32,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .package_files import template_dir
+from .package_files import template_dir, template_files
+from .reading import MIB, read_bounded
 
 # Bumped when the entry layout changes; older entries are then foreign.
 MAGIC = b"tencentcloud-codegen-cache/1\n"
 ENV_DIR = "CODEGEN_CACHE_DIR"
+# Far beyond the entry of the largest service version (a few MiB of code).
+MAX_ENTRY_BYTES = 256 * MIB
+# Folders of the cache: no one but their owner may add entries.
+_FOLDER_MODE = 0o755
 # The distributions whose versions change the bytes we write.
 _TOOLS = ("black", "datamodel-code-generator", "jinja2")
 
@@ -95,13 +107,32 @@ def generator_fingerprint() -> str:
 
 
 def folder_fingerprint(folder: Path) -> str:
-    """A digest of every file below ``folder`` (names and bytes): the user's
-    template overrides, which shape the output as much as the built-in ones."""
+    """A digest of every file a template run can read below ``folder`` (names and
+    bytes): the user's template overrides, which shape the output as much as the
+    built-in ones. Symlinks are followed as Jinja follows them, so a changed file
+    in a linked folder changes the key (``package_files.template_files``)."""
     parts: list[bytes | str] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    for name, path in template_files(folder):
+        parts += [name, read_bounded(path)]
     return digest(*parts)
+
+
+def untrusted(root: Path) -> str | None:
+    """Why the entries of the cache folder ``root`` could be someone else's code, or None.
+
+    Another user owning the folder, or anyone but its owner allowed to
+    write in it, could put an entry there that the next run writes into the
+    package. A folder that is not there yet is made by the run, for its user.
+    """
+    try:
+        status = root.stat()
+    except OSError:
+        return None  # missing (made later, ours) or unreadable (every entry a miss)
+    if hasattr(os, "getuid") and status.st_uid != os.getuid():
+        return "owned by another user"
+    if status.st_mode & 0o022:
+        return f"writable by other users (chmod go-w {root.as_posix()} makes it usable)"
+    return None
 
 
 class Cache:
@@ -119,7 +150,8 @@ class Cache:
         if self.root is None:
             return None
         try:
-            raw = self._path(kind, key).read_bytes()
+            # Never through a symlink, never a device or a FIFO, never unbounded.
+            raw = read_bounded(self._path(kind, key), MAX_ENTRY_BYTES, follow_symlinks=False)
         except OSError:
             return None
         head, _, rest = raw.partition(b"\n")
@@ -144,7 +176,8 @@ class Cache:
         data = MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         path = self._path(kind, key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, path.parent.parent, path.parent):
+                folder.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:

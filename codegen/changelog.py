@@ -16,6 +16,7 @@ from pathlib import Path
 from .diff import diff_surfaces
 from .diff_report import as_markdown
 from .package_files import SURFACE_FILE
+from .reading import read_text_bounded
 from .surface import Surface, SurfaceFormatError, from_json
 from .writer import replace_file
 
@@ -25,7 +26,7 @@ HEADING = "# Changelog"
 def previous_surface(package_dir: Path) -> Surface | None:
     """The surface the current output was generated from; None if absent or unreadable."""
     try:
-        return from_json((package_dir / SURFACE_FILE).read_text("utf-8"))
+        return from_json(read_text_bounded(package_dir / SURFACE_FILE))
     except (OSError, UnicodeDecodeError, SurfaceFormatError):
         return None
 
@@ -56,7 +57,7 @@ def entry(old: Surface | None, new: Surface, package: str, files_changed: int) -
 def prepend(path: Path, text: str) -> None:
     """Put ``text`` first under the file's top heading, replacing the file atomically."""
     try:
-        current = path.read_text("utf-8")
+        current = read_text_bounded(path)
     except FileNotFoundError:
         current = f"{HEADING}\n"
     head, rest = "", current

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, SpecError
+from .reading import read_text_bounded
 
 # distribution and distribution_version: empty means no pyproject.toml is written.
 KEYS = {
@@ -38,7 +39,8 @@ def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start``."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        # exists, not is_file: a FIFO or a device here is refused when read, not passed over.
+        if candidate.exists():
             return candidate
     return None
 
@@ -50,7 +52,7 @@ def load_defaults(start: Path) -> Defaults:
     base = start
     if pyproject is not None:
         try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
+            data = tomllib.loads(read_text_bounded(pyproject))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SpecError([Diagnostic(str(pyproject), message=f"invalid TOML: {exc}")]) from None
         table = data.get("tool", {}).get("codegen", {})

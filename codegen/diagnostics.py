@@ -30,9 +30,14 @@ class Diagnostic:
             place += f"#{self.pointer}"
         elif self.line:
             place += f":{self.line}:{self.column}" if self.column else f":{self.line}"
-        # One line per problem, whatever the spec text carried.
+        # One line per problem, whatever the spec text carried (or a hostile name
+        # in a path or a pointer: a newline, a NUL, a lone surrogate is shown escaped).
         message = " ".join(self.message.split())
-        return f"{place}: {message}"
+        return _printable(f"{place}: {message}")
+
+
+def _printable(text: str) -> str:
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def json_pointer(*steps: object) -> str:

@@ -24,6 +24,7 @@ from . import importers
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .no_input import file_given, nothing_found, runtime_only
+from .reading import read_bounded
 from .surface import Surface, from_project
 
 
@@ -68,9 +69,9 @@ def folder_side(root: Path, source_format: str) -> Side:
         if path.is_file():
             listing.append(relative)
             if _wanted(relative, source_format):
-                files[relative] = blob_hash(path.read_bytes())
+                files[relative] = blob_hash(read_bounded(path))
     _something_to_compare(root.as_posix(), root.as_posix(), files, listing, source_format)
-    return Side(root.as_posix(), source_format, files, lambda relative: (root / relative).read_bytes(), root)
+    return Side(root.as_posix(), source_format, files, lambda relative: read_bounded(root / relative), root)
 
 
 def _something_to_compare(label: str, root: str, files: dict[str, str], listing: list[str], source_format: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, SpecError
+from .reading import read_bounded
 
 COMMON_ERRORS = Path("common") / "errors.yaml"
 # The common error table shipped with the generator: used by input without
@@ -22,8 +23,6 @@ SERVICE_FILE = "service.yaml"
 # Tencent's API descriptions: a folder per service version holding these
 # (the first one required).
 TENCENT_FILES = ("api.json", "errors.json", "examples.json")
-# Far beyond any real spec: hostile input cannot exhaust memory.
-MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,8 @@ def shipped_common_unit() -> Unit:
 def discover(root: Path) -> list[tuple[Path, str]]:
     """Every spec file below ``root`` with its kind, in a stable order."""
     found: list[tuple[Path, str]] = []
-    if (root / COMMON_ERRORS).is_file():
+    # exists, not is_file: a FIFO or a device there is refused when read, not skipped.
+    if (root / COMMON_ERRORS).exists():
         found.append((root / COMMON_ERRORS, "errors_file"))
     for path in sorted(root.glob("*/*/*.yaml")):
         kind = "service_file" if path.name == SERVICE_FILE else "action_file"
@@ -119,11 +119,10 @@ def discover(root: Path) -> list[tuple[Path, str]]:
 
 
 def read_file(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes of one spec file, or the problem that keeps them from being read."""
+    """The bytes of one spec file, or the problem that keeps them from being read
+    (a FIFO, a device or a file beyond ``reading.MAX_FILE_BYTES`` among them)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [Diagnostic(shown, message=f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")]
-        return path.read_bytes(), []
+        return read_bounded(path), []
     except OSError as exc:
         return None, [Diagnostic(shown, message=f"cannot read file: {exc.strerror}")]
 
@@ -134,6 +133,6 @@ def _folder_of(path: Path) -> str:
 
 def tencent_service_folders(root: Path) -> list[Path]:
     """Folders holding an api.json: ``root`` itself or ``root/<service>/<version>``."""
-    if (root / TENCENT_FILES[0]).is_file():
+    if (root / TENCENT_FILES[0]).exists():
         return [root]
     return [path.parent for path in sorted(root.glob(f"*/*/{TENCENT_FILES[0]}"))]

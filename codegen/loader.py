@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -222,6 +223,10 @@ def _schema_digest() -> str:
     return digest(json.dumps(spec_schema(), sort_keys=True), installed_version("jsonschema"))
 
 
+# How every pattern of spec_schema.json ends, after its $: no trailing newline.
+_NO_NEWLINE = "(?!\\n)"
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "top level"
     if error.validator == "additionalProperties":
@@ -229,6 +234,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf" and error.validator_value and "$ref" in str(error.validator_value):
         return f"{where}: a property needs exactly one of 'type' or '$ref'"
     message = error.message
+    if error.validator == "pattern" and isinstance(error.validator_value, str):
+        # Shown as written for people: the guard against a trailing newline is ours ($comment).
+        message = f"{error.instance!r} does not match {error.validator_value.removesuffix(_NO_NEWLINE)!r}"
     if error.validator == "type" and isinstance(error.instance, (datetime.date, datetime.datetime)):
         return f"{where}: YAML read {error.instance} as a date; quote it to keep it a string"
     if len(message) > 200:
@@ -267,6 +275,35 @@ def _structure_problems(node: yaml.Node, shown: str) -> list[Diagnostic]:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in current.value)
     return problems
+
+
+# The names an import turns into folders and files (<service>/<version>/<action>.yaml),
+# with the spec-format rule each meets (in spec_schema.json) and that rule in words.
+_PATH_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
+    "service": (("service_file", "properties", "service"), "lower-case letters, digits and _, from a letter"),
+    "version": (("service_file", "properties", "version"), "a date, YYYY-MM-DD"),
+    "action": (("name",), "letters, digits and _, from a letter"),
+}
+
+
+def path_name_problem(kind: str, value: object) -> str | None:
+    """Why ``value`` cannot be the ``kind`` name (service, version or action) of a
+    spec folder's paths, or None when it can.
+
+    The allow-list is the spec format's own rule, matched in full: a name
+    with a separator, a dot, a control character or a trailing newline is
+    never a path an import or a generation builds.
+    """
+    steps, words = _PATH_NAMES[kind]
+    rule: dict[str, Any] = spec_schema()["$defs"]
+    for step in steps:
+        rule = rule[step]
+    limit = int(rule.get("maxLength", 255))
+    if isinstance(value, str) and len(value) <= limit and re.fullmatch(rule["pattern"], value):
+        return None
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else repr(value[:60]) + "..."
+    what = "a file" if kind == "action" else "a folder"
+    return f"{kind} name {shown} cannot name {what}: it must be {words}, at most {limit} characters"
 
 
 @dataclass

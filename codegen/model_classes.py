@@ -44,6 +44,7 @@ from datamodel_code_generator.enums import DataModelType, InputFileType
 from . import layout
 from .docstrings import docstring
 from .ir import Action, Field, ObjectType, ServiceVersion, TypeRef
+from .reading import read_bounded
 
 # What datamodel-code-generator is told each scalar is; it only has to keep
 # the fields and their order (our template writes the annotations), but its
@@ -216,7 +217,7 @@ def _forget_changed_template(template_dir: Path) -> None:
     """dmcg keeps a template it has loaded for the life of the process, keyed
     by its folder; when an override changed since (a long-lived process, or
     tests), its caches are cleared so the new text is used."""
-    text = (template_dir / "msgspec.jinja2").read_bytes()
+    text = read_bounded(template_dir / "msgspec.jinja2")
     if _TEMPLATES_SEEN.get(template_dir, text) != text:
         from datamodel_code_generator.model import base
 

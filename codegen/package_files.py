@@ -6,10 +6,12 @@ package beside what it renders."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic, closest, quoted
+from .reading import read_text_bounded
 
 # datamodel-code-generator's name for the class template of its msgspec output.
 MODEL_TEMPLATE = "models/msgspec.jinja2"
@@ -65,14 +67,37 @@ def override_problems(folder: Path) -> list[Diagnostic]:
     return []
 
 
+def template_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every file below ``folder`` a template run can read, by the name Jinja reads it
+    under (a POSIX path below ``folder``), in name order.
+
+    Symlinks are followed, files and folders alike, because Jinja's loader
+    follows them: a linked folder's files are read under the link's name. A
+    folder reached twice (two links to it, or a link back up) is listed
+    once, so a loop ends. Anything else that is there (a FIFO, a device) is
+    listed too, and refused when read; a dangling link (an editor's lock)
+    is not there.
+    """
+    found: list[tuple[str, Path]] = []
+    seen: set[tuple[int, int]] = set()
+    for top, folders, names in os.walk(folder, followlinks=True):
+        status = os.stat(top)
+        if (status.st_dev, status.st_ino) in seen:
+            folders.clear()
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        base = Path(top)
+        for name in names:
+            path = base / name
+            if path.exists():
+                found.append((path.relative_to(folder).as_posix(), path))
+    return sorted(found)
+
+
 def override_files(folder: Path) -> list[str]:
     """The names (POSIX paths below ``folder``) of the files of an override folder;
     hidden files and folders (an editor's, a version control system's) are not templates."""
-    return sorted(
-        path.relative_to(folder).as_posix()
-        for path in folder.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-    )
+    return [name for name, _ in template_files(folder) if not any(part.startswith(".") for part in name.split("/"))]
 
 
 def effective_template(folders: tuple[Path, ...], name: str) -> Path | None:
@@ -106,7 +131,7 @@ def used_templates(folders: tuple[Path, ...], roots: Iterable[str]) -> tuple[dic
             continue
         used[name] = path
         try:
-            tree = parser.parse(path.read_text("utf-8"), name, path.as_posix())
+            tree = parser.parse(read_text_bounded(path), name, path.as_posix())
         except jinja2.TemplateSyntaxError as exc:
             if template_dir() in path.parents:
                 raise

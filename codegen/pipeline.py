@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import importers
-from .cache import Cache, digest, folder_fingerprint, generator_fingerprint
+from .cache import Cache, digest, folder_fingerprint, generator_fingerprint, untrusted
 from .diagnostics import Diagnostic, SpecError
 from .inputs import Unit
 from .package_files import override_problems
@@ -61,6 +61,11 @@ class Options:
     # A folder of templates replacing the built-in ones of the same name
     # (docs/templates.md); its contents are part of every cache key.
     templates: Path | None = None
+
+    def __post_init__(self) -> None:
+        # The package name is a folder below ``out``: one plain Python name, never a path.
+        if not self.package.isidentifier():
+            raise ValueError(f"package {self.package!r} is not a Python name")
 
 
 def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
@@ -95,7 +100,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     """Stages 1 to 4 with the cache: ``{relative path: text}`` of the whole package."""
     if options.templates is not None and (unusable := override_problems(options.templates)):
         raise SpecError(unusable)
-    cache = Cache(options.cache_dir)
+    cache = Cache(_trusted_cache_dir(options.cache_dir))
     importer = importers.get(options.source_format)
     common, units = importer.read_units(options.specs)
     with_surface = options.changelog is not None
@@ -125,6 +130,15 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
     generation, entry = _generate_units(options, progress, cache, importer, common, units, keys, base)
     cache.put("run", run_key, entry)
     return generation
+
+
+def _trusted_cache_dir(folder: Path | None) -> Path | None:
+    """``folder``, or None (no cache) with a warning when its entries could be another
+    user's code; the run still does all it was asked, only without the cache."""
+    if folder is not None and (problem := untrusted(folder)):
+        print(f"codegen: warning: cache folder {folder.as_posix()} is {problem}; not used", file=sys.stderr)
+        return None
+    return folder
 
 
 def _template_problems(folder: Path) -> list[Diagnostic]:

@@ -20,9 +20,10 @@ from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .diff import Change, diff_surfaces
 from .inputs import SERVICE_FILE
-from .loader import ImportedService, load_specs
+from .loader import ImportedService, load_specs, path_name_problem
+from .reading import read_bounded
 from .surface import Surface, from_project
-from .writer import WORKSPACE, folder_lock, recover_workspace, replace_folder
+from .writer import WORKSPACE, folder_lock, inside, recover_workspace, replace_folder
 
 if TYPE_CHECKING:
     from .importers import SpecWriter
@@ -79,19 +80,40 @@ def import_specs(
     the generator, so none is written.
     """
     imported = importer.import_service(api, errors, examples, actions)
+    if problems := _name_problems(imported):
+        raise SpecError(problems)
     files = spec_texts(imported)
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out, shared=False):
         return _write_import(imported, files, out, actions)
 
 
+def _name_problems(imported: ImportedService) -> list[Diagnostic]:
+    """What keeps the names of ``imported`` from being paths below the spec folder.
+
+    Checked here for every importer, whatever it checked itself (the
+    tencentcloud one reports these with their place in api.json first).
+    """
+    service, version = imported.service.get("service"), imported.service.get("version")
+    names = [("service", service), ("version", version), *(("action", name) for name in imported.actions)]
+    problems = [problem for kind, value in names if (problem := path_name_problem(kind, value))]
+    if not problems and imported.folder != f"{service}/{version}":
+        problems.append(f"the folder {imported.folder!r} is not <service>/<version> ({service}/{version})")
+    return [Diagnostic(imported.source, message=f"cannot import: {problem}") for problem in problems]
+
+
 def _write_import(
     imported: ImportedService, files: dict[str, str], out: Path, actions: Sequence[str] | None
 ) -> ImportChanges:
     """Check the spec folder as it will be, then replace the service version folder at once."""
-    folder = out / imported.folder
-    recover_workspace(out / WORKSPACE)
-    current = {p.relative_to(out).as_posix(): p.read_text("utf-8") for p in sorted(folder.glob("*.yaml"))}
+    # Every path is proven to stay inside --out before anything is written,
+    # so a symlink in there that leads out is refused, not followed.
+    folder = inside(out, imported.folder)
+    workspace = inside(out, WORKSPACE)
+    for name in files:
+        inside(out, name)
+    recover_workspace(workspace)
+    current = {p.relative_to(out).as_posix(): read_bounded(p).decode("utf-8") for p in sorted(folder.glob("*.yaml"))}
     # Actions that are no longer described go, unless only some were asked for.
     stale = [] if actions else sorted(name for name in current if name not in files)
     _check(out, files, stale)
@@ -109,7 +131,7 @@ def _write_import(
     prefix = f"{imported.folder}/"
     kept = {name: text for name, text in current.items() if name not in stale}
     final = {**kept, **{name: text for name, text in files.items() if name.startswith(prefix)}}
-    replace_folder(folder, {name[len(prefix) :]: text for name, text in sorted(final.items())}, out / WORKSPACE)
+    replace_folder(folder, {name[len(prefix) :]: text for name, text in sorted(final.items())}, workspace)
     after = _surface(out, imported.folder)
     changes.api = diff_surfaces(before, after) if before is not None and after is not None else []
     changes.first_import = not current
@@ -133,11 +155,11 @@ def _check(out: Path, files: dict[str, str], stale: list[str]) -> None:
             for path in out.rglob("*.yaml"):
                 relative = path.relative_to(out).as_posix()
                 if relative not in stale:
-                    target = root / relative
+                    target = inside(root, relative)
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(path.read_bytes())
+                    target.write_bytes(read_bounded(path))
         for name, text in files.items():
-            target = root / name
+            target = inside(root, name)  # never outside the scratch folder
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         try:

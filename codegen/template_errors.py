@@ -29,6 +29,7 @@ import jinja2
 
 from .diagnostics import Diagnostic, SpecError
 from .package_files import template_dir
+from .reading import read_text_bounded
 
 # Black formats for this version; code it would refuse is refused here too.
 _PYTHON = (3, 10)
@@ -126,7 +127,7 @@ def line_origin(
         for chunk in generator:
             if written + len(chunk) > target:
                 assert generator.gi_frame is not None  # suspended at the yield of this chunk
-                source = Path(template.filename).read_text("utf-8")
+                source = read_text_bounded(template.filename)
                 before = chunk[: target - written]
                 found = _chunk_line(env, template, source, generator.gi_frame.f_lineno, chunk, before)
                 return (template.filename, found) if found is not None else None
@@ -163,7 +164,7 @@ def unknown_names(path: Path, given: frozenset[str]) -> list[Diagnostic]:
     from jinja2 import meta, nodes
 
     environment = jinja2.Environment()
-    tree = environment.parse(path.read_text("utf-8"), path.name, path.as_posix())
+    tree = environment.parse(read_text_bounded(path), path.name, path.as_posix())
     unknown = meta.find_undeclared_variables(tree) - given - set(environment.globals)
     first: dict[str, int] = {}
     for node in tree.find_all(nodes.Name):

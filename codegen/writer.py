@@ -10,12 +10,15 @@ Two runs on one output folder are kept apart by a lock file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from .reading import read_bounded
 
 try:
     import fcntl
@@ -40,13 +43,61 @@ class LockedError(Exception):
     """Another run holds the lock on the output folder."""
 
 
+class OutsideRoot(OSError):
+    """A path that would be written (or removed) outside the folder it belongs in.
+
+    An ``OSError`` naming the path, so the command line reports it as one line
+    with exit code 2, like any other path the machine refuses.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(errno.EPERM, f"refused: {reason}", path)
+
+
+def inside(root: Path, relative: str) -> Path:
+    """``root / relative``, proven to stay inside ``root``; :class:`OutsideRoot` otherwise.
+
+    ``relative`` must be a plain relative POSIX path: not absolute, no empty,
+    ``.`` or ``..`` part, no backslash or NUL. And whatever exists of it on
+    disk must not lead out through a symlink: the resolved target lies below
+    the resolved root. Every folder and file the generator writes or removes
+    is reached through here.
+    """
+    pure = PurePosixPath(relative)
+    plain = (
+        bool(pure.parts)
+        and not pure.is_absolute()
+        and pure.as_posix() == relative
+        and not any(part in (".", "..") for part in pure.parts)
+        and not any(char in relative for char in "\\\x00")
+        and _encodable(relative)
+    )
+    shown = f"{root.as_posix()}/{relative if relative.isprintable() else repr(relative)}"
+    if not plain:
+        raise OutsideRoot(shown, f"not a plain path inside {root.as_posix()}")
+    target = root / pure
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise OutsideRoot(shown, f"a symlink leads it outside {root.as_posix()}")
+    return target
+
+
+def _encodable(name: str) -> bool:
+    """Whether ``name`` is a path the file system can be given (a lone surrogate is not)."""
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def existing_files(package_dir: Path, out: Path) -> dict[str, Path]:
     """Files of the current package tree, keyed like the rendered files."""
     if not package_dir.is_dir():
         return {}
     found = {}
     for path in package_dir.rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts:
+        # A symlink is not one of our files: it is replaced, never read through or linked.
+        if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
             found[path.relative_to(out).as_posix()] = path
     return found
 
@@ -136,7 +187,7 @@ def replace_folder(target: Path, files: Mapping[str, str], workspace: Path) -> N
         staging = job / "new"
         staging.mkdir(mode=_directory_mode())
         for name, text in files.items():
-            destination = staging / name
+            destination = inside(staging, name)
             destination.parent.mkdir(parents=True, exist_ok=True)
             _write_durably(destination, text)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +209,13 @@ def recover_workspace(workspace: Path) -> None:
     for job in sorted(workspace.iterdir()):
         old = job / "old"
         try:
-            target = Path((job / "target").read_text("utf-8"))
-        except OSError:
+            target = Path(read_bounded(job / "target", 4096).decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
             target = None
-        if target is not None and old.is_dir() and not target.exists():
+        # Only a folder of the spec folder the workspace is in is put back.
+        if target is not None and not target.resolve().is_relative_to(workspace.parent.resolve()):
+            target = None
+        if target is not None and old.is_dir() and not old.is_symlink() and not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             old.rename(target)
         shutil.rmtree(job, ignore_errors=True)
@@ -171,12 +225,20 @@ def _recover(out: Path, package: str) -> None:
     """Finish or undo a swap that a killed run left half done."""
     target = out / package
     for leftover in sorted(out.glob(f".{package}.old-*")):
-        if not target.exists():
+        if not target.exists() and not leftover.is_symlink():
             leftover.rename(target)
         else:
-            shutil.rmtree(leftover, ignore_errors=True)
+            _remove(leftover)
     for leftover in out.glob(f".{package}.new-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder of ours; a symlink is unlinked, never followed."""
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
@@ -186,6 +248,7 @@ def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
     fails at its start instead of after all its work.
     """
     out.mkdir(parents=True, exist_ok=True)
+    target = inside(out, package)  # a symlink there that leads out is refused, not followed
     _recover(out, package)
     changes = compare(files, out, package)
     if not changes.written and not changes.removed:
@@ -195,7 +258,7 @@ def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
     try:
         staging.chmod(_directory_mode())
         for name, text in files.items():
-            destination = staging / Path(name).relative_to(package)
+            destination = inside(staging, PurePosixPath(name).relative_to(package).as_posix())
             destination.parent.mkdir(parents=True, exist_ok=True)
             if name in changes.unchanged:
                 try:
@@ -204,7 +267,7 @@ def write_tree(files: Mapping[str, str], out: Path, package: str) -> Changes:
                 except OSError:
                     pass
             _write_durably(destination, text)
-        _swap(staging, out / package, out, package)
+        _swap(staging, target, out, package)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -275,6 +338,6 @@ def _swap(staging: Path, target: Path, out: Path, package: str) -> None:
         old.rmdir()
         target.rename(old)
         staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     else:
         staging.rename(target)

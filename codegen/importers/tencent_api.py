@@ -39,8 +39,9 @@ from urllib.parse import unquote_plus
 
 from ..diagnostics import closest, json_pointer, quoted
 from ..inputs import TENCENT_FILES
-from ..loader import ImportedService
+from ..loader import ImportedService, path_name_problem
 from ..pagination import detect as detect_pagination
+from ..reading import read_bounded
 
 _SCALARS: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
@@ -66,7 +67,7 @@ Places = dict[tuple[Any, ...], tuple[str, str]]
 def read_json(path: Path | None) -> Any:
     if path is None or not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(read_bounded(path))
 
 
 def load_folder(folder: Path, actions: Iterable[str] | None = None) -> ImportedService:
@@ -105,6 +106,17 @@ def convert(
     problems: list[tuple[str, str, str]] = []
     # A name ``only`` gives that is not here: another service version's (the caller checks).
     wanted = [name for name in (all_actions if only is None else only) if name in all_actions]
+    # The names that become folders and files (<service>/<version>/<action>.yaml)
+    # are checked first: nothing is written while there are problems.
+    for kind, value, pointer in (
+        ("service", service, "/metadata/serviceShortName"),
+        ("version", version, "/metadata/apiVersion"),
+    ):
+        if problem := path_name_problem(kind, value):
+            problems.append((api_file, pointer, problem))
+    for name in wanted:
+        if problem := path_name_problem("action", name):
+            problems.append((api_file, json_pointer("actions", name), problem))
     reached = _reachable([all_actions[a].get(key, "") for a in wanted for key in ("input", "output")], objects)
     roots = {all_actions[a].get(key, "") for a in wanted for key in ("input", "output")}
     service_places: Places = {
@@ -158,7 +170,7 @@ def convert(
 
 
 def _version(text: str) -> str:
-    match = _VERSION.match(text)
+    match = _VERSION.fullmatch(text)
     return f"{match[1]}-{match[2]}-{match[3]}" if match else text
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, SpecError, json_pointer, unknown_actions
 from ..inputs import TENCENT_FILES, Unit, shipped_common_unit, tencent_service_folders
+from ..reading import read_bounded
 
 if TYPE_CHECKING:
     # The mapping and the checks are imported where they run: a run served
@@ -160,7 +161,7 @@ class TencentCloudImporter:
             for name in TENCENT_FILES:
                 path = folder / name
                 try:
-                    files.append((path.as_posix(), path.read_bytes()))
+                    files.append((path.as_posix(), read_bounded(path)))
                 except FileNotFoundError:
                     continue  # errors.json and examples.json are optional
                 except OSError as exc:
@@ -216,14 +217,14 @@ class TencentCloudImporter:
         if api.is_dir():
             message = f"cannot import: a folder, not a file; give its api.json, {(api / TENCENT_FILES[0]).as_posix()}"
             raise SpecError([Diagnostic(api.as_posix(), message=message)])
-        if not api.is_file():
+        if not api.exists():
             raise SpecError([Diagnostic(api.as_posix(), message="cannot import: file not found")])
         files: list[tuple[str, bytes | None]] = []
         for given, name in zip((api, errors, examples), TENCENT_FILES, strict=True):
             path = given or api.parent / name
             try:
                 # Errors and examples are optional, but a file named must be there.
-                raw = path.read_bytes() if given is not None else None
+                raw = read_bounded(path) if given is not None else None
             except FileNotFoundError:
                 raise SpecError([Diagnostic(path.as_posix(), message="cannot import: file not found")]) from None
             except OSError as exc:
