@@ -17,22 +17,17 @@ replace that function to get a fixed one.
 
 A file field takes ``bytes``, ``bytearray``, ``memoryview`` or a binary
 file object (anything whose ``read(size)`` returns bytes). The body is never
-built whole. TC3 signs the SHA-256 of the exact body, so a :class:`Body` is
-read twice, in chunks of :data:`CHUNK_SIZE` bytes: once by
-:meth:`Body.measure`, before the call's first attempt (boundary, length and
-hash), and once per attempt while httpx sends it (a ``Body`` is an httpx
-request stream, sync and async). Bytes are sent from where they are, with
-no copy of the whole. A file is read from where it stood when the call
-began, to its end, and sought back there for each attempt; a stream that
-cannot seek is read once, by the measuring pass, and that copy is kept in
-memory for the call (the hash must be known before the first byte is sent),
-so retries resend it.
+built whole: TC3 signs the SHA-256 of the exact body, so a :class:`Body` is
+read twice, in chunks of :data:`CHUNK_SIZE` bytes, once by
+:meth:`Body.measure` before the first attempt (boundary, length, hash) and
+once per attempt while httpx sends it (a ``Body`` is an httpx request
+stream, sync and async). A file is read from where it stood when the call
+began and sought back there for each attempt; a stream that cannot seek is
+read once, by the measuring pass, and kept in memory for the call's retries
+(a file changed since measured, or unreadable, raises :class:`UploadError`
+before the closing boundary, so no complete body goes out with a wrong hash).
 
-A file read again for sending is hashed again. One that changed since it
-was measured (shorter, or other bytes in the measured length) or fails to
-read raises :class:`UploadError` before the body's closing boundary is sent,
-so the service never receives a complete body that its signature does not
-match.
+Layer 3 (bodies): imports ``exceptions``, httpx and msgspec only.
 """
 
 from __future__ import annotations
