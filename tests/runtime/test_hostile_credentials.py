@@ -442,11 +442,12 @@ def test_hostile_sts_and_metadata_addresses_are_refused(creds: Any, address: str
 
 
 def test_an_sts_address_with_a_path_is_refused_and_plain_ones_are_kept(creds: Any) -> None:
-    with pytest.raises(ValueError, match="a path is not allowed"):
+    with pytest.raises(ValueError, match="STS endpoint .* has a path"):
         creds.WebIdentityCredentials(ROLE_ARN, "idp", token="t" * 10, endpoint="https://sts.example/v1")
     for address in ("sts.tencentcloudapi.com", "http://127.0.0.1:8080", "https://[::1]:8443/", "sts.internal."):
         assert creds.WebIdentityCredentials(ROLE_ARN, "idp", token="t" * 10, endpoint=address).endpoint == address
-    assert creds.CVMRoleCredentials(endpoint="http://10.0.0.1:80/x/").endpoint == "http://10.0.0.1:80/x/"
+    # The default port is dropped, as the clients (and httpx) drop it.
+    assert creds.CVMRoleCredentials(endpoint="http://10.0.0.1:80/x/").endpoint == "http://10.0.0.1/x/"
 
 
 # Socket-free: answers fed straight into the flows.

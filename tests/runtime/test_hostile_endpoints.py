@@ -153,6 +153,8 @@ def test_an_endpoint_is_refused_or_the_request_goes_signed_where_it_names(
         "http://:80",
         "http://{local}0000",  # port out of range
         "http://127.0.0.1:0",
+        "http://[::1",  # an IPv6 address without its closing bracket
+        "http://[::1:8080",
     ],
 )
 @pytest.mark.parametrize("mode", MODES)

@@ -158,10 +158,10 @@ def _problem(url: str) -> str:
 
 def _host_and_port(authority: str, what: str, url: str) -> tuple[str, int | None]:
     if authority.startswith("["):
-        host, _, after = authority.partition("]")
-        host += "]"
+        host, bracket, after = authority.partition("]")
+        host += bracket
         port_text = after[1:] if after.startswith(":") else None
-        if after and port_text is None:
+        if not bracket or (after and port_text is None):
             raise ValueError(f"{what} {url!r} is refused: a bad IPv6 address")
         if not _IPV6.match(host) or not _ipv6(host[1:-1]):
             raise ValueError(f"{what} {url!r} is refused: a bad IPv6 address")

@@ -14,14 +14,14 @@ answer. Files are read only when they are regular files, and bounded.
 
 Also here: the checks of the STS and metadata addresses a user gives.
 
-Imports the standard library and ``..exceptions``, ``..redaction``, ``.types``;
+Imports the standard library and ``..exceptions``, ``..redaction``, ``..wire``,
+``.types``;
 httpx and asyncio only inside the drivers.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 import threading
 import time
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..exceptions import CredentialsError
 from ..redaction import scrub
+from ..wire import parse_endpoint
 from .types import Credentials, CredentialsProvider, resolve_async
 
 if TYPE_CHECKING:
@@ -398,49 +399,15 @@ async def _capped(response: httpx.Response, sender: _Sender) -> Any:
 # or IP address and a port of digits (full matches: "$" would let "\n" in).
 # Patterns as text: re compiles (and caches) them at the first check, not
 # when the module is imported.
-_HOST = (
-    r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
-    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
-    r"|\[[0-9A-Fa-f:.]+\]"
-)
-_PORT = r"[0-9]{1,5}"
-_PATH = r"/[A-Za-z0-9._~/-]*"
-
-
 def checked_url(url: str, what: str, *, path: bool) -> tuple[str, str, str]:
     """``(scheme, netloc, path)`` of an address given as ``host[:port]`` or
     ``http(s)://host[:port][/path]``; ValueError naming ``what`` when it is
-    not one. ``path`` says whether a path is allowed."""
+    not one. The rules are the clients' (``wire.parse_endpoint``): no user
+    info, backslash, query, fragment or control character; ``path`` says
+    whether a path is allowed."""
     text = url  # not stripped: "host\n" is refused, not taken for "host"
-    if "://" not in text:
+    if isinstance(text, str) and "://" not in text:
         text = ("http://" if path else "https://") + text
-    scheme, _, rest = text.partition("://")
-    netloc, slash, tail = rest.partition("/")
-    if netloc.startswith("["):  # an IPv6 address
-        host, bracket, after = netloc.partition("]")
-        host += bracket
-        colon, port = after[:1], after[1:]
-    else:
-        host, colon, port = netloc.partition(":")
-
-    def refuse(reason: str) -> ValueError:
-        return ValueError(f"{what} {url!r}: {reason}")
-
-    if scheme.lower() not in ("http", "https"):
-        raise refuse("the scheme must be http or https")
-    if "\\" in text or "@" in netloc:
-        raise refuse("user info and backslashes are not allowed")
-    if "?" in text or "#" in text:
-        raise refuse("a query or fragment is not allowed")
-    if colon not in ("", ":") or not re.fullmatch(_HOST, host):
-        raise refuse("not a host name or IP address with an optional port")
-    if colon and not re.fullmatch(_PORT, port):
-        raise refuse("not a host name or IP address with an optional port")
-    if colon and not 0 < int(port) < 65536:
-        raise refuse("the port must be from 1 to 65535")
-    full_path = slash + tail
-    if full_path not in ("", "/") and not path:
-        raise refuse("a path is not allowed")
-    if full_path and not re.fullmatch(_PATH, full_path):
-        raise refuse("the path holds characters that are not allowed")
-    return scheme.lower(), netloc.lower(), full_path
+    full, netloc = parse_endpoint(text, what=what, path=path)
+    scheme, _, rest = full.partition("://")
+    return scheme, netloc, rest[len(netloc) :]
