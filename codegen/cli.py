@@ -145,6 +145,37 @@ def environment_problem(exc: OSError) -> str:
     return f"{os.fsdecode(where)}: {reason}"
 
 
+# The generator's own dependencies, by the name they are imported under (a
+# PackageNotFoundError names the distribution, which is the same here but for
+# datamodel-code-generator).
+_DEPENDENCIES = {
+    "jinja2": "jinja2",
+    "datamodel_code_generator": "datamodel-code-generator",
+    "datamodel-code-generator": "datamodel-code-generator",
+    "black": "black",
+    "yaml": "pyyaml",
+    "pyyaml": "pyyaml",
+    "jsonschema": "jsonschema",
+}
+
+
+def missing_dependency(exc: BaseException) -> str | None:
+    """The line for a run whose Python lacks one of the generator's dependencies.
+
+    Installing the generator installs them; running it from a checkout
+    without installing does not, and that is no bug to report.
+    """
+    if not isinstance(exc, ModuleNotFoundError) or exc.name is None:
+        return None
+    top = exc.name.split(".")[0].lower()
+    if top not in _DEPENDENCIES:
+        return None
+    return (
+        f"codegen: {_DEPENDENCIES[top]} is not installed for {sys.executable}; "
+        "install the generator with its dependencies (python -m pip install . in its checkout)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; an unexpected exception is one line and exit code 3.
 
@@ -155,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if os.environ.get("CODEGEN_DEBUG"):
             raise
+        missing = missing_dependency(exc)
+        if missing is not None:
+            print(missing, file=sys.stderr)
+            return EXIT_INTERNAL
         text = " ".join(str(exc).split())[:500]
         print(f"codegen: internal error, please report it: {type(exc).__name__}: {text}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -137,3 +137,26 @@ def test_an_output_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Pa
         lines = result.stderr.strip().splitlines()
         assert lines[-1].startswith(f"codegen: {blocker}"), result.stderr
         assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_dependency_is_named_with_the_install_command(tmp_path: Path) -> None:
+    # As when the checkout is run by a Python the generator was not installed
+    # into: black cannot be imported (in the workers too) when files are formatted.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "black.py").write_text("raise ModuleNotFoundError(\"No module named 'black'\", name='black')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)])}
+    out = tmp_path / "out"
+    result = run_codegen("generate", "--specs", str(SPECS), "--out", str(out), "--no-cache", "-q", cwd=tmp_path, env=env)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("codegen: black is not installed for "), result.stderr
+    assert "pip install" in result.stderr and "internal error" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_module_missing_from_the_generator_itself_is_still_a_bug_to_report() -> None:
+    from codegen import cli
+
+    assert cli.missing_dependency(ModuleNotFoundError("no codegen.gone", name="codegen.gone")) is None
+    assert cli.missing_dependency(ValueError("x")) is None
+    assert "jsonschema is not installed" in (cli.missing_dependency(ModuleNotFoundError(name="jsonschema.validators")) or "")
