@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from . import exceptions
-from .credentials import Credentials, CredentialsProvider
+from .credentials import Credentials, CredentialsProvider, resolve
 from .generic import CommonResponse, GenericClient, common_call
 from .model import Model, Request, Response
 from .plan import (
@@ -150,7 +150,7 @@ class BaseClient(ClientBase):
                 return done.result
             value, error = None, None
             if isinstance(step, NeedCredentials):
-                value = self._credentials.get_credentials()
+                value = resolve(self._credentials)
             elif isinstance(step, Sleep):
                 self._sleep(step.seconds)
             elif isinstance(step, Measure):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import msgspec
 
 from . import exceptions
+from .redaction import scrubbed_excerpt
 
 if TYPE_CHECKING:
     from enum import Enum
@@ -68,9 +69,9 @@ def _action(cls: type[Any] | None) -> str:
 
 
 def excerpt(body: bytes | str | Mapping[str, Any]) -> str:
-    if isinstance(body, bytes):
-        return body[:_EXCERPT].decode("utf-8", "replace")
-    return str(body)[:_EXCERPT]
+    """The start of ``body`` for a message, known secrets hidden."""
+    text = body if isinstance(body, (bytes, str)) else str(body)
+    return scrubbed_excerpt(text, _EXCERPT)
 
 
 def invalid_json(
@@ -134,7 +135,7 @@ def service_error(
         return exceptions.ResponseShapeError(
             "error envelope without Error.Code",
             request_id=request_id,
-            excerpt=detail.Message[:_EXCERPT],
+            excerpt=excerpt(detail.Message),
             action=action,
         )
     # The generated module beside this one: loaded at the first error only.

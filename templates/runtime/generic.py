@@ -25,6 +25,7 @@ from . import exceptions, wire
 from .calls import Call
 from .credentials import Credentials, CredentialsProvider
 from .model import Model, ResponseMeta
+from .redaction import scrubbed_excerpt
 from .retry import is_read_only
 
 __all__ = ["CommonResponse", "GenericClient", "common_call", "common_target"]
@@ -47,7 +48,7 @@ class CommonResponse(dict[str, Any]):
 
 
 def _excerpt(content: bytes) -> str:
-    return content[:_EXCERPT].decode("utf-8", "replace")
+    return scrubbed_excerpt(content, _EXCERPT)
 
 
 def _read(action: str, content: bytes) -> CommonResponse | exceptions.SDKError:

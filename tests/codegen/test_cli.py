@@ -147,7 +147,9 @@ def test_a_missing_dependency_is_named_with_the_install_command(tmp_path: Path) 
     (shadow / "black.py").write_text("raise ModuleNotFoundError(\"No module named 'black'\", name='black')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)])}
     out = tmp_path / "out"
-    result = run_codegen("generate", "--specs", str(SPECS), "--out", str(out), "--no-cache", "-q", cwd=tmp_path, env=env)
+    result = run_codegen(
+        "generate", "--specs", str(SPECS), "--out", str(out), "--no-cache", "-q", cwd=tmp_path, env=env
+    )
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("codegen: black is not installed for "), result.stderr
     assert "pip install" in result.stderr and "internal error" not in result.stderr
@@ -159,4 +161,6 @@ def test_a_module_missing_from_the_generator_itself_is_still_a_bug_to_report() -
 
     assert cli.missing_dependency(ModuleNotFoundError("no codegen.gone", name="codegen.gone")) is None
     assert cli.missing_dependency(ValueError("x")) is None
-    assert "jsonschema is not installed" in (cli.missing_dependency(ModuleNotFoundError(name="jsonschema.validators")) or "")
+    assert "jsonschema is not installed" in (
+        cli.missing_dependency(ModuleNotFoundError(name="jsonschema.validators")) or ""
+    )

@@ -263,3 +263,87 @@ def test_a_secret_nested_under_a_harmless_path_is_not_logged(
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "InstanceStatusSet[0].InstanceId" in text and "InstanceStatusSet[1].InstanceState" in text
     assert hidden not in text and SECRET not in text
+
+
+# A secret that a message would cut in two: scrubbed before the cut, so no
+# first part of it is left at the end of an excerpt, a message or a log line.
+CUT_SECRET = "QZXJ" + "k" * 36
+
+
+def cut_body(prefix: str = "") -> bytes:
+    """400 bytes with CUT_SECRET starting at byte 190 (the excerpts keep 200)."""
+    head = prefix + "x" * (190 - len(prefix))
+    return (head + CUT_SECRET).ljust(400, "y").encode()
+
+
+def no_part_of_the_cut_secret(*texts: str) -> bool:
+    return all(CUT_SECRET[:4] not in text for text in texts)
+
+
+def test_a_secret_across_an_excerpts_end_leaves_no_part_behind(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tcsdk.common import redaction
+    from tcsdk.common.errors import HTTPStatusError, InvalidJSONError, ResponseShapeError, TencentCloudError
+
+    redaction.register(CUT_SECRET)
+    call = lambda c: c.delete_cloud_recording(sdk_app_id=1, task_id="t")  # noqa: E731
+    cases: list[tuple[Behaviour, type[Exception]]] = [
+        (Behaviour("status", status=502, body=cut_body()), HTTPStatusError),
+        (Behaviour("raw", body=cut_body('{"Response": ')), InvalidJSONError),
+    ]
+    message = cut_body().decode()
+    no_code = {"Response": {"Error": {"Message": message}, "RequestId": "r"}}
+    cases.append((Behaviour("raw", body=json.dumps(no_code).encode()), ResponseShapeError))
+    coded = {"Response": {"Error": {"Code": "InvalidParameter", "Message": message}, "RequestId": "r"}}
+    cases.append((Behaviour("raw", body=json.dumps(coded).encode()), TencentCloudError))
+    for behaviour, expected in cases:
+        harness.server.then("DeleteCloudRecording", behaviour)
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="tcsdk.common.client"), pytest.raises(expected) as caught:
+            harness.run(call)
+        error = caught.value
+        texts = [str(error), repr(error), getattr(error, "excerpt", ""), getattr(error, "message", "")]
+        lines = [r.getMessage() for r in caplog.records]
+        assert lines, "the attempt is logged at DEBUG"
+        assert no_part_of_the_cut_secret(*texts, *lines), (expected, texts, lines)
+
+
+def test_the_common_clients_excerpt_is_scrubbed_before_it_is_cut(fake: Any, generated_on_path: Path) -> None:
+    from tcsdk.common import redaction
+    from tcsdk.common.client import CommonClient
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.common.errors import ResponseError
+
+    from ..conftest import SECRET_ID, SECRET_KEY
+
+    redaction.register(CUT_SECRET)
+    fake.then("DescribeCallDetailInfo", Behaviour("raw", body=cut_body("[")))
+    with CommonClient("trtc", "2019-07-22", Credentials(SECRET_ID, SECRET_KEY), endpoint=fake.url) as client:
+        with pytest.raises(ResponseError) as caught:
+            client.call("DescribeCallDetailInfo", {})
+    assert no_part_of_the_cut_secret(str(caught.value), repr(caught.value), caught.value.excerpt)
+
+
+# Letters no other test's message holds: the secrets registered here stay
+# registered (up to the rotating pool's size) while the rest of the suite runs.
+EXOTIC = "жλ€😀中ŝ"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    secret=st.text(st.sampled_from(EXOTIC), min_size=8, max_size=64),
+    before=st.integers(0, 400),
+    limit=st.integers(1, 300),
+    as_bytes=st.booleans(),
+)
+def test_an_excerpt_never_keeps_any_part_of_a_registered_secret(
+    secret: str, before: int, limit: int, as_bytes: bool, generated_on_path: Path
+) -> None:
+    from tcsdk.common import redaction
+
+    redaction.register(secret)
+    text = "a" * before + secret + "b" * 50
+    cut = redaction.scrubbed_excerpt(text.encode() if as_bytes else text, limit)
+    assert len(cut) <= limit
+    assert not set(cut) & set(EXOTIC), cut

@@ -414,6 +414,44 @@ def test_the_renewal_warning_does_not_show_a_quoted_secret(
         assert secret not in caplog.text
 
 
+def test_a_permanent_key_stays_hidden_however_many_temporary_keys_follow(creds: Any) -> None:
+    from tcsdk.common import redaction
+    from tcsdk.common.errors import SDKError
+
+    permanent = creds.Credentials("AKIDlasting", "lasting-permanent-SECRET")
+    identity = "lasting-web-identity-TOKEN"
+    creds.WebIdentityCredentials(ROLE_ARN, "provider", token=identity, region="ap-guangzhou")
+    renewed = "renewed-temporary-TOKEN"
+    for n in range(3 * 256):
+        creds.Credentials("AKIDtmp", f"temporary-secret-{n:04d}", f"temporary-token-{n:04d}", time.time() + 600)
+        if n % 100 == 0:
+            redaction.register(renewed)  # seen again: stays among the recent ones
+    text = str(SDKError(f"quoted {permanent.secret_key} {identity} {renewed} temporary-token-0000"))
+    assert permanent.secret_key not in text and identity not in text and renewed not in text
+    # The pool of temporary values is bounded: the oldest are forgotten.
+    assert "temporary-token-0000" in text
+    assert "temporary-token-0767" not in str(SDKError("temporary-token-0767"))
+
+
+def test_a_provider_returning_something_else_is_a_credentials_error_sync_and_async(creds: Any) -> None:
+    class Wrong:
+        def get_credentials(self) -> Any:
+            return ("AKID", "secret")
+
+    with pytest.raises(creds.CredentialsError, match="Wrong did not return Credentials"):
+        creds.resolve(Wrong())
+    with pytest.raises(creds.CredentialsError, match="Wrong did not return Credentials"):
+        asyncio.run(creds.resolve_async(Wrong()))
+    chain = creds.ChainCredentials([Wrong()])
+    with pytest.raises(creds.CredentialsError, match="did not return Credentials"):
+        chain.get_credentials()
+    # The AssumeRole flow resolves its base the same way in both drivers.
+    role = creds.AssumeRoleCredentials(ROLE_ARN, base=Wrong(), endpoint="http://127.0.0.1:9")
+    for fetch in (role.get_credentials, lambda: asyncio.run(role.get_credentials_async())):
+        with pytest.raises(creds.CredentialsError, match="did not return Credentials"):
+            fetch()
+
+
 # STS and metadata addresses: refused when the provider is made.
 
 HOSTILE_ADDRESSES = [

@@ -90,7 +90,7 @@ class TencentCloudError(SDKError):
         status: int = 0,
     ) -> None:
         self.code = code
-        self.message = message
+        self.message = scrub(message)
         self.request_id = request_id
         self.action = action
         self.status = status

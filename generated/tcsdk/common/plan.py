@@ -41,7 +41,7 @@ import msgspec
 from . import exceptions
 from .calls import Action, Call, Responder, typed_call
 from .model import Request, Response, ResponseMeta, attach_meta
-from .redaction import scrub
+from .redaction import scrub, scrubbed_excerpt
 from .retry import RetryPolicy, retry_delay
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class Core:
                     raise error
                 raise exceptions.HTTPStatusError(
                     f"HTTP {status} from {call.name}",
-                    excerpt=content[:_EXCERPT].decode("utf-8", "replace"),
+                    excerpt=scrubbed_excerpt(content, _EXCERPT),
                 )
             return call.parse(content)
         except (exceptions.ResponseError, exceptions.TencentCloudError) as exc:
@@ -244,12 +244,14 @@ class Core:
         if isinstance(outcome, exceptions.TencentCloudError):
             result = (
                 f"error code={outcome.code} request_id={outcome.request_id}"
-                f" status={outcome.status} message={outcome.message[:_EXCERPT]!r}"
+                f" status={outcome.status} message={scrubbed_excerpt(outcome.message, _EXCERPT)!r}"
             )
         elif isinstance(outcome, exceptions.ResponseError):
             result = f"{type(outcome).__name__} status={outcome.status}"
         elif isinstance(outcome, BaseException):
-            result = f"{type(outcome).__name__}: {str(outcome)[:_EXCERPT]}"
+            result = (
+                f"{type(outcome).__name__}: {scrubbed_excerpt(str(outcome), _EXCERPT)}"
+            )
         elif isinstance(outcome, str):
             result = outcome
         else:

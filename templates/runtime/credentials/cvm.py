@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from ..exceptions import CredentialsError
+from ..redaction import scrubbed_excerpt
 from .answers import expiry, json_object, temporary_keys
 from .flow import Flow, HTTPSettings, Reply, Send, checked_url, run_sync
 from .refreshing import RefreshingCredentials
@@ -153,7 +154,7 @@ class CVMRoleCredentials(RefreshingCredentials):
         code = data.get("Code")
         if code != "Success":
             raise CredentialsError(
-                f"{where}: the answer has Code {str(code)[:40]!r}, not 'Success'"
+                f"{where}: the answer has Code {scrubbed_excerpt(str(code), 40)!r}, not 'Success'"
             )
         return temporary_keys(data, expiry(data, where), where)
 

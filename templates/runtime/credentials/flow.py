@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..exceptions import CredentialsError
 from ..redaction import scrub
 from ..wire import parse_endpoint
-from .types import Credentials, CredentialsProvider, resolve_async
+from .types import Credentials, CredentialsProvider, resolve, resolve_async
 
 if TYPE_CHECKING:
     import httpx
@@ -182,7 +182,7 @@ def run_sync(flow: Flow[T], http: HTTPSettings, where: str) -> T:
             elif isinstance(step, ReadFile):
                 result = read_small_file(step.path, step.what, where)
             elif isinstance(step, Resolve):
-                result = step.provider.get_credentials()
+                result = resolve(step.provider)
             elif isinstance(step, Sleep):
                 time.sleep(max(0.0, min(step.seconds, sender.remaining())))
             else:

@@ -46,7 +46,9 @@ class Credentials(msgspec.Struct, frozen=True):
     expires_at: float | None = None
 
     def __post_init__(self) -> None:
-        redaction.register(self.secret_key, self.token)
+        # Permanent keys are hidden for the life of the process; temporary
+        # ones while they are among the most recent (they rotate).
+        redaction.register(self.secret_key, self.token, lasting=self.expires_at is None)
 
     def __repr__(self) -> str:
         token = ", token=<hidden>" if self.token else ""
@@ -66,6 +68,11 @@ class CredentialsProvider(Protocol):
     def get_credentials(self) -> Credentials: ...
 
 
+def resolve(provider: CredentialsProvider) -> Credentials:
+    """A provider's credentials, checked to be ``Credentials``."""
+    return _checked(provider, provider.get_credentials())
+
+
 async def resolve_async(provider: CredentialsProvider) -> Credentials:
     """A provider's credentials without blocking the event loop."""
     getter = getattr(provider, "get_credentials_async", None)
@@ -75,6 +82,12 @@ async def resolve_async(provider: CredentialsProvider) -> Credentials:
         found: object = await asyncio.to_thread(provider.get_credentials)
     else:
         found = await getter()
+    return _checked(provider, found)
+
+
+def _checked(provider: CredentialsProvider, found: object) -> Credentials:
+    # A user's provider returning a tuple or a dict would otherwise fail
+    # later, inside signing, with an AttributeError.
     if not isinstance(found, Credentials):
         raise CredentialsError(f"{type(provider).__name__} did not return Credentials")
     return found

@@ -14,7 +14,7 @@ The package's modules, lowest first (each imports only those before it, and
 the runtime's leaves ``..exceptions``, ``..redaction``, ``..retry``,
 ``..signing``; never a client):
 
-- ``types``: Credentials, CredentialsProvider, resolve_async, ENV_* names;
+- ``types``: Credentials, CredentialsProvider, resolve, resolve_async, ENV_* names;
 - ``flow``: a fetch as sans-IO steps, the sync and async drivers (deadline,
   bounded answers), bounded reads of regular files, address checks;
 - ``answers``: reading the keys out of an answer;
@@ -52,6 +52,7 @@ from .types import (
     ENV_TKE_TOKEN_FILE,
     Credentials,
     CredentialsProvider,
+    resolve,
     resolve_async,
 )
 
@@ -91,6 +92,7 @@ __all__ = [
     "TKEOIDCCredentials",
     "ChainCredentials",
     "default_credentials",
+    "resolve",
     "resolve_async",
     # Also here, as before the package split: the error classes and the
     # names and limits the providers use.

@@ -68,7 +68,7 @@ class AssumeRoleCredentials(STSCredentials):
 
             policy = json.dumps(policy, separators=(",", ":"))
         self.policy = policy or None
-        redaction.register(external_id)
+        redaction.register(external_id, lasting=True)
         self._external_id = external_id or None
         self._base = default_credentials() if base is None else base
         super().__init__(

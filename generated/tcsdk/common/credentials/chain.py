@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import CredentialsError
 from .local import EnvironmentCredentials, ProfileCredentials, StaticCredentials
-from .types import Credentials, CredentialsProvider, resolve_async
+from .types import Credentials, CredentialsProvider, resolve, resolve_async
 
 if TYPE_CHECKING:
     import asyncio
@@ -70,14 +70,14 @@ class ChainCredentials:
     def get_credentials(self) -> Credentials:
         chosen = self._chosen
         if chosen is not None:
-            return chosen.get_credentials()
+            return resolve(chosen)
         with self._lock:
             if self._chosen is not None:
-                return self._chosen.get_credentials()
+                return resolve(self._chosen)
             reasons = []
             for provider in self.providers:
                 try:
-                    credentials = provider.get_credentials()
+                    credentials = resolve(provider)
                 except CredentialsError as exc:
                     reasons.append(str(exc))
                     continue

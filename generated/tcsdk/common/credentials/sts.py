@@ -197,13 +197,15 @@ class STSCredentials(RefreshingCredentials):
             )
         error = inner.get("Error")
         if isinstance(error, dict):
-            code = str(error.get("Code"))[:_MESSAGE]
-            message = str(error.get("Message", ""))[:_MESSAGE]
-            request_id = str(inner.get("RequestId"))[:_MESSAGE]
+            code = redaction.scrubbed_excerpt(str(error.get("Code")), _MESSAGE)
+            message = redaction.scrubbed_excerpt(
+                str(error.get("Message", "")), _MESSAGE
+            )
+            request_id = redaction.scrubbed_excerpt(
+                str(inner.get("RequestId")), _MESSAGE
+            )
             raise CredentialsError(
-                redaction.scrub(
-                    f"{where}: [{code}] {message} (request id {request_id})"
-                )
+                f"{where}: [{code}] {message} (request id {request_id})"
             )
         if reply.status != 200:
             raise CredentialsError(f"{where}: HTTP {reply.status}")
@@ -266,7 +268,7 @@ class WebIdentityCredentials(STSCredentials):
         from pathlib import Path
 
         self.token_file = Path(token_file) if token_file is not None else None
-        redaction.register(token)
+        redaction.register(token, lasting=True)
         self._token = token
         super().__init__(
             region=region,
