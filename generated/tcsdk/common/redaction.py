@@ -46,14 +46,16 @@ def register(*values: str | None, lasting: bool = False) -> None:
     again counts as seeing it again).
     """
     global _longest_first
-    fresh = [v for v in values if v and len(v) >= _SHORTEST]
+    # Without the lock: a permanent key seen again (at every call of some
+    # providers) changes nothing.
+    fresh = [v for v in values if v and len(v) >= _SHORTEST and v not in _lasting]
     if not fresh:
         return
     with _lock:
         changed = False
         for value in fresh:
             if value in _lasting:
-                continue
+                continue  # made lasting by another thread meanwhile
             if lasting:
                 _rotating.pop(value, None)
                 _lasting.add(value)
