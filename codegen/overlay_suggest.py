@@ -65,7 +65,7 @@ def read_observations(name: str, raw: bytes) -> list[Observation]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError([Diagnostic(name, message=f"not UTF-8 text (byte {exc.start})")]) from None
-    found = _from_dump(name, text) if text.lstrip().startswith("[") else _from_log(name, text)
+    found = _from_dump(name, text) if text.lstrip().startswith(("[", "{")) else _from_log(name, text)
     if not found:
         message = "no deviations found: give the WARNING lines of the generated package's tolerant decoding"
         raise SpecError([Diagnostic(name, message=f"{message} or a JSON list of meta.deviations (docs/overlays.md)")])
