@@ -91,9 +91,13 @@ def test_import_writes_the_patched_specs_and_a_second_import_keeps_them(
     out = scratch / "specs"
     code, err = import_demo(capsys, out, "--overlay", str(OVERLAY))
     assert code == 0, err
-    assert f"note: {FOLDER}: 9 overlay patches applied ({OVERLAY.as_posix()})" in err
+    assert f"note: {FOLDER}: 11 overlay patches applied ({OVERLAY.as_posix()})" in err
     widget = spec(out, "service")["types"]["Widget"]["properties"]
     assert widget["AppID"] == {"type": "integer", "description": "Upper-case variant."}  # type changed
+    # set with null removes keys (from a list to one object); replace keeps nothing of the old node.
+    assert widget["Children"] == {"description": "Sub-widgets.", "nullable": True, "$ref": "#/types/Widget"}
+    total = spec(out, "DescribeWidgets")["response"]["properties"]["TotalCount"]
+    assert total == {"type": "integer", "format": "int64", "description": "How many widgets there are."}
     assert widget["Match"]["nullable"] is True  # nullability
     assert widget["Color"] == {"type": "string", "description": "Colour of the widget."}  # field added
     chunk = spec(out, "service")["types"]["Chunk"]  # object type added
@@ -132,14 +136,17 @@ def test_diff_reports_what_an_overlay_changed_like_any_spec_change(
         "  BREAKING    CreateWidget: request field legacy (Legacy) removed",
         "  BREAKING    OldWidget: now answers with a stream of events (the method's return type changes)",
         "  BREAKING    Widget: field app_id (AppID) type changed: str -> int",
+        "  BREAKING    Widget: field children (Children) type changed: list[Widget] -> Widget",
         "  BREAKING    Widget: field match_ (Match) may now be null (None)",
         "  compatible  Chunk: type Chunk added",
+        "  compatible  DescribeWidgets: documentation changed",
         "  compatible  DescribeWidgets: iter_describe_widgets and pages_describe_widgets added",
         "  compatible  DescribeWidgets: request field offset (Offset) added (optional)",
+        "  compatible  DescribeWidgets: response field total_count (TotalCount) format uint64 -> int64",
         "  compatible  StreamWidgetSSE: response field chunk (Chunk) added",
         "  compatible  StreamWidgetSSE: response field is_end (IsEnd) added",
         "  compatible  Widget: field color (Color) added (optional)",
-        "codegen diff: 4 breaking, 6 compatible",
+        "codegen diff: 5 breaking, 8 compatible",
     ]
     # Importing again without the overlay takes the patch out, and says what that changes.
     code, err = import_demo(capsys, scratch / "patched")
