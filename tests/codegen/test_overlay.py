@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import pickle
 import shutil
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,8 @@ from hypothesis import strategies as st
 
 from codegen import cli, inputs
 from codegen.diagnostics import Diagnostic
-from codegen.overlay import merge
+from codegen.inputs import OverlayInput
+from codegen.overlay import merge, parse
 from codegen.overlay_suggest import SECRET_WORDS, Observation, Target, proposal, read_observations
 
 from ..conftest import FIXTURES, ROOT
@@ -326,6 +328,15 @@ BAD = [
     ),
     (_patch("type: Widget\n    field: AppID\n    set: integer\n"), "7:10: set: a mapping of keys"),
     (_patch("type: Widget\n    set: {type: object}\n", version="'2020-1-1'"), "4:14: version: the API version"),
+    # Names are names: nothing in an overlay becomes a path or code.
+    (
+        _patch("type: ../Widget\n    set: {description: x}\n"),
+        "5:11: type: a name (letters, digits and _, from a letter)",
+    ),
+    (
+        _patch("type: Evil\n    add: {type: object, properties: {'a-b': {type: string}}}\n"),
+        "6:45: the patched demo/2020-01-01 service document is not valid: types/Evil/properties: 'a-b' does not match",
+    ),
     (
         _patch("type: Widgit\n    set: {description: x}\n"),
         "5:11: no type 'Widgit' in demo/2020-01-01; did you mean 'Widget'?",
@@ -531,6 +542,17 @@ def test_suggest_writes_to_a_file_and_names_the_service_version_when_asked(
         capsys, "overlay", "suggest", "d.json", "--from", "tencentcloud", str(DEMO.parent.parent), "--service", "x"
     )
     assert code == 2 and err.startswith("d.json#/0: no action 'DescribeWidgets' of x in ")
+    # From a spec folder (the default input: [tool.codegen] specs), as an imported one.
+    assert import_demo(capsys, scratch / "specs")[0] == 0
+    code, out, err = run(capsys, "overlay", "suggest", "d.json", "--service", "demo/2020-01-01")
+    assert code == 0, err
+    assert yaml.safe_load(out)["patches"] == [patch]
+
+
+def test_parsed_overlays_travel_to_worker_processes() -> None:
+    (overlay,) = parse([OverlayInput(OVERLAY.as_posix(), OVERLAY.read_bytes())])
+    assert len(overlay.patches) == 11
+    assert pickle.loads(pickle.dumps(overlay)) == overlay
 
 
 SUGGEST_BAD = [
