@@ -242,6 +242,9 @@ def test_overlays_do_not_apply_to_spec_folders(capsys: pytest.CaptureFixture[str
         "(specs folders are edited directly)"
     )
     assert not (scratch / "out").exists()
+    # The configured list is for imports: a generation from a spec folder leaves it alone.
+    code, _, err = run(capsys, "generate", "--specs", str(FIXTURES / "paging"), "--out", "out", "--check", "-q")
+    assert code == 1 and "missing.yaml" not in err, err
 
 
 # --- shipped overlays ---------------------------------------------------------------------
