@@ -18,6 +18,7 @@ from .cache import default_dir as default_cache_dir
 from .config import Defaults, load_defaults
 from .diagnostics import SpecError
 from .distribution import name_problem, version_problem
+from .inputs import NO_OVERLAYS, read_overlays
 from .naming import safe_identifier
 from .package_files import SURFACE_FILE
 from .pipeline import Options, run
@@ -25,6 +26,7 @@ from .writer import LockedError
 
 if TYPE_CHECKING:
     from .diff_sources import Side
+    from .overlay import Overlay
 
 EXIT_STALE = 1
 EXIT_BAD_INPUT = 2
@@ -85,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a folder of templates replacing the built-in ones of the same name; see docs/templates.md "
         "(default: [tool.codegen] templates)",
     )
+    _overlay_options(generate, "with --from: ")
     generate.add_argument("-q", "--quiet", action="store_true", help="print only the summary and errors")
     _diff_parser(commands)
     imports = commands.add_parser("import", help="write spec files from another format")
@@ -97,7 +100,57 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--examples", type=Path, help="its examples (tencentcloud: examples.json)")
     imports.add_argument("--out", type=Path, required=True, help="spec folder to write into")
     imports.add_argument("--actions", help="only these actions (comma-separated) and the types they reach")
+    _overlay_options(imports, "")
+    _overlay_parser(commands)
     return parser
+
+
+def _overlay_options(parser: argparse.ArgumentParser, condition: str) -> None:
+    parser.add_argument(
+        "--overlay",
+        dest="overlays",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help=f"{condition}patch the imported descriptions with this overlay (docs/overlays.md); repeatable, "
+        "applied in order after the overlays shipped with the generator (default: [tool.codegen] overlays)",
+    )
+    parser.add_argument(
+        "--no-builtin-overlays",
+        action="store_true",
+        help="do not apply the overlays shipped with the generator (codegen/overlays/FORMAT/)",
+    )
+
+
+def _overlay_parser(commands: Any) -> None:
+    overlay = commands.add_parser("overlay", help="work with overlays (docs/overlays.md)")
+    actions = overlay.add_subparsers(dest="overlay_command", required=True)
+    suggest = actions.add_parser(
+        "suggest",
+        help="a draft overlay from the deviations tolerant decoding recorded (WARNING log lines or a JSON dump)",
+    )
+    suggest.add_argument(
+        "inputs",
+        nargs="+",
+        type=Path,
+        metavar="INPUT",
+        help="files of log lines or JSON dumps of meta.deviations (docs/overlays.md); - reads standard input",
+    )
+    suggest.add_argument(
+        "--from",
+        dest="source",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="the descriptions the package was generated from (default: the spec folder, [tool.codegen] specs)",
+    )
+    suggest.add_argument("--specs", type=Path, help="the spec folder the package was generated from")
+    suggest.add_argument(
+        "--service",
+        metavar="SERVICE[/VERSION]",
+        help="the service version of deviations that do not name one, when their action is in several",
+    )
+    suggest.add_argument("--out", type=Path, metavar="FILE", help="write the overlay there instead of to stdout")
+    _overlay_options(suggest, "with --from: the overlays the package was generated with; ")
 
 
 def _diff_parser(commands: Any) -> None:
@@ -128,6 +181,7 @@ def _diff_parser(commands: Any) -> None:
         "--fail-on", choices=("breaking", "any"), help="exit 1 when a breaking change (or any change) is found"
     )
     diff.add_argument("--package", help="package name used in Python names (default: [tool.codegen] package)")
+    _overlay_options(diff, "with --from: on both sides, ")
 
 
 def _actions(text: str | None) -> tuple[str, ...] | None:
@@ -201,6 +255,8 @@ def _main(argv: list[str] | None = None) -> int:
         return run_import(args)
     if args.command == "diff":
         return run_diff(args)
+    if args.command == "overlay":
+        return run_suggest(args)
     source_format, source_dir = args.source if args.source else ("specs", None)
     if importers.find(source_format) is None:
         print(f"codegen: --from: {importers.UnknownFormat(source_format)}", file=sys.stderr)
@@ -218,6 +274,10 @@ def _main(argv: list[str] | None = None) -> int:
         if isinstance(distribution, str):
             print(f"codegen: {distribution}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        overlays = _overlay_paths(args, defaults, source_format)
+        if isinstance(overlays, str):
+            print(f"codegen: {overlays}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         options = Options(
             specs=Path(source_dir) if source_dir else args.specs or defaults.specs,
             out=args.out or defaults.out,
@@ -232,6 +292,8 @@ def _main(argv: list[str] | None = None) -> int:
             distribution_version=distribution[1],
             cache_dir=None if args.no_cache else args.cache_dir or defaults.cache_dir or default_cache_dir(),
             templates=args.templates or defaults.templates,
+            overlays=overlays,
+            builtin_overlays=not args.no_builtin_overlays,
         )
         changes, summary = run(options)
     except SpecError as exc:
@@ -252,6 +314,19 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"stale: {(options.out / name).as_posix()}", file=sys.stderr)
         return EXIT_STALE
     return 0
+
+
+def _overlay_paths(args: argparse.Namespace, defaults: Defaults, source_format: str) -> tuple[Path, ...] | str:
+    """The overlay files a command applies: --overlay (each time given), else [tool.codegen] overlays;
+    a string says what is wrong."""
+    if source_format in NO_OVERLAYS:
+        if args.overlays:
+            return (
+                f"--overlay goes with --from FORMAT: overlays patch imported descriptions "
+                f"({source_format} folders are edited directly)"
+            )
+        return ()
+    return tuple(args.overlays) if args.overlays else defaults.overlays
 
 
 def _distribution_settings(args: argparse.Namespace, defaults: Defaults) -> tuple[str, str] | str:
@@ -308,8 +383,12 @@ def run_diff(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         defaults = load_defaults(Path.cwd())
+        overlays = _overlay_paths(args, defaults, args.source_format)
+        if isinstance(overlays, str):
+            raise _Usage(overlays)
+        patches = _parsed_overlays(args.source_format, overlays, not args.no_builtin_overlays)
         old, new = _diff_sides(args, defaults.specs)
-        changes = diff_surfaces(*changed_surfaces(old, new))
+        changes = diff_surfaces(*changed_surfaces(old, new, patches))
     except _Usage as exc:
         print(f"codegen diff: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -325,6 +404,87 @@ def run_diff(args: argparse.Namespace) -> int:
     return EXIT_STALE if failing else 0
 
 
+def run_suggest(args: argparse.Namespace) -> int:
+    """``codegen overlay suggest``: a draft overlay on stdout (or --out); exit 2 on unreadable input."""
+    from .overlay_suggest import draft, read_observations, resolve
+
+    try:
+        defaults = load_defaults(Path.cwd())
+        source_format, root = (args.source[0], Path(args.source[1])) if args.source else ("specs", None)
+        if args.source and args.specs:
+            raise _Usage("give --from or --specs, not both")
+        root = root or args.specs or defaults.specs
+        importer = importers.find(source_format)
+        if importer is None:
+            raise _Usage(f"--from: {importers.UnknownFormat(source_format)}")
+        overlays = _overlay_paths(args, defaults, source_format)
+        if isinstance(overlays, str):
+            raise _Usage(overlays)
+        patches = _parsed_overlays(source_format, overlays, not args.no_builtin_overlays)
+        names = [str(path) if str(path) != "-" else "<stdin>" for path in args.inputs]
+        observations = []
+        for path, name in zip(args.inputs, names, strict=True):
+            observations += read_observations(name, _read_input(path, name))
+        documents = _documents_of(importer, root, {seen.action for seen in observations}, patches)
+        targets, notes = resolve(observations, documents, root.as_posix(), args.service or "")
+        text = draft(targets, names, notes)
+        if args.out is not None:
+            args.out.write_text(text, encoding="utf-8")
+    except _Usage as exc:
+        print(f"codegen overlay suggest: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SpecError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(f"codegen overlay suggest: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"codegen overlay suggest: {environment_problem(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.out is None:
+        sys.stdout.write(text)
+    return 0
+
+
+def _read_input(path: Path, name: str) -> bytes:
+    from .diagnostics import Diagnostic
+    from .reading import read_bounded
+
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return read_bounded(path)
+    except OSError as exc:
+        raise SpecError([Diagnostic(name, message=f"cannot read file: {exc.strerror}")]) from None
+
+
+def _documents_of(
+    importer: importers.Importer, root: Path, actions: set[str], overlays: tuple[Overlay, ...]
+) -> list[Any]:
+    """The checked documents of the service versions below ``root`` that hold one of ``actions``
+    (only those actions, where the format can choose: a corpus is large), patched by ``overlays``."""
+    if not isinstance(importer, importers.ActionSelector):
+        return importers.load_documents(importer, root, overlays=overlays)
+    _, units = importer.read_units(root)
+    folders = [
+        Path(unit.folder).relative_to(root).as_posix()
+        for unit in units
+        if actions & set(importer.action_names(unit) or ())
+    ]
+    if not folders:
+        return []
+    return importers.load_documents(importer, root, folders, sorted(actions), overlays=overlays)
+
+
+def _parsed_overlays(source_format: str, paths: tuple[Path, ...], builtin: bool) -> tuple[Overlay, ...]:
+    """The overlays a command applies, read and checked; SpecError naming the place of each problem."""
+    from .overlay import parse
+
+    return parse(read_overlays(source_format, paths, builtin))
+
+
 def run_import(args: argparse.Namespace) -> int:
     """``codegen import FORMAT``: write (or update) spec files for one service version."""
     from .diff_report import as_text
@@ -337,8 +497,16 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"codegen import: {args.format!r} {problem}; the formats that can: {', '.join(writers)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        package = load_defaults(Path.cwd()).package
-        changes = import_specs(importer, args.api, args.errors, args.examples, args.out, _actions(args.actions))
+        defaults = load_defaults(Path.cwd())
+        package = defaults.package
+        overlays = _overlay_paths(args, defaults, args.format)
+        if isinstance(overlays, str):
+            print(f"codegen import: {overlays}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        patches = _parsed_overlays(args.format, overlays, not args.no_builtin_overlays)
+        changes = import_specs(
+            importer, args.api, args.errors, args.examples, args.out, _actions(args.actions), patches
+        )
     except SpecError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)

@@ -21,6 +21,10 @@ KEYS = {
     "cache_dir": "",  # a path; empty means the default (see cache.default_dir)
     "templates": "",  # a folder of template overrides; empty means the built-in templates only
 }
+# Keys whose value is a list of paths.
+LIST_KEYS = {
+    "overlays": (),  # overlay files applied to imported descriptions, in order (docs/overlays.md)
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Defaults:
     changelog: Path | None = None
     cache_dir: Path | None = None
     templates: Path | None = None
+    overlays: tuple[Path, ...] = ()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -58,13 +63,18 @@ def load_defaults(start: Path) -> Defaults:
         table = data.get("tool", {}).get("codegen", {})
         if table:
             base = pyproject.parent
-    unknown = sorted(set(table) - set(KEYS))
+    unknown = sorted(set(table) - set(KEYS) - set(LIST_KEYS))
     if unknown:
         raise SpecError([Diagnostic(str(pyproject), message=f"[tool.codegen]: unknown keys {', '.join(unknown)}")])
     values = {key: table.get(key, default) for key, default in KEYS.items()}
     for key, value in values.items():
         if not isinstance(value, str):
             raise SpecError([Diagnostic(str(pyproject), message=f"[tool.codegen] {key} must be a string")])
+    lists = {key: table.get(key, default) for key, default in LIST_KEYS.items()}
+    for key, value in lists.items():
+        if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) and item for item in value):
+            message = f"[tool.codegen] {key} must be a list of paths (strings)"
+            raise SpecError([Diagnostic(str(pyproject), message=message)])
     return Defaults(
         specs=_relative(base, values["specs"]),
         out=_relative(base, values["out"]),
@@ -74,6 +84,7 @@ def load_defaults(start: Path) -> Defaults:
         changelog=_relative(base, values["changelog"]) if values["changelog"] else None,
         cache_dir=_relative(base, values["cache_dir"]) if values["cache_dir"] else None,
         templates=_relative(base, values["templates"]) if values["templates"] else None,
+        overlays=tuple(_relative(base, item) for item in lists["overlays"]),
     )
 
 

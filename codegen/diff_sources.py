@@ -15,10 +15,11 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from . import importers
 from .build import build_project
@@ -26,6 +27,9 @@ from .diagnostics import Diagnostic, SpecError
 from .no_input import file_given, nothing_found, runtime_only
 from .reading import read_bounded
 from .surface import Surface, from_project
+
+if TYPE_CHECKING:
+    from .overlay import Overlay
 
 
 @dataclass(frozen=True)
@@ -131,21 +135,24 @@ def _git(cwd: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def changed_surfaces(old: Side, new: Side) -> tuple[Surface, Surface]:
-    """Surfaces of the service versions that differ between the sides (and the common errors)."""
+def changed_surfaces(old: Side, new: Side, overlays: Sequence[Overlay] = ()) -> tuple[Surface, Surface]:
+    """Surfaces of the service versions that differ between the sides (and the common errors),
+    each side patched by ``overlays`` (as ``generate`` would: the same on both sides, so a
+    service version whose files are the same on both sides is still left out)."""
     old_units, new_units = old.units(), new.units()
     differ = sorted(u for u in set(old_units) | set(new_units) if old_units.get(u) != new_units.get(u))
     return (
-        surface_of(old, [u for u in differ if u in old_units]),
-        surface_of(new, [u for u in differ if u in new_units]),
+        surface_of(old, [u for u in differ if u in old_units], overlays),
+        surface_of(new, [u for u in differ if u in new_units], overlays),
     )
 
 
-def surface_of(side: Side, units: list[str]) -> Surface:
+def surface_of(side: Side, units: list[str], overlays: Sequence[Overlay] = ()) -> Surface:
     """Load, check and build only ``units`` of a side; errors name the side's own paths."""
+    importer = importers.get(side.source_format)
     with _materialised(side, units) if side.root is None else nullcontext(side.root) as root:
         try:
-            project = build_project(importers.load_documents(importers.get(side.source_format), root, units))
+            project = build_project(importers.load_documents(importer, root, units, overlays=overlays))
         except SpecError as exc:
             raise SpecError([_shown(d, root, side.label) for d in exc.diagnostics]) from None
     return from_project(project)

@@ -136,3 +136,44 @@ def tencent_service_folders(root: Path) -> list[Path]:
     if (root / TENCENT_FILES[0]).exists():
         return [root]
     return [path.parent for path in sorted(root.glob(f"*/*/{TENCENT_FILES[0]}"))]
+
+
+# Overlays shipped with the generator: codegen/overlays/<format>/*.yaml, applied
+# (in name order, before the user's) to what that format's importer produces.
+SHIPPED_OVERLAYS = Path(__file__).with_name("overlays")
+# The formats overlays do not apply to: spec folders are edited directly.
+NO_OVERLAYS = frozenset({"specs"})
+
+
+@dataclass(frozen=True)
+class OverlayInput:
+    """The bytes of one overlay file, read once (for the cache key and for parsing)."""
+
+    shown: str  # the path shown in messages
+    raw: bytes
+    builtin: bool = False  # shipped with the generator
+
+
+def shipped_overlays(source_format: str) -> list[Path]:
+    """The overlay files shipped for ``source_format``, in the order they apply."""
+    folder = SHIPPED_OVERLAYS / source_format
+    return sorted(folder.glob("*.yaml")) if source_format not in NO_OVERLAYS else []
+
+
+def read_overlays(source_format: str, paths: tuple[Path, ...], builtin: bool = True) -> tuple[OverlayInput, ...]:
+    """The overlays a run applies, in order: the shipped ones for ``source_format`` (unless
+    ``builtin`` is false), then ``paths``; SpecError naming each file that cannot be read."""
+    if source_format in NO_OVERLAYS:
+        return ()
+    read: list[OverlayInput] = []
+    problems: list[Diagnostic] = []
+    shipped = shipped_overlays(source_format) if builtin else []
+    for path, is_builtin in [*((p, True) for p in shipped), *((p, False) for p in paths)]:
+        shown = f"codegen/overlays/{source_format}/{path.name}" if is_builtin else path.as_posix()
+        raw, found = read_file(path, shown)
+        problems += found
+        if raw is not None:
+            read.append(OverlayInput(shown, raw, is_builtin))
+    if problems:
+        raise SpecError(problems)
+    return tuple(read)

@@ -12,7 +12,7 @@ import datetime
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -67,6 +67,9 @@ class SpecDocument:
     folder: str = ""
     name: str = ""
     origins: Origins | None = None
+    # Places an overlay patch changed -> that patch's place in its overlay file
+    # (see ``overlay``): a problem at or below such a place is the patch's.
+    patched: Mapping[tuple[Any, ...], Diagnostic] | None = None
 
     def locate(self, place: tuple[Any, ...]) -> tuple[int, int]:
         """Line and column (from 1) of the value at ``place``, or its nearest parent."""
@@ -81,6 +84,12 @@ class SpecDocument:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def diagnostic(self, place: tuple[Any, ...], message: str) -> Diagnostic:
+        if self.patched:
+            for end in range(len(place), -1, -1):
+                patch = self.patched.get(place[:end])
+                if patch is not None:
+                    what = f"{self.folder} {self.name or 'service document'}"
+                    return replace(patch, message=f"the patched {what} is not valid: {message}")
         if self.origins is not None:
             path, pointer = self.origins.find(place)
             return Diagnostic(path, message=message, pointer=pointer)
@@ -151,40 +160,50 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], chain: tuple[str, ...]) -> 
     return inlined
 
 
-def load_bytes(
-    raw: bytes, kind: str, shown: str, folder: str, name: str, cache: Cache | None = None
-) -> tuple[SpecDocument | None, list[Diagnostic]]:
-    """Parse and check the bytes of one spec file (``folder``/``name`` as in :class:`SpecDocument`)."""
+def read_yaml(raw: bytes, shown: str) -> tuple[yaml.Node | None, Any, list[Diagnostic]]:
+    """The node tree and the value of one YAML file, or the problems that keep it from being read
+    (not UTF-8, not YAML, empty, duplicate keys, aliases, nested too deeply), each at its line and column."""
     import yaml
 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return None, [Diagnostic(shown, message=f"not UTF-8 text (byte {exc.start})")]
+        return None, None, [Diagnostic(shown, message=f"not UTF-8 text (byte {exc.start})")]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return None, [Diagnostic(shown, line, column, f"invalid YAML: {exc.problem or exc.context}")]
+        return None, None, [Diagnostic(shown, line, column, f"invalid YAML: {exc.problem or exc.context}")]
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - text.rfind("\n", 0, exc.position)
-        return None, [Diagnostic(shown, line, column, f"invalid YAML: character #x{exc.character:04x} is not allowed")]
+        message = f"invalid YAML: character #x{exc.character:04x} is not allowed"
+        return None, None, [Diagnostic(shown, line, column, message)]
     except yaml.YAMLError as exc:
-        return None, [Diagnostic(shown, message=f"invalid YAML: {exc}")]
+        return None, None, [Diagnostic(shown, message=f"invalid YAML: {exc}")]
     except RecursionError:
-        return None, [Diagnostic(shown, message=f"nested more than {MAX_DEPTH} levels deep")]
+        return None, None, [Diagnostic(shown, message=f"nested more than {MAX_DEPTH} levels deep")]
     if node is None:
-        return None, [Diagnostic(shown, 1, 1, "the file is empty")]
+        return None, None, [Diagnostic(shown, 1, 1, "the file is empty")]
     problems = _structure_problems(node, shown)
     if problems:
-        return None, problems
+        return None, None, problems
     try:
         data = yaml.SafeLoader(text).construct_document(node)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
-        return None, [Diagnostic(shown, line, column, f"invalid YAML value: {exc}")]
+        return None, None, [Diagnostic(shown, line, column, f"invalid YAML value: {exc}")]
+    return node, data, []
+
+
+def load_bytes(
+    raw: bytes, kind: str, shown: str, folder: str, name: str, cache: Cache | None = None
+) -> tuple[SpecDocument | None, list[Diagnostic]]:
+    """Parse and check the bytes of one spec file (``folder``/``name`` as in :class:`SpecDocument`)."""
+    node, data, problems = read_yaml(raw, shown)
+    if node is None:
+        return None, problems
     document = SpecDocument(shown, kind, data, node, folder=folder, name=name)
     problems = validate(document, cache)
     return (None if problems else document), problems

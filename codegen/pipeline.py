@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from . import importers
 from .cache import Cache, digest, folder_fingerprint, generator_fingerprint, untrusted
 from .diagnostics import Diagnostic, SpecError
-from .inputs import Unit
+from .inputs import OverlayInput, Unit, read_overlays
 from .package_files import override_problems
 from .writer import Changes, compare, locked, write_tree
 
@@ -61,6 +61,11 @@ class Options:
     # A folder of templates replacing the built-in ones of the same name
     # (docs/templates.md); its contents are part of every cache key.
     templates: Path | None = None
+    # Overlay files (docs/overlays.md) applied in order to what the importer of
+    # source_format gives, after the ones shipped for it unless builtin_overlays
+    # is false; their contents are part of every cache key.
+    overlays: tuple[Path, ...] = ()
+    builtin_overlays: bool = True
 
     def __post_init__(self) -> None:
         # The package name is a folder below ``out``: one plain Python name, never a path.
@@ -68,11 +73,22 @@ class Options:
             raise ValueError(f"package {self.package!r} is not a Python name")
 
 
-def load_project(specs: Path, source_format: str = "specs", actions: tuple[str, ...] | None = None) -> Project:
-    """Stages 1 and 2: the input in ``source_format`` (an importer's name) to IR; SpecError on bad input."""
+def load_project(
+    specs: Path,
+    source_format: str = "specs",
+    actions: tuple[str, ...] | None = None,
+    overlays: tuple[Path, ...] = (),
+    builtin_overlays: bool = True,
+) -> Project:
+    """Stages 1 and 2: the input in ``source_format`` (an importer's name) to IR, patched by the
+    overlays shipped for that format (unless ``builtin_overlays`` is false) and ``overlays``;
+    SpecError on bad input."""
     from .build import build_project
+    from .overlay import parse
 
-    return build_project(importers.load_documents(importers.get(source_format), specs, actions=actions))
+    patches = parse(read_overlays(source_format, overlays, builtin_overlays))
+    importer = importers.get(source_format)
+    return build_project(importers.load_documents(importer, specs, actions=actions, overlays=patches))
 
 
 def generate_files(project: Project, package: str, templates: Path | None = None) -> dict[str, str]:
@@ -102,6 +118,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
         raise SpecError(unusable)
     cache = Cache(_trusted_cache_dir(options.cache_dir))
     importer = importers.get(options.source_format)
+    overlays = read_overlays(options.source_format, options.overlays, options.builtin_overlays)
     common, units = importer.read_units(options.specs)
     with_surface = options.changelog is not None
     base = digest(
@@ -112,6 +129,8 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
         json.dumps(options.actions),
         str(with_surface),
         *common.key_parts(),
+        # The overlays' contents and order: each one changes what is generated.
+        *(part for overlay in overlays for part in ("shipped" if overlay.builtin else "given", overlay.raw)),
     )
     keys = {unit.folder: digest(base, *unit.key_parts()) for unit in units}
     # The units' keys, not their folders: the same input at another path is the same run.
@@ -127,7 +146,7 @@ def generate(options: Options, progress: Callable[[str], None]) -> Generation:
         raise SpecError(wrong)
     if options.templates is not None and (wrong := _template_problems(options.templates)):
         raise SpecError(wrong)
-    generation, entry = _generate_units(options, progress, cache, importer, common, units, keys, base)
+    generation, entry = _generate_units(options, progress, cache, importer, common, units, keys, base, overlays)
     cache.put("run", run_key, entry)
     return generation
 
@@ -193,11 +212,15 @@ def _generate_units(
     units: list[Unit],
     keys: dict[str, str],
     base: str,
+    overlay_inputs: tuple[OverlayInput, ...] = (),
 ) -> tuple[Generation, dict[str, Any]]:
     """Each unit from its cache entry or generated; the generation and its "run" entry."""
     from .build import check_packages
     from .loader import load_unit
+    from .overlay import parse, unknown_service_versions
     from .units import Job, UnitResult, run_jobs
+
+    overlays = parse(overlay_inputs)  # before anything is generated: a bad overlay stops the run
 
     with_surface = options.changelog is not None
     results: dict[str, UnitResult] = {}
@@ -222,6 +245,7 @@ def _generate_units(
             with_surface,
             cache.root,
             options.templates,
+            overlays,
         )
         for unit in missing
     ]
@@ -244,6 +268,11 @@ def _generate_units(
     chosen = [results[unit.folder] for unit in sorted(units, key=lambda u: u.folder)]
     services = [r.index for r in chosen if r.index is not None]
     problems = check_packages(services)
+    if options.actions is None:
+        # A patch for a service version the input does not hold is stale (with --actions,
+        # a service version without any of them is not known here).
+        present = {(s.service, s.version) for s in services}
+        problems += unknown_service_versions(overlays, present, options.specs.as_posix())
     if problems:
         raise SpecError(problems)
     package_key = digest(base, json.dumps([[s.service, s.version, s.title, s.package, s.module] for s in services]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +19,15 @@ import yaml
 from .build import build_project
 from .diagnostics import Diagnostic, SpecError
 from .diff import Change, diff_surfaces
-from .inputs import SERVICE_FILE
-from .loader import ImportedService, load_specs, path_name_problem
+from .inputs import SERVICE_FILE, Unit, shipped_common_unit
+from .loader import ImportedService, load_specs, load_unit, path_name_problem
 from .reading import read_bounded
 from .surface import Surface, from_project
 from .writer import WORKSPACE, folder_lock, inside, recover_workspace, replace_folder
 
 if TYPE_CHECKING:
     from .importers import SpecWriter
+    from .overlay import Overlay
 
 
 @dataclass
@@ -73,8 +74,11 @@ def import_specs(
     examples: Path | None,
     out: Path,
     actions: Sequence[str] | None,
+    overlays: Sequence[Overlay] = (),
 ) -> ImportChanges:
-    """Write (or update) the spec files of one service version described in another format.
+    """Write (or update) the spec files of one service version described in another format,
+    patched by ``overlays`` (so the files hold the patched result, and importing again with
+    the same overlays changes nothing).
 
     A spec folder without ``common/errors.yaml`` uses the table shipped with
     the generator, so none is written.
@@ -82,10 +86,47 @@ def import_specs(
     imported = importer.import_service(api, errors, examples, actions)
     if problems := _name_problems(imported):
         raise SpecError(problems)
+    if overlays:
+        imported = patched(importer, imported, api, actions, overlays)
     files = spec_texts(imported)
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out, shared=False):
         return _write_import(imported, files, out, actions)
+
+
+def patched(
+    importer: SpecWriter,
+    imported: ImportedService,
+    api: Path,
+    actions: Sequence[str] | None,
+    overlays: Sequence[Overlay],
+) -> ImportedService:
+    """``imported`` patched by ``overlays``, checked as ``generate`` checks it: SpecError naming
+    the place in the overlay of whatever a patch broke, or of a patch whose target is not there."""
+    from .importers import ActionSelector
+    from .overlay import apply
+
+    described = None
+    if actions is not None and isinstance(importer, ActionSelector):
+        # Which actions the description holds, so that a patch of one left out is skipped, not stale.
+        described = importer.action_names(Unit(api.parent.as_posix(), ((api.as_posix(), read_bounded(api)),)))
+    applied = apply(imported.documents(api.as_posix()), overlays, actions=actions, described=described)
+    problems = applied.problems
+    if not problems and applied.patches:
+        common, _ = load_unit(shipped_common_unit())
+        try:
+            build_project([*common, *applied.documents])
+        except SpecError as exc:
+            problems = exc.diagnostics
+    if problems:
+        raise SpecError(problems)
+    if not applied.patches:
+        return imported
+    service = next(d.data for d in applied.documents if d.kind == "service_file")
+    kept = {d.name: d.data for d in applied.documents if d.kind == "action_file"}
+    count = f"{applied.patches} overlay patch{'es' if applied.patches != 1 else ''}"
+    notes = [*imported.notes, f"{imported.folder}: {count} applied ({', '.join(applied.overlays)})"]
+    return replace(imported, service=service, actions=kept, notes=notes)
 
 
 def _name_problems(imported: ImportedService) -> list[Diagnostic]:

@@ -29,6 +29,7 @@ from .loader import load_unit
 
 if TYPE_CHECKING:
     from .importers import Importer
+    from .overlay import Overlay
 
 
 def _format(text: str) -> str:
@@ -127,13 +128,16 @@ class Job:
     with_surface: bool
     cache_dir: Path | None
     templates: Path | None = None  # the --templates folder, read by the worker that renders
+    overlays: tuple[Overlay, ...] = ()  # applied to what the importer gives, in order
 
 
 def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitResult:
     """Load, build, render and format one service version (in a worker process or in this one)."""
     cache = Cache(job.cache_dir)
     common, problems = load_unit(job.common, cache)  # checked by the caller; cached, so cheap
-    documents, found = job.importer.load_unit(job.unit, job.actions, cache)
+    from .importers import load_patched
+
+    documents, found = load_patched(job.importer, job.unit, job.actions, cache, job.overlays)
     problems += found
     if problems:
         return UnitResult(problems=tuple(problems))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     # served by the cache only reads its input (see ``inputs``).
     from ..cache import Cache
     from ..loader import ImportedService, SpecDocument
+    from ..overlay import Overlay
 
 
 class Importer(Protocol):
@@ -163,20 +164,40 @@ def load_documents(
     folders: Sequence[str] | None = None,
     actions: Sequence[str] | None = None,
     cache: Cache | None = None,
+    overlays: Sequence[Overlay] = (),
 ) -> list[SpecDocument]:
-    """Every checked document below ``root`` (only ``folders``, when given), the common table first;
-    :class:`SpecError` with every problem found."""
+    """Every checked document below ``root`` (only ``folders``, when given), the common table first,
+    each service version patched by ``overlays``; :class:`SpecError` with every problem found."""
     from ..loader import load_unit as load_common_unit
 
     common, units = importer.read_units(root, folders)
     documents, problems = load_common_unit(common, cache)
     for unit in units:
-        found, unit_problems = importer.load_unit(unit, actions, cache)
+        found, unit_problems = load_patched(importer, unit, actions, cache, overlays)
         documents += found
         problems += unit_problems
     if problems:
         raise SpecError(problems)
     return documents
+
+
+def load_patched(
+    importer: Importer,
+    unit: Unit,
+    actions: Sequence[str] | None,
+    cache: Cache | None,
+    overlays: Sequence[Overlay],
+) -> tuple[list[SpecDocument], list[Diagnostic]]:
+    """``importer.load_unit`` with ``overlays`` applied to what it gives (see ``codegen.overlay``)."""
+    documents, problems = importer.load_unit(unit, actions, cache)
+    if problems or not documents or not overlays:
+        return documents, problems
+    from ..overlay import apply
+
+    # With --actions, a patch of an action left out is skipped; one the input does not describe is stale.
+    described = importer.action_names(unit) if actions is not None and isinstance(importer, ActionSelector) else None
+    applied = apply(documents, overlays, actions=actions, described=described, cache=cache)
+    return applied.documents, applied.problems
 
 
 def action_problems(importer: Importer, root: Path, units: Sequence[Unit], actions: Sequence[str]) -> list[Diagnostic]:
