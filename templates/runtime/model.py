@@ -4,9 +4,12 @@ Every API 3.0 answer is ``{"Response": {...}}``. On success the object holds the
 action's fields and ``RequestId``; on failure it holds ``Error`` with ``Code``
 and ``Message``. :meth:`Response.from_envelope` reads either form.
 
-Decoding policy: unknown fields are ignored (services add fields without a new
-API version), numbers and booleans sent as strings are accepted (``"10"`` for
-an integer), and every response field may be absent or null.
+Decoding policy: unknown fields are left out of the model (services add
+fields without a new API version) but not lost: each response keeps the body
+it was parsed from, and ``response.meta.raw`` decodes it when read (with
+``meta.unknown`` listing what the model does not declare). Numbers and
+booleans sent as strings are accepted (``"10"`` for an integer), and every
+response field may be absent or null.
 
 An answer that still does not fit its model is decoded again, tolerantly (see
 the ``tolerant`` module): nothing of it is lost, and each place where it
@@ -14,7 +17,8 @@ disagreed is recorded as a :class:`Deviation` in ``response.meta.deviations``.
 With ``strict=True`` such an answer raises
 :class:`~.errors.ResponseShapeError` instead.
 
-A successful answer costs one typed decode and nothing else: every response
+A successful answer costs one typed decode and one reference kept (to the
+body: nothing is copied) and nothing else: every response
 model has a hidden ``Error`` field typed ``None``, so an error envelope fails
 that decode and only then is it read as an error (see :func:`parse_envelope`).
 
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from .meta import NO_META, Deviation, ResponseMeta
+from .meta import NO_META, Deviation, Kept, ResponseMeta, kept_meta
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -82,11 +86,13 @@ R = TypeVar("R", bound="Response")
 T = TypeVar("T")
 
 
-class Response(Model, weakref=True):
+class Response(Model, Kept, weakref=True):
     """Base of every ``<Action>Response``.
 
     ``meta`` (a :class:`ResponseMeta`) tells how the answer arrived; it is
     kept beside the fields, so it changes neither the JSON nor equality.
+    The body the response was parsed from is kept in a slot that is no field
+    (``meta.raw`` reads it); a copy of the response keeps none.
     """
 
     request_id: str = msgspec.field(name="RequestId")
@@ -105,24 +111,35 @@ class Response(Model, weakref=True):
 
     @property
     def meta(self) -> ResponseMeta:
-        """HTTP status and headers, attempts, elapsed time and deviations."""
+        """HTTP status and headers, attempts, elapsed time, deviations, and the
+        answer as it came (``raw``, ``unknown``)."""
         found = _METAS.get(id(self))
-        return found[1] if found is not None and found[0]() is self else NO_META
+        if found is not None and found[0]() is self:
+            return found[1]
+        body = getattr(self, "_kept", None)
+        return NO_META if body is None else kept_meta(NO_META, body, type(self))
 
+    # ``strict`` is not keyword-only: CPython (3.11) runs a call of a method
+    # with keyword-only parameters on its slow generic path, which costs this
+    # hot path more than keeping the body does.
     @classmethod
     def from_envelope(
-        cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False
+        cls: type[R], body: bytes | str | Mapping[str, Any], strict: bool = False
     ) -> R:
         """Parse a whole response body into this response type.
 
-        ``body`` is the raw body (bytes or str) or an already decoded dict.
-        Raises the matching :class:`~.errors.TencentCloudError` subclass when the
-        envelope carries an error, and a :class:`~.errors.ResponseError`
-        subclass when the body is not a usable response.
+        ``body`` is the raw body (bytes or str) or an already decoded dict;
+        the response keeps a reference to it for ``meta.raw`` (a dict is read
+        as it is then: do not change it meanwhile). Raises the matching
+        :class:`~.errors.TencentCloudError` subclass when the envelope carries
+        an error, and a :class:`~.errors.ResponseError` subclass when the
+        body is not a usable response.
         """
-        # The hot path of every call: one typed decode, nothing else.
+        # The hot path of every call: one typed decode, and the body kept
+        # (a reference: ``meta.raw`` decodes it only when read).
         try:
             result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
+            result._kept = body
             return result
         except msgspec.ValidationError as exc:
             refused: msgspec.ValidationError | None = exc
@@ -150,9 +167,15 @@ _METAS: dict[int, tuple[Callable[[], object], ResponseMeta]] = {}
 
 
 def attach_meta(response: Response, meta: ResponseMeta) -> None:
-    """Set what ``response.meta`` returns (for as long as ``response`` lives)."""
+    """Set what ``response.meta`` returns (for as long as ``response`` lives).
+
+    Its ``raw`` and ``unknown`` read the body ``response`` keeps, if any.
+    """
     import weakref  # here: importing the models alone does not need it
 
+    body = getattr(response, "_kept", None)
+    if body is not None:
+        meta = kept_meta(meta, body, type(response))
     key = id(response)
     pop = _METAS.pop  # bound now: at exit the module's names may already be cleared
 
@@ -185,6 +208,15 @@ def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
     return decoder
 
 
+def keep(response: Response, body: Any) -> None:
+    """Have ``response.meta.raw`` read ``body`` (a body as received, or a
+    ``meta.InnerText``) instead of what it was parsed from."""
+    response._kept = body
+    found = _METAS.get(id(response))
+    if found is not None and found[0]() is response:
+        attach_meta(response, found[1])
+
+
 def parse_envelope(
     cls: type[R], body: bytes | str | Mapping[str, Any], *, strict: bool = False
 ) -> R:
@@ -205,6 +237,7 @@ def _parse(
         if cls in _FAST and not isinstance(body, Mapping):
             try:  # the class's first answer: the fast path had no decoder yet
                 result: R = decoder.decode(body).Response
+                result._kept = body
                 return result
             except msgspec.ValidationError as exc:
                 refused = exc
@@ -213,6 +246,7 @@ def _parse(
     from . import envelope  # only answers the typed decode did not settle pay for it
 
     response, deviations = envelope.parse(cls, body, refused, strict, decoder)
+    response._kept = body
     if deviations:
         attach_meta(response, ResponseMeta(deviations=deviations))
     return response

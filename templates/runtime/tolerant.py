@@ -11,7 +11,8 @@ module decodes it again, field by field, so that nothing is lost:
 - a single value where a list is expected becomes a one-element list;
 - anything else (``null`` where a value is required, an object where text is
   expected, ...) is kept as it came, as plain JSON values;
-- unknown fields are ignored, as by the typed decoder.
+- unknown fields are left out, as by the typed decoder (``meta.raw`` and
+  ``meta.unknown`` still reach them).
 
 Each such place is recorded as a :class:`~.meta.Deviation`. :func:`decode`
 is a function of the type and the values alone: ``envelope`` calls it,
@@ -36,7 +37,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .meta import Deviation
+from .meta import Deviation, path_text
 from .redaction import scrub
 
 __all__ = ["decode", "message", "warn"]
@@ -102,7 +103,7 @@ class _Walk:
 
     def note(self, expected: str, value: Any, kept: Any, coerced: bool = False) -> Any:
         self.found.append(
-            Deviation(_path_text(self.path), expected, value, kept, coerced)
+            Deviation(path_text(self.path), expected, value, kept, coerced)
         )
         return kept
 
@@ -241,16 +242,6 @@ def _struct_plan(cls: type[msgspec.Struct]) -> _Plan:
         return cls(**values)
 
     return run
-
-
-def _path_text(path: list[str | int]) -> str:
-    text = ""
-    for step in path:
-        if isinstance(step, int):
-            text += f"[{step}]"
-        else:
-            text += f".{step}" if text else step
-    return text
 
 
 def decode(

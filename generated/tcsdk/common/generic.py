@@ -39,10 +39,13 @@ _EXCERPT = 200
 class CommonResponse(dict[str, Any]):
     """The ``Response`` object of an answer as a plain dict, ``RequestId`` included.
 
-    ``meta`` holds the HTTP status and headers, attempts and elapsed time.
+    ``meta`` holds the HTTP status and headers, attempts and elapsed time;
+    ``meta.raw`` decodes the body anew (a copy to change freely), and
+    ``meta.unknown`` is empty: without a model nothing is left out.
     """
 
     meta: ResponseMeta = ResponseMeta()
+    _kept: bytes | None = None  # the body, for meta.raw
 
     @property
     def request_id(self) -> str:
@@ -79,7 +82,9 @@ def _read(action: str, content: bytes) -> CommonResponse | exceptions.SDKError:
         error = error_in(inner, action)
         if error is not None:
             return error
-    return CommonResponse(inner)
+    response = CommonResponse(inner)
+    response._kept = content  # for meta.raw: a reference to the body, no copy
+    return response
 
 
 def _parse(action: str, content: bytes) -> CommonResponse:

@@ -40,6 +40,7 @@ import msgspec
 
 from . import exceptions
 from .calls import Action, Call, Responder, typed_call
+from .meta import kept_meta
 from .model import Request, Response, ResponseMeta, attach_meta
 from .redaction import scrub, scrubbed_excerpt
 from .retry import RetryPolicy, retry_delay
@@ -381,8 +382,9 @@ def _answered(core: Core, call: Call, stream: bool, responder: Responder) -> Any
 def _attach(result: Any, meta: ResponseMeta) -> None:
     if isinstance(result, Response):
         attach_meta(result, meta)
-    else:  # CommonClient's dict answer
-        result.meta = meta
+    else:  # CommonClient's dict answer: raw reads its body, and no model
+        body = getattr(result, "_kept", None)
+        result.meta = meta if body is None else kept_meta(meta, body, None)
 
 
 def opened_stream(response: httpx.Response) -> bool:

@@ -20,6 +20,8 @@ response model. The connection is closed when the iteration ends, when the
 - An event larger than the stream's ``max_event_size`` (16 MiB unless set:
   :data:`MAX_EVENT_SIZE`), a line longer than that, or bytes that are not
   UTF-8 raise ``StreamError``, and the connection is closed.
+- Each item's ``meta.raw`` is its event's data object as sent, fields the
+  model does not declare included, and ``meta.unknown`` lists those.
 - When the service answers with plain JSON instead (some actions stream only
   when asked to), that one response is the stream's only item.
 
@@ -36,8 +38,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import msgspec
 
 from . import exceptions
-from .meta import ResponseMeta
-from .model import Response, parse_envelope
+from .meta import InnerText, ResponseMeta
+from .model import Response, keep, parse_envelope
 
 if TYPE_CHECKING:
     import httpx
@@ -210,7 +212,11 @@ class EventDecoder:
 def _typed(
     cls: type[R], action: str, event: ServerSentEvent, request_id: str, strict: bool
 ) -> R:
-    """An event's data as the response model; raises the typed error it holds."""
+    """An event's data as the response model; raises the typed error it holds.
+
+    Its ``meta.raw`` is the data object as sent (without the ``RequestId``
+    added here from the stream's header when the event has none).
+    """
     try:
         value = msgspec.json.decode(event.data)
     except (msgspec.DecodeError, RecursionError) as exc:
@@ -219,7 +225,9 @@ def _typed(
         raise invalid_json(exc, event.data, action, "event data") from None
     if isinstance(value, dict) and "RequestId" not in value:
         value["RequestId"] = request_id
-    return parse_envelope(cls, {"Response": value}, strict=strict)
+    response = parse_envelope(cls, {"Response": value}, strict=strict)
+    keep(response, InnerText(event.data))
+    return response
 
 
 @dataclass(frozen=True)
