@@ -429,7 +429,14 @@ class _Resolver:
             )
             for wire, prop in properties.items()
         )
-        return ObjectType(name=name, description=schema.description, fields=fields, role=role, action=action)
+        return ObjectType(
+            name=name,
+            description=schema.description,
+            fields=fields,
+            role=role,
+            action=action,
+            inferred_from=schema.inferred_from,
+        )
 
     def type_ref(self, prop: PropertySchema, files: str = "as an array item") -> TypeRef:
         """The type of a property; ``files`` is where it is when ``bytes`` is not allowed there, else ""."""

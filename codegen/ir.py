@@ -78,6 +78,9 @@ class ObjectType:
     fields: tuple[Field, ...]
     role: Literal["shared", "request", "response"]
     action: str = ""
+    # "examples" when the spec says its fields were inferred from the examples
+    # (an event model the description did not give); the docstring says so.
+    inferred_from: str = ""
 
 
 @dataclass(frozen=True)

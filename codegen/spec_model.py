@@ -54,6 +54,7 @@ class ObjectSchema:
     description: str
     required: tuple[str, ...]
     properties: Mapping[str, PropertySchema]  # in the document's order
+    inferred_from: str = ""  # "examples": the fields were guessed from the examples
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def _object(raw: Mapping[str, Any], place: Place) -> ObjectSchema:
         description=raw.get("description", ""),
         required=tuple(raw.get("required", [])),
         properties={wire: _property(prop, place.at("properties", wire)) for wire, prop in properties.items()},
+        inferred_from=raw.get("inferred_from", ""),
     )
 
 
