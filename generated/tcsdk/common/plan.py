@@ -364,7 +364,12 @@ def call_plan(
 def _answered(core: Core, call: Call, stream: bool, responder: Responder) -> Any:
     """A call answered by a responder: decoded as a 200 answer, no retry."""
     started = time.monotonic()
-    answer = responder.respond(call, stream)
+    answer: Any = responder.respond(call, stream)
+    if stream and not isinstance(answer, (bytes, Response)):  # an event stream
+        from .streaming import Opened
+
+        core.log(call.name, 1, started, "stream", None)
+        return Opened(answer, 1, time.monotonic() - started)
     if isinstance(answer, bytes):
         try:
             answer = call.parse(answer)
