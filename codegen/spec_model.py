@@ -12,7 +12,7 @@ or JSON pointer).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .diagnostics import Diagnostic
@@ -116,6 +116,8 @@ class ActionSpec:
     errors: ErrorTable
     examples: tuple[ExampleSpec, ...]
     pagination: PaginationSpec | None
+    request_body: str = "json"  # or "octet-stream": the raw body, parameters as headers
+    headers: Mapping[str, str] = field(default_factory=dict)  # request field -> header name
 
     @property
     def file_stem(self) -> str:
@@ -169,6 +171,8 @@ def read(document: SpecDocument) -> Spec:
             for index, raw in enumerate(data.get("examples") or [])
         ),
         pagination=_pagination(paging, place.at("pagination")) if paging else None,
+        request_body=data.get("request_body", "json"),
+        headers=dict(data.get("headers") or {}),
     )
 
 

@@ -205,6 +205,8 @@ class Core:
         # wiring refused any that would replace these or the framing.
         headers.update(settings.headers)
         if not isinstance(body, bytes):
+            # A raw body's parameters (``octet``) as headers: not signed either.
+            headers.update(getattr(body, "headers", ()))
             # httpx sends a stream with chunked framing unless told its length.
             headers["Content-Length"] = str(body.length)
         return Prepared(headers, body)
