@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import naming
-from .diagnostics import Diagnostic, SpecError
+from .diagnostics import Diagnostic, SpecError, closest, quoted
 from .ir import (
     SCALARS,
     Action,
@@ -300,6 +300,7 @@ def _build_action(
             problems.append(example.place.problem(f"example is not plain JSON data: {exc}"))
     method = naming.method_name(spec.action)
     pagination = _pagination(spec.pagination, request, response, method, problems)
+    headers = _headers(spec, request, problems)
     idempotency_field = IDEMPOTENCY_FIELD if IDEMPOTENCY_FIELD in spec.request.properties else ""
     return Action(
         name=name,
@@ -320,7 +321,94 @@ def _build_action(
         source=spec.path,
         binary_fields=tuple(f.wire_name for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"),
         pagination=pagination,
+        octet_stream=spec.request_body == OCTET_STREAM,
+        headers=headers,
     )
+
+
+# Headers a parameter must not travel as: the client sets them (framing,
+# signature, the X-TC-* protocol headers), or they change how HTTP reads the request.
+FORBIDDEN_HEADERS = frozenset(
+    {"host", "content-length", "content-type", "authorization", "transfer-encoding", "connection", "expect", "te"}
+)
+OCTET_STREAM = "octet-stream"
+
+
+def _headers(spec: ActionSpec, request: ObjectType, problems: list[Diagnostic]) -> tuple[tuple[str, str], ...]:
+    """An octet-stream action's (wire name, header) pairs, in field order, each checked.
+
+    Its one ``bytes`` field is the raw body; every other field travels as a
+    header, so each must have one, of a scalar type, and no two the same.
+    """
+    place = spec.place
+    octet = spec.request_body == OCTET_STREAM
+    if spec.headers and not octet:
+        problems.append(
+            place.problem(
+                f"headers: only an action with `request_body: {OCTET_STREAM}` sends parameters as headers", "headers"
+            )
+        )
+        return ()
+    if not octet:
+        return ()
+    fields = {f.wire_name: f for f in request.fields}
+    bodies = [f for f in request.fields if f.type.kind == "scalar" and f.type.name == "bytes"]
+    start = len(problems)
+    if len(bodies) != 1:
+        where = ("request", "properties", bodies[1].wire_name) if bodies else ("request",)
+        problems.append(
+            place.problem(
+                f"an action with `request_body: {OCTET_STREAM}` needs exactly one request property of type"
+                f" bytes, its raw body; it has {len(bodies)}",
+                *where,
+            )
+        )
+    seen: dict[str, str] = {}
+    for wire, header in spec.headers.items():
+        field = fields.get(wire)
+        lowered = header.lower()
+        if field is None:
+            near = closest(wire, fields)
+            hint = f"; did you mean {quoted(near)}?" if near else ""
+            problems.append(place.problem(f"headers: {wire!r} names no request field{hint}", "headers", wire))
+        elif bodies and field is bodies[0]:
+            problems.append(
+                place.problem(f"headers: {wire!r} is the raw body; it cannot travel as a header", "headers", wire)
+            )
+        elif field.type.kind != "scalar":
+            problems.append(
+                place.problem(
+                    f"headers: {wire!r} is {field.type.annotation}; only a string, number or boolean field"
+                    " can travel as a header",
+                    "headers",
+                    wire,
+                )
+            )
+        if lowered in FORBIDDEN_HEADERS or lowered.startswith("x-tc-"):
+            problems.append(
+                place.problem(
+                    f"headers: {header!r} is set by the client itself; a parameter cannot travel as it", "headers", wire
+                )
+            )
+        elif lowered in seen:
+            problems.append(
+                place.problem(f"headers: {header!r} is taken by {seen[lowered]!r} already", "headers", wire)
+            )
+        seen.setdefault(lowered, wire)
+    for item in request.fields:
+        if item.wire_name not in spec.headers and not (bodies and item is bodies[0]):
+            problems.append(
+                place.problem(
+                    f"request field {item.wire_name!r} has no header: an action with `request_body: {OCTET_STREAM}`"
+                    " sends every parameter but its body as a header (add it to `headers`)",
+                    "request",
+                    "properties",
+                    item.wire_name,
+                )
+            )
+    if len(problems) > start:
+        return ()
+    return tuple((f.wire_name, spec.headers[f.wire_name]) for f in request.fields if f.wire_name in spec.headers)
 
 
 # Which keys each paging style uses: (key, request or response side, Python type).
@@ -429,7 +517,14 @@ class _Resolver:
             )
             for wire, prop in properties.items()
         )
-        return ObjectType(name=name, description=schema.description, fields=fields, role=role, action=action)
+        return ObjectType(
+            name=name,
+            description=schema.description,
+            fields=fields,
+            role=role,
+            action=action,
+            inferred_from=schema.inferred_from,
+        )
 
     def type_ref(self, prop: PropertySchema, files: str = "as an array item") -> TypeRef:
         """The type of a property; ``files`` is where it is when ``bytes`` is not allowed there, else ""."""

@@ -78,6 +78,9 @@ class ObjectType:
     fields: tuple[Field, ...]
     role: Literal["shared", "request", "response"]
     action: str = ""
+    # "examples" when the spec says its fields were inferred from the examples
+    # (an event model the description did not give); the docstring says so.
+    inferred_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,13 @@ class Action:
     examples: tuple[Example, ...]
     source: str
     # Wire names of the request's top-level ``bytes`` fields, in field order;
-    # non-empty means the request is sent as multipart/form-data.
+    # non-empty means the request is sent as multipart/form-data, unless
+    # ``octet_stream``: then the one such field is the raw body and every
+    # other field travels as the header ``headers`` pairs it with.
     binary_fields: tuple[str, ...] = ()
     pagination: Pagination | None = None
+    octet_stream: bool = False
+    headers: tuple[tuple[str, str], ...] = ()  # (wire name, header name), in field order
 
 
 @dataclass(frozen=True)

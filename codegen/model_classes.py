@@ -112,6 +112,11 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
             )
         if action.deprecated:
             text += "\n\nDeprecated: the action is deprecated by the service."
+    if obj.inferred_from:
+        text += (
+            f"\n\nIts fields were inferred from the spec's {obj.inferred_from}, not declared by the description:"
+            " fields they do not show are missing; a stream's ``events()`` gives each event as sent."
+        )
     return docstring(text, 4)
 
 

@@ -57,6 +57,7 @@ RUNTIME_MODULES = (
     "credentials/assume_role.py",
     "retry.py",
     "multipart.py",
+    "octet.py",
     "streaming.py",
     "calls.py",
     "plan.py",
@@ -241,9 +242,9 @@ def _strict(function: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
-def pytuple(items: tuple[str, ...]) -> str:
-    """A tuple of strings as a Python literal: ``("File",)``."""
-    texts = [json.dumps(item) for item in items]
+def pytuple(items: tuple[Any, ...]) -> str:
+    """A tuple of strings, or of such tuples, as a Python literal: ``("File",)``, ``(("A", "X-A"),)``."""
+    texts = [pytuple(item) if isinstance(item, tuple) else json.dumps(item) for item in items]
     return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
 
 
@@ -297,8 +298,14 @@ def method_doc(action: Action, sync_client: str = "") -> str:
         parts.append(
             "Not read-only: repeated only when the service throttled it or the connection failed before sending."
         )
-    if action.binary_fields:
-        names = {f.wire_name: f.py_name for f in action.request.fields}
+    names = {f.wire_name: f.py_name for f in action.request.fields}
+    if action.octet_stream:
+        sent = ", ".join(f"``{names[wire]}`` as {header}" for wire, header in action.headers)
+        parts.append(
+            f"Sends ``{names[action.binary_fields[0]]}`` (bytes or a binary file object) as the raw request body, "
+            "application/octet-stream" + (f"; the other parameters travel as headers: {sent}." if sent else ".")
+        )
+    elif action.binary_fields:
         uploads = ", ".join(f"``{names[wire]}``" for wire in action.binary_fields)
         parts.append(
             f"Uploads {uploads} (bytes or a binary file object) as file content: the request is sent as "

@@ -12,7 +12,7 @@ or JSON pointer).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .diagnostics import Diagnostic
@@ -54,6 +54,7 @@ class ObjectSchema:
     description: str
     required: tuple[str, ...]
     properties: Mapping[str, PropertySchema]  # in the document's order
+    inferred_from: str = ""  # "examples": the fields were guessed from the examples
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class ActionSpec:
     errors: ErrorTable
     examples: tuple[ExampleSpec, ...]
     pagination: PaginationSpec | None
+    request_body: str = "json"  # or "octet-stream": the raw body, parameters as headers
+    headers: Mapping[str, str] = field(default_factory=dict)  # request field -> header name
 
     @property
     def file_stem(self) -> str:
@@ -168,6 +171,8 @@ def read(document: SpecDocument) -> Spec:
             for index, raw in enumerate(data.get("examples") or [])
         ),
         pagination=_pagination(paging, place.at("pagination")) if paging else None,
+        request_body=data.get("request_body", "json"),
+        headers=dict(data.get("headers") or {}),
     )
 
 
@@ -182,6 +187,7 @@ def _object(raw: Mapping[str, Any], place: Place) -> ObjectSchema:
         description=raw.get("description", ""),
         required=tuple(raw.get("required", [])),
         properties={wire: _property(prop, place.at("properties", wire)) for wire, prop in properties.items()},
+        inferred_from=raw.get("inferred_from", ""),
     )
 
 

@@ -15,6 +15,9 @@ the same pipeline. Decisions, documented in docs/spec-format.md:
 - Examples are kept when their JSON parses; GET examples with flattened
   parameters (``Filters.0.Name=x``) are turned back into a JSON body.
 - ``RequestId`` is left out of responses: it is implicit.
+- A streaming action whose response declares nothing beyond ``RequestId``
+  gets its event model from the data of its example events, marked
+  ``inferred_from: examples`` (``event_models``).
 - List actions get a ``pagination`` block when ``pagination.detect`` finds
   how they page (offset and limit, page number and size, or a token).
 - ``binary`` members (file content) become ``bytes``; the build stage allows
@@ -42,6 +45,7 @@ from ..inputs import TENCENT_FILES
 from ..loader import ImportedService, path_name_problem
 from ..pagination import detect as detect_pagination
 from ..reading import read_bounded
+from .event_models import infer_events, taken_names
 
 _SCALARS: dict[str, dict[str, str]] = {
     "string": {"type": "string"},
@@ -137,6 +141,8 @@ def convert(
     example_table: Mapping[str, list[Any]] = (examples or {}).get("actions", {})
     converted = {}
     origins: dict[str, Places] = {"": service_places}
+    # Class names an event model inferred from examples must not take.
+    taken = taken_names(objects, all_actions)
     for name in sorted(wanted):
         places: Places = {}
         codes = action_codes.get(name, [])
@@ -157,6 +163,8 @@ def convert(
         for index, original in enumerate(kept):
             places[("examples", index)] = (examples_file, json_pointer("actions", name, original))
         places[("examples",)] = (examples_file, json_pointer("actions", name))
+        for note in infer_events(name, converted[name], types, taken, places, service_places, examples_file):
+            notes.append(f"{source}: {note}")
         origins[name] = places
     service_doc: dict[str, Any] = {
         "service": service,
@@ -165,7 +173,7 @@ def convert(
         "endpoint": f"{service}.tencentcloudapi.com",
     }
     if types:
-        service_doc["types"] = types
+        service_doc["types"] = dict(sorted(types.items()))
     return ImportedService(f"{service}/{version}", service_doc, converted, source, notes, problems, origins)
 
 

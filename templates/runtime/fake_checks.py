@@ -4,8 +4,9 @@ Each check raises :class:`_Refused` with the error code Tencent Cloud would
 answer: the TC3-HMAC-SHA256 signature (verified with this package's own
 signing code), the action and version headers, the body's parameters
 (JSON or multipart/form-data) and those parameters against the action's
-request model. Nothing here is public: the endpoint is used through
-``common.fake_server``.
+request model. An ``application/octet-stream`` call's parameters are its
+headers, named by the action (``octet``), and its body. Nothing here is
+public: the endpoint is used through ``common.fake_server``.
 """
 
 from __future__ import annotations
@@ -165,9 +166,17 @@ def _check_action_and_version(action: str, version: str) -> None:
         raise _Refused("NoSuchVersion", "X-TC-Version is not a YYYY-MM-DD version")
 
 
-def _decode_params(content_type: str, body: bytes) -> dict[str, Any]:
-    """The parameters of a JSON or multipart/form-data body."""
+def _decode_params(
+    content_type: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    described: Action[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """The parameters of a JSON or multipart/form-data body, or of a raw body's
+    headers (``described``: the action called, which names them)."""
     media = content_type.partition(";")[0].strip().lower()
+    if media == "application/octet-stream":
+        return _octet_params(body, headers or {}, described)
     if media == "application/json":
         try:
             params = json.loads(body) if body.strip() else {}
@@ -184,6 +193,31 @@ def _decode_params(content_type: str, body: bytes) -> dict[str, Any]:
         "InvalidParameter",
         "the Content-Type must be application/json or multipart/form-data",
     )
+
+
+def _octet_params(
+    body: bytes, headers: Mapping[str, str], described: Action[Any, Any] | None
+) -> dict[str, Any]:
+    """An octet-stream call's parameters: its headers' texts and the body, as bytes.
+
+    The header names come from the action's description (``headers`` with
+    lower-case names); an action that takes no raw body is refused.
+    """
+    if described is None:
+        # No such action here: the call is answered by what is queued, or refused.
+        return {}
+    if not described.octet_stream:
+        raise _Refused(
+            "InvalidParameter",
+            f"{described.name} takes a JSON body, not application/octet-stream",
+        )
+    params: dict[str, Any] = {
+        wire: headers[header.lower()]
+        for wire, header in described.headers
+        if header.lower() in headers
+    }
+    params[described.binary_fields[0]] = body
+    return params
 
 
 def _multipart_params(content_type: str, body: bytes) -> dict[str, Any]:

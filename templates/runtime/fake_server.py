@@ -12,8 +12,8 @@
 
 It listens on 127.0.0.1 only and serves every service version of this
 package. Each request is checked as Tencent Cloud checks it: the
-TC3-HMAC-SHA256 signature (over JSON and multipart bodies alike, with this
-package's own signing code), the secret id, the session token and the age of
+TC3-HMAC-SHA256 signature (over JSON, multipart and raw bodies alike, with
+this package's own signing code), the secret id, the session token and the age of
 the timestamp; then the action's parameters against its request model. The
 signature's credential scope names the service, ``X-TC-Version`` and
 ``X-TC-Action`` the version and action. The answer is the next one queued
@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .credentials import ENV_SECRET_ID, ENV_SECRET_KEY, Credentials
 from .fake_answers import (
@@ -68,6 +68,9 @@ from .fake_checks import (
 )
 from .fake_command import arguments
 from .fake_http import _HTTPServer, _loopback, _port
+
+if TYPE_CHECKING:
+    from .plan import Action
 
 __all__ = [
     "DEFAULT_CREDENTIALS",
@@ -102,7 +105,8 @@ class ReceivedCall:
 
     ``headers`` have lower-case names; a session token is shown as
     ``<hidden>``. ``params`` are the decoded parameters (a file part of a
-    multipart body as bytes), empty when the body could not be read.
+    multipart body as bytes; for a raw body, its header parameters as sent
+    and the body as bytes), empty when the body could not be read.
     ``status`` is 0 and ``error`` empty when the connection was dropped.
     """
 
@@ -275,7 +279,9 @@ class FakeTencentCloud(_AnswerQueue):
                 time.time(),
                 self.max_clock_skew,
             )
-            params = _decode_params(headers.get("content-type", ""), body)
+            described = self._described(service, version, action)
+            content_type = headers.get("content-type", "")
+            params = _decode_params(content_type, body, headers, described)
             reply = self._reply(service, version, action, params, request_id)
         except _Refused as refused:
             reply = _error_reply(
@@ -309,6 +315,13 @@ class FakeTencentCloud(_AnswerQueue):
         )
         return reply, request_id
 
+    def _described(
+        self, service: str, version: str, action: str
+    ) -> Action[Any, Any] | None:
+        """The package's description of the action called, if it has one."""
+        module = self._catalog.versions.get((service, version))
+        return self._catalog.actions(module).get(action) if module else None
+
     def _reply(
         self,
         service: str,
@@ -319,7 +332,7 @@ class FakeTencentCloud(_AnswerQueue):
     ) -> _Reply:
         _check_action_and_version(action, version)
         module = self._catalog.versions.get((service, version))
-        described = self._catalog.actions(module).get(action) if module else None
+        described = self._described(service, version, action)
         if described is not None and self.check_params:
             _check_params(described, params)
         queued = self._take(service, version, action)

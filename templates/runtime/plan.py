@@ -203,6 +203,8 @@ class Core:
         # wiring refused any that would replace these or the framing.
         headers.update(settings.headers)
         if not isinstance(body, bytes):
+            # A raw body's parameters (``octet``) as headers: not signed either.
+            headers.update(getattr(body, "headers", ()))
             # httpx sends a stream with chunked framing unless told its length.
             headers["Content-Length"] = str(body.length)
         return Prepared(headers, body)
@@ -362,7 +364,12 @@ def call_plan(
 def _answered(core: Core, call: Call, stream: bool, responder: Responder) -> Any:
     """A call answered by a responder: decoded as a 200 answer, no retry."""
     started = time.monotonic()
-    answer = responder.respond(call, stream)
+    answer: Any = responder.respond(call, stream)
+    if stream and not isinstance(answer, (bytes, Response)):  # an event stream
+        from .streaming import Opened
+
+        core.log(call.name, 1, started, "stream", None)
+        return Opened(answer, 1, time.monotonic() - started)
     if isinstance(answer, bytes):
         try:
             answer = call.parse(answer)

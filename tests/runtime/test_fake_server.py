@@ -734,17 +734,6 @@ def test_events_are_paced_and_stopping_cuts_a_stream_short(sse_package: Path) ->
     assert threads() - before == set()
 
 
-def test_the_stubber_names_event_stream_examples(sse_package: Path) -> None:
-    from streampkg.chat.v20240101.client import ChatClient
-    from streampkg.common.credentials import Credentials
-    from streampkg.common.testing import Stubber
-
-    with ChatClient(Credentials("a", "b"), endpoint="http://127.0.0.1:9") as client, Stubber(client) as stubber:
-        with pytest.raises(ValueError, match="TalkSSE example 0 is an event stream"):
-            stubber.add_example("TalkSSE", 0)
-        stubber.add_example("TalkSSE", 1)  # a JSON answer is queued as before
-
-
 @pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="../shared corpus is not present")
 def test_a_corpus_service_streams_its_sse_example(tmp_path: Path) -> None:
     """trtc 2019-07-22 TextToSpeechSSE, imported from Tencent's descriptions, answered by its own package."""
@@ -761,7 +750,7 @@ def test_a_corpus_service_streams_its_sse_example(tmp_path: Path) -> None:
         request = msgspec.convert(request_body(written[0]["input"]), models.TextToSpeechSSERequest, strict=False)
         with fake_tencent_cloud() as server, TrtcClient(server.credentials, endpoint=server.url) as client:
             # The example's own request: the success stream (one of its events is broken JSON and left out).
-            # The description declares no event fields but RequestId: the raw events show the rest.
+            # The description declares no event fields but RequestId: the raw events show them all.
             with client.text_to_speech_sse(request) as stream:
                 events = [json.loads(e.data) for e in stream.events()]
             assert [(e["ChunkId"], e["Seq"], e["IsEnd"]) for e in events] == [
@@ -772,6 +761,12 @@ def test_a_corpus_service_streams_its_sse_example(tmp_path: Path) -> None:
             with client.text_to_speech_sse(request) as stream:
                 items = list(stream)
             assert [type(i) for i in items] == [models.TextToSpeechSSEResponse] * 2
+            # Whose fields the importer inferred from those examples.
+            assert [(i.chunk_id, i.seq, i.is_end, i.audio) for i in items] == [
+                ("chunk_0", 0, False, "base64_audio..."),
+                ("chunk_2", 2, True, "base64_audio..."),
+            ]
+            assert items[0].request_id == "456e7890-e12b-34d5-a678-426614174000"
             # The stream that fails part way, and the error before any stream.
             server.add_example("TextToSpeechSSE", 0)
             seen: list[Any] = []

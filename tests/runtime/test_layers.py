@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "credentials": 2,
     # 3: bodies and event streams
     "multipart": 3,
+    "octet": 3,
     "streaming": 3,
     # 4: the I/O-free call plan
     "calls": 4,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import GENERATED
+from ..conftest import FIXTURES, GENERATED, importable_package
 
 MODES = ["sync", "async"]
 NOWHERE = "http://127.0.0.1:9"  # nothing listens there: a call that went out would fail
@@ -265,6 +265,114 @@ def test_leaving_the_block_restores_the_client(pager_package: Path) -> None:
             client.list_tags()
         with pytest.raises(TransportError):
             client.list_tags()  # really sent: nothing listens there
+
+
+@pytest.fixture(scope="module")
+def stream_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """tests/fixtures/streaming (TalkSSE, with event-stream examples) as ``streampkg``, as test_streaming.py has it."""
+    with importable_package(
+        tmp_path_factory.mktemp("stub-sse"), "streampkg", "--specs", str(FIXTURES / "streaming")
+    ) as out:
+        yield out
+
+
+def talk(mode: str, body: Callable[[Any], None], read: Callable[[Any], Any]) -> list[Any]:
+    """Queue answers with ``body(stubber)``, then call TalkSSE once per queued answer and ``read`` each stream.
+
+    What each call gave: what ``read`` returned, or the exception raised.
+    """
+    from streampkg.chat.v20240101.client import AsyncChatClient, ChatClient
+    from streampkg.common.credentials import Credentials
+    from streampkg.common.testing import Stubber
+
+    credentials = Credentials("AKIDstub", "stub-secret")
+    outcomes: list[Any] = []
+    if mode == "sync":
+        with ChatClient(credentials, endpoint=NOWHERE) as client, Stubber(client) as stubber:
+            body(stubber)
+            for prompt in ("hi", "long", "?"):
+                try:
+                    with client.talk_sse(prompt=prompt) as stream:
+                        outcomes.append(read(stream))
+                except Exception as exc:
+                    outcomes.append(exc)
+            stubber.assert_no_pending_responses()
+        return outcomes
+
+    async def main() -> None:
+        async with AsyncChatClient(credentials, endpoint=NOWHERE) as client, Stubber(client) as stubber:
+            body(stubber)
+            for prompt in ("hi", "long", "?"):
+                try:
+                    async with client.talk_sse(prompt=prompt) as stream:
+                        got: list[Any] = []
+                        try:
+                            async for item in stream if read is list_items else stream.events():
+                                got.append(item)
+                        except Exception as exc:
+                            got.append(exc)
+                        outcomes.append(got)
+                except Exception as exc:
+                    outcomes.append(exc)
+            stubber.assert_no_pending_responses()
+
+    asyncio.run(main())
+    return outcomes
+
+
+def list_items(stream: Any) -> list[Any]:
+    items: list[Any] = []
+    try:
+        for item in stream:
+            items.append(item)
+    except Exception as exc:
+        items.append(exc)
+    return items
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_streaming_examples_are_replayed_event_by_event(mode: str, stream_package: Path) -> None:
+    """The spec's event-stream examples come back as the typed items a real stream gives; errors as errors."""
+    from streampkg.chat.v20240101.errors import TalkSSEErrorCode
+    from streampkg.chat.v20240101.models import TalkSSEResponse
+    from streampkg.common.errors import TencentCloudError
+
+    def queue(stubber: Any) -> None:
+        stubber.add_example("TalkSSE", 0, expected_params={"Prompt": "hi"})
+        stubber.add_example("TalkSSE", 2)  # fails part way
+        stubber.add_example("TalkSSE", 1)  # an error before any event
+
+    whole, failed, refused = talk(mode, queue, list_items)
+    assert [type(item) for item in whole] == [TalkSSEResponse] * 2
+    assert [(i.delta.content, i.delta.seq, i.is_end) for i in whole] == [("Hel", 0, False), ("lo", 1, True)]
+    assert whole[0].request_id == "00000000-0000-0000-0000-000000000000"  # "[DONE]" is no item
+    assert failed[0].delta.content == "Once" and isinstance(failed[1], TencentCloudError)
+    assert failed[1].code is TalkSSEErrorCode.FAILED_OPERATION_TALK_FAILED
+    assert isinstance(refused, TencentCloudError) and refused.code is TalkSSEErrorCode.FAILED_OPERATION_TALK_FAILED
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_replayed_stream_has_its_raw_events_and_checks_its_parameters(mode: str, stream_package: Path) -> None:
+    from streampkg.common.testing import StubError
+
+    def queue(stubber: Any) -> None:
+        stubber.add_example("TalkSSE", 0)
+        stubber.add_example("TalkSSE", 0, expected_params={"Prompt": "not long"})
+        stubber.add_response("TalkSSE", {"IsEnd": True})  # a plain JSON answer: the stream's one item
+
+    def raw(stream: Any) -> list[Any]:
+        return list(stream.events())
+
+    events, mismatch, single = talk(mode, queue, raw)
+    assert [e.data for e in events] == [
+        '{"Delta": {"Content": "Hel", "Seq": 0}, "IsEnd": false}',
+        '{"Delta": {"Content": "lo", "Seq": 1}, "IsEnd": true}',
+        "[DONE]",
+    ]
+    assert isinstance(mismatch, StubError) and '"Prompt": "not long"' in str(mismatch)
+    assert single == []  # no events: the answer was JSON
+    if mode == "sync":  # the same queue, read as items: the JSON answer is the only one
+        assert talk(mode, queue, list_items)[2][0].is_end is True
 
 
 def test_the_committed_package_replays_its_spec_examples(generated_on_path: Path) -> None:

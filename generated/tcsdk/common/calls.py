@@ -8,7 +8,7 @@ testing seam: something that answers a call instead of the service).
 The runtime's internal API (for ``plan``, the drivers, ``generic`` and
 ``testing``): every name here. This module may import layers 0-1
 (``exceptions``, ``model``; ``envelope`` lazily, on the first error;
-``multipart`` lazily, for uploads).
+``multipart`` and ``octet`` lazily, for uploads and raw bodies).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from . import exceptions
 from .model import Request, Response, parse_envelope
 
 if TYPE_CHECKING:
+    import httpx
+
     from .multipart import Body
 
 __all__ = ["Action", "Call", "Responder", "typed_call"]
@@ -42,7 +44,9 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
     whose idempotency token is unset gets a fresh UUID, so that a retry is
     recognised by the service as the same request. An action with
     ``binary_fields`` (wire names of file fields) is sent as
-    multipart/form-data instead of JSON (see the ``multipart`` module).
+    multipart/form-data instead of JSON (see the ``multipart`` module); an
+    ``octet_stream`` one sends its one file field as the raw body and the
+    fields ``headers`` names (wire name, header) as headers (``octet``).
     """
 
     name: str
@@ -52,6 +56,8 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
     idempotency_attribute: str = ""
     deprecated: bool = False
     binary_fields: tuple[str, ...] = ()
+    octet_stream: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
     def build(self, request: Req | None, fields: Mapping[str, Any]) -> Req:
         if request is None:
@@ -84,7 +90,11 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
         return built
 
     def encode(self, request: Req) -> bytes | Body:
-        """The request's JSON body, or an upload's multipart body (not yet measured)."""
+        """The request's JSON body, or an upload's multipart or raw body (not yet measured)."""
+        if self.octet_stream:
+            from . import octet  # only actions that send a raw body need it
+
+            return octet.encode(request, self.binary_fields[0], self.headers)
         if self.binary_fields:
             from . import multipart  # only uploads need it
 
@@ -124,10 +134,14 @@ class Responder(Protocol):
 
     ``respond`` returns the body of a 200 answer (decoded as the client
     decodes real ones) or a ready response model; it may raise. ``stream``
-    is true for an action answering with events.
+    is true for an action answering with events: it may then return an
+    ``httpx.Response`` holding a ``text/event-stream`` answer, read event by
+    event as a real one is.
     """
 
-    def respond(self, call: Call, stream: bool) -> bytes | Response: ...
+    def respond(
+        self, call: Call, stream: bool
+    ) -> bytes | Response | httpx.Response: ...
 
 
 def typed_call(

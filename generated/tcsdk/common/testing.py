@@ -18,8 +18,9 @@ in call order: nothing is signed, nothing is sent, nothing is retried or
 waited for. Answers go through the same parsing as real ones, so a queued
 error raises the same typed exception (with its enum code) that the service's
 answer would. ``add_example`` replays the spec's own examples, kept in the
-package's ``examples.json`` files that only this module reads. The clients
-never import this module.
+package's ``examples.json`` files that only this module reads; an example
+that is an event stream is replayed as one, event by event, to a streaming
+action's method. The clients never import this module.
 
 The seam: a Stubber is a ``plan.Responder``. Activating it calls the
 client's ``set_responder`` (it also answers the client's ``with_options``
@@ -40,13 +41,16 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from .calls import Action, Call
 from .model import Response, parse_envelope
 from .wiring import ClientBase
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Stubber", "StubError"]
 
@@ -63,6 +67,7 @@ class _Answer:
     # an envelope parsed at call time (errors, examples)
     envelope: Mapping[str, Any] | None
     expected_params: Mapping[str, Any] | None
+    events: list[Any] | None = None  # or an event stream: each event's data
 
 
 class Stubber:
@@ -131,12 +136,12 @@ class Stubber:
             raise IndexError(
                 f"{action} has {len(examples)} example(s) in the spec; there is no example {index}"
             )
-        if "response" not in examples[index]:
-            raise ValueError(
-                f"{action} example {index} is an event stream; the Stubber does not replay"
-                " streams (the fake_server module does)"
-            )
-        self._queue(action, _Answer(None, examples[index]["response"], expected_params))
+        example = examples[index]
+        if "events" in example:
+            # Sent as the service sends it: one text/event-stream answer.
+            self._queue(action, _Answer(None, None, expected_params, example["events"]))
+            return
+        self._queue(action, _Answer(None, example["response"], expected_params))
 
     def assert_no_pending_responses(self) -> None:
         pending = {name: len(queue) for name, queue in self._queues.items() if queue}
@@ -172,15 +177,11 @@ class Stubber:
 
     # What the client's call plan asks while stubbed.
 
-    def respond(self, call: Call, stream: bool) -> bytes | Response:
+    def respond(self, call: Call, stream: bool) -> bytes | Response | httpx.Response:
         """The queued answer for ``call`` (``plan.Responder``), after checking its parameters."""
         action = call.action
         if action is None:
             raise StubError(f"{call.name}: the Stubber answers generated clients only")
-        if stream:
-            raise StubError(
-                f"{call.name} answers with a stream of events; the Stubber does not replay streams"
-            )
         params = _params(action, call.request, call.made_token)
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
@@ -199,6 +200,12 @@ class Stubber:
             )
         if answer.response is not None:
             return answer.response
+        if answer.events is not None:
+            if not stream:
+                raise StubError(
+                    f"{action.name} does not answer with a stream of events"
+                )
+            return _event_stream(answer.events)
         assert answer.envelope is not None
         # Decoded by the plan as the client decodes a 200 answer.
         return msgspec.json.encode(answer.envelope)
@@ -238,6 +245,23 @@ def _examples_of(package: str) -> dict[str, list[dict[str, Any]]]:
     text = resources.files(package).joinpath("examples.json").read_text("utf-8")
     data: dict[str, list[dict[str, Any]]] = json.loads(text)
     return data
+
+
+def _event_stream(events: list[Any]) -> httpx.Response:
+    """An example's events as the ``httpx.Response`` of a ``text/event-stream`` answer."""
+    import httpx  # a stream is read from an httpx response, as a real one is
+
+    body = b"".join(
+        b"".join(b"data: " + line.encode() + b"\n" for line in _text(data).split("\n"))
+        + b"\n"
+        for data in events
+    )
+    headers = {"content-type": "text/event-stream", "x-tc-requestid": STUB_REQUEST_ID}
+    return httpx.Response(200, headers=headers, content=body)
+
+
+def _text(data: Any) -> str:
+    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
 
 
 def _checked_response(
