@@ -419,14 +419,25 @@ def test_boundaries_are_random_and_checked(upload_package: Path, monkeypatch: py
 
 def test_wrong_value_types_are_refused(fixed_boundary: ModuleType) -> None:
     from uppkg.cii.v20210408 import client, models
+    from uppkg.common import multipart
+    from uppkg.common.errors import RequestValidationError
 
     action = client._UPLOAD_MEDICAL_FILE
-    with pytest.raises(TypeError, match="File is sent as a file and must be bytes or a binary file object, not str"):
+    # Checked against the model first (see test_request_checks.py) ...
+    with pytest.raises(RequestValidationError, match="File: Expected `bytes or a binary file object`, got `str`"):
         action.encode(models.UploadMedicalFileRequest(file="text"))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Comment is not a file field; bytes"):
+    with pytest.raises(RequestValidationError, match="Comment: Expected `str | null`, got `bytes`"):
         action.encode(models.UploadMedicalFileRequest(comment=b"x"))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Comment is not a file field; files"):
+    with pytest.raises(RequestValidationError, match="Comment: a file object, but not a file field"):
         action.encode(models.UploadMedicalFileRequest(comment=io.BytesIO(b"x")))  # type: ignore[arg-type]
+    # ... and the encoder refuses them on its own too.
+    files = action.binary_fields
+    with pytest.raises(TypeError, match="File is sent as a file and must be bytes or a binary file object, not str"):
+        multipart.encode(models.UploadMedicalFileRequest(file="text"), files)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Comment is not a file field; bytes"):
+        multipart.encode(models.UploadMedicalFileRequest(comment=b"x"), files)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Comment is not a file field; files"):
+        multipart.encode(models.UploadMedicalFileRequest(comment=io.BytesIO(b"x")), files)  # type: ignore[arg-type]
     # bytearray and memoryview (of any item format) are file content too.
     for value, content in [
         (bytearray(b"abc"), b"abc"),

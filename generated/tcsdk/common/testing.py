@@ -181,7 +181,11 @@ class Stubber:
             raise StubError(
                 f"{call.name} answers with a stream of events; the Stubber does not replay streams"
             )
-        params = _params(action, call.request, call.made_token)
+        # The wire parameters as sent: the request's, then its extra_params.
+        params = {
+            **_params(action, call.request, call.made_token),
+            **(call.extra or {}),
+        }
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
         if not queue:
