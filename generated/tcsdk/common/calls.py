@@ -152,7 +152,9 @@ def typed_call(
     extra_params: Mapping[str, Any] | None = None,
 ) -> Call:
     cls = action.response
-    extra = validation.extra(action.request, extra_params, action.name)
+    extra = None
+    if extra_params is not None:
+        extra = validation.extra(action.request, extra_params, action.name)
 
     def error_of(content: bytes) -> exceptions.SDKError | None:
         from .envelope import envelope_error  # loaded on the first error only
