@@ -177,6 +177,7 @@ RUNTIME_EXCEPTIONS = frozenset(
         "StreamError",
         "TransportError",
         "CredentialsError",
+        "RequestValidationError",
     }
 )
 

@@ -240,7 +240,9 @@ def test_extra_params_go_with_every_page(mode: str, method: str, pager_package: 
     )
     extra = {"Shape": "round", "Sizes": [1, 2]}
     assert len(collect(mode, server, method, limit=2, extra_params=extra)) == (5 if method.startswith("iter") else 3)
-    server.then("ListWidgets", page(TotalCount=3, WidgetSet=widgets("x", "y")), page(TotalCount=3, WidgetSet=widgets("z")))
+    server.then(
+        "ListWidgets", page(TotalCount=3, WidgetSet=widgets("x", "y")), page(TotalCount=3, WidgetSet=widgets("z"))
+    )
     collect(mode, server, method, ListWidgetsRequest(limit=2, color="red"), extra_params={"Shape": "flat"})
     assert sent(server, "ListWidgets") == [
         {"Offset": 0, "Limit": 2, **extra},

@@ -19,7 +19,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ..client_harness import SECRET_ID, SECRET_KEY, Harness, spec_examples
+from ..conftest import importable_package
 from ..fake_tencent import FakeTencentCloud
+from ..spec_helpers import write_specs
 
 
 def _call(method: str, *args: Any, **kwargs: Any) -> Any:
@@ -300,3 +302,32 @@ def test_extra_params_follow_the_fields_in_the_json_body(generated_on_path: Path
     assert list(json.loads(body))[:2] == ["SdkAppId", "RoomId"]
     empty = cvm.DescribeInstancesStatusRequest()  # no field set: the extras alone
     assert json.loads(validation.json_body(empty, "X", validation.extra(type(empty), extra, "X"))) == extra
+
+
+EXTRA_FIELD = """action: Tag
+summary: Tag a thing.
+request:
+  type: object
+  required: [Id]
+  properties:
+    Id: {type: string}
+    ExtraParams: {type: string, description: A field that would take the keyword's name.}
+response:
+  type: object
+  properties: {}
+"""
+
+
+def test_a_field_named_like_the_keyword_gets_another_name(tmp_path: Path) -> None:
+    specs = write_specs(tmp_path / "specs", {"demo/2020-01-01/Tag.yaml": EXTRA_FIELD}, actions=())
+    with importable_package(tmp_path / "out", "extrapkg", "--specs", str(specs)):
+        from extrapkg.common.credentials import Credentials
+        from extrapkg.common.errors import RequestValidationError
+        from extrapkg.common.testing import Stubber
+        from extrapkg.demo.v20200101.client import DemoClient
+
+        with DemoClient(Credentials("id", "key"), endpoint="http://127.0.0.1:9") as client, Stubber(client) as stub:
+            stub.add_response("Tag", {}, expected_params={"Id": "a", "ExtraParams": "field", "New": 1})
+            client.tag(id="a", extra_params_="field", extra_params={"New": 1})  # type: ignore[call-overload]
+            with pytest.raises(RequestValidationError, match="set it as extra_params_="):
+                client.tag(id="a", extra_params={"ExtraParams": "x"})  # type: ignore[call-overload]
