@@ -245,6 +245,4 @@ def _unencodable(values: Any, error: Exception, action: str) -> RequestValidatio
             break
     else:
         wire = ""
-    return RequestValidationError(
-        f"cannot be encoded as JSON: {error}", path=wire, action=action
-    )
+    return RequestValidationError(f"cannot be sent: {error}", path=wire, action=action)

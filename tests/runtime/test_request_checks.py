@@ -98,6 +98,8 @@ WRONG: list[tuple[str, Any, str, str]] = [
     ("dismiss_room", {"sdk_app_id": None, "room_id": 2}, "SdkAppId", "int"),
     ("dismiss_room", {"sdk_app_id": True, "room_id": 2}, "SdkAppId", "int"),
     ("dismiss_room", {"sdk_app_id": 1.0, "room_id": 2}, "SdkAppId", "int"),
+    ("dismiss_room", {"sdk_app_id": 2**70, "room_id": 2}, "SdkAppId", ""),  # past 64 bits
+    ("dismiss_room_by_str_room_id", {"sdk_app_id": 1, "room_id": "a\udc80"}, "RoomId", ""),  # not UTF-8
     ("dismiss_room_by_str_room_id", {"sdk_app_id": 1, "room_id": 2}, "RoomId", "str"),
     ("remove_user", {"sdk_app_id": 1, "room_id": 2, "user_ids": "u1"}, "UserIds", "array"),
     ("remove_user", {"sdk_app_id": 1, "room_id": 2, "user_ids": ["u1", 2]}, "UserIds[1]", "str"),
