@@ -17,9 +17,12 @@ from collections.abc import Iterable, Sequence
 # annotations, so such fields get a trailing underscore like keywords do.
 ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "bytes", "list", "None"})
 
-# "self" would clash with the client methods' first parameter; datamodel-code-
+# "self" would clash with the client methods' first parameter and
+# "extra_params" with the keyword every client method takes; datamodel-code-
 # generator refuses an attribute named "field" (its msgspec helper's name).
-_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | ANNOTATION_NAMES | {"self", "field"}
+_RESERVED = (
+    frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | ANNOTATION_NAMES | {"self", "field", "extra_params"}
+)
 
 _ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _WORD_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
@@ -174,6 +177,7 @@ RUNTIME_EXCEPTIONS = frozenset(
         "StreamError",
         "TransportError",
         "CredentialsError",
+        "RequestValidationError",
     }
 )
 

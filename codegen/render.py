@@ -42,6 +42,7 @@ RUNTIME_MODULES = (
     "model.py",
     "envelope.py",
     "tolerant.py",
+    "validation.py",
     "signing.py",
     "wire.py",
     # A package: what it holds is listed in its __init__.py.
@@ -311,6 +312,7 @@ def method_doc(action: Action, sync_client: str = "") -> str:
             f"Uploads {uploads} (bytes or a binary file object) as file content: the request is sent as "
             "multipart/form-data."
         )
+    parts.append("``extra_params``: parameters newer than the spec, by wire name.")
     if action.deprecated:
         parts.append("Deprecated by the service: calling it emits a DeprecationWarning.")
     if action.streaming:

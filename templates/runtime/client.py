@@ -130,9 +130,13 @@ class BaseClient(ClientBase):
         self.close()
 
     def _invoke(
-        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+        self,
+        action: Action[Req, Resp],
+        request: Req | None,
+        fields: Mapping[str, Any],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Resp:
-        call = action_call(self._core, action, request, fields)
+        call = action_call(self._core, action, request, fields, extra_params)
         result: Resp = self._run(
             call_plan(self._core, call, responder=self._connections.responder),
             action.name,
@@ -176,11 +180,15 @@ class BaseClient(ClientBase):
         return response, None
 
     def _invoke_stream(
-        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+        self,
+        action: Action[Req, Resp],
+        request: Req | None,
+        fields: Mapping[str, Any],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Stream[Resp]:
         from .streaming import Stream
 
-        call = action_call(self._core, action, request, fields)
+        call = action_call(self._core, action, request, fields, extra_params)
         plan = call_plan(
             self._core, call, stream=True, responder=self._connections.responder
         )

@@ -11,9 +11,9 @@ request's fields, and signs those exact bytes. A part holds:
   (written as the official Python SDK writes it);
 - a number or boolean: its JSON text (``5``, ``1.5``, ``true``).
 
-Unset optional fields are left out, as in JSON bodies. The boundary is a
-fresh random hex string per call, drawn by :func:`new_boundary`; tests
-replace that function to get a fixed one.
+Unset optional fields are left out; a call's ``extra_params`` follow the
+declared fields, by the same rules (never as files). The boundary is a fresh
+random hex string per call (:func:`new_boundary`; tests replace it to fix one).
 
 A file field takes ``bytes``, ``bytearray``, ``memoryview`` or a binary
 file object (anything whose ``read(size)`` returns bytes). The body is never
@@ -129,14 +129,18 @@ def wire_fields(
     return fields
 
 
-def encode(request: msgspec.Struct, binary_fields: Collection[str]) -> Body:
-    """The multipart body of ``request``, to be measured and then sent.
+def encode(
+    request: msgspec.Struct, binary_fields: Collection[str], extra: Any = None
+) -> Body:
+    """The multipart body of ``request`` and its checked ``extra`` parameters
+    (plain values by wire name, never files), to be measured and then sent.
 
     ``binary_fields`` are the wire names of the fields sent as files. Values
     of the wrong kind raise ``TypeError`` here; files are first read by
     :meth:`Body.measure`.
     """
     fields = wire_fields(request, binary_fields)
+    fields.update(extra or {})  # no declared name: validation refused those
     return Body(
         [_part(name, value, name in binary_fields) for name, value in fields.items()]
     )
@@ -414,18 +418,13 @@ class Body(httpx.SyncByteStream, httpx.AsyncByteStream):
         # thread takes a few chunks at a time (a thread hop per chunk costs
         # more than the chunk's sending).
         while True:
-            batch = await asyncio.to_thread(_take, chunks, _BATCH)
+            batch = await asyncio.to_thread(list, itertools.islice(chunks, _BATCH))
             done = len(batch) < _BATCH
             batch.reverse()
             while batch:
                 yield batch.pop()  # not kept once sent
             if done:
                 return
-
-
-def _take(chunks: Iterator[bytes], count: int) -> list[bytes]:
-    """Up to ``count`` more chunks (fewer only at the end)."""
-    return list(itertools.islice(chunks, count))
 
 
 class _Clash:

@@ -6,6 +6,11 @@ which the total or the next token. :class:`_Walk` decides, from each
 answer, whether there is another page and what to ask for; the sync and
 async generators below only make the calls.
 
+Every page is asked for with the same ``extra_params``, and each page's
+request is checked like any call's (see ``validation``); a paginator's
+arguments are used when it fetches its first page, so a request that does
+not fit raises there.
+
 The walk stops on the total count, on an empty page, on a page shorter than
 the page size when the service gives no total, or when no next token comes
 back. It never loops forever: a page identical to the one before, or a
@@ -20,6 +25,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 
+from . import validation
 from .model import Request, Response
 
 __all__ = ["Paging", "PaginationError", "pages", "async_pages", "items", "async_items"]
@@ -52,7 +58,7 @@ class Paging(msgspec.Struct, Generic[Req, Resp], frozen=True):
                 raise TypeError(
                     f"{self.cursor!r} is set by the paginator; leave it out"
                 )
-            return self.request(**fields)
+            return validation.from_fields(self.request, fields, self.action)
         if fields:
             raise TypeError(
                 f"pass either a {self.request.__name__} or keyword arguments, not both"
@@ -126,31 +132,37 @@ class _Walk(Generic[Req, Resp]):
 
 
 def pages(
-    call: Callable[[Req], Resp],
+    call: Callable[..., Resp],
     paging: Paging[Req, Resp],
     request: Req | None,
     fields: Mapping[str, Any],
+    extra_params: Mapping[str, Any] | None = None,
 ) -> Iterator[Resp]:
-    """Every page of a list action, one call each, as they are asked for."""
+    """Every page of a list action, one call each, as they are asked for.
+
+    ``call`` is the client's method, called with each page's request and
+    the same ``extra_params``.
+    """
     walk = _Walk(paging, paging.first(request, fields))
     following: Req | None = walk.request
     while following is not None:
-        response = call(following)
+        response = call(following, extra_params=extra_params)
         following = walk.after(response)
         yield response
 
 
 async def async_pages(
-    call: Callable[[Req], Awaitable[Resp]],
+    call: Callable[..., Awaitable[Resp]],
     paging: Paging[Req, Resp],
     request: Req | None,
     fields: Mapping[str, Any],
+    extra_params: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Resp]:
     """:func:`pages` for the async client."""
     walk = _Walk(paging, paging.first(request, fields))
     following: Req | None = walk.request
     while following is not None:
-        response = await call(following)
+        response = await call(following, extra_params=extra_params)
         following = walk.after(response)
         yield response
 

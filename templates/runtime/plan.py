@@ -124,8 +124,13 @@ def action_call(
     action: Action[Req, Resp],
     request: Req | None,
     fields: Mapping[str, Any],
+    extra_params: Mapping[str, Any] | None = None,
 ) -> Call:
-    """The call of a generated client's method (warns at the user's line when deprecated)."""
+    """The call of a generated client's method (warns at the user's line when deprecated).
+
+    The request is checked and encoded here, before any step of its plan:
+    a request that does not fit its model is never signed or sent.
+    """
     built = action.start(request, fields, stacklevel=5)
     token = action.idempotency_attribute
     given = None
@@ -134,7 +139,7 @@ def action_call(
             getattr(request, token, None) if request is not None else fields.get(token)
         )
     made = token if token and given is None else ""
-    return typed_call(action, built, core.settings.strict, made)
+    return typed_call(action, built, core.settings.strict, made, extra_params)
 
 
 class Core:

@@ -179,7 +179,11 @@ class Stubber:
         action = call.action
         if action is None:
             raise StubError(f"{call.name}: the Stubber answers generated clients only")
-        params = _params(action, call.request, call.made_token)
+        # The wire parameters as sent: the request's, then its extra_params.
+        params = {
+            **_params(action, call.request, call.made_token),
+            **(call.extra or {}),
+        }
         self.calls.append((action.name, params))
         queue = self._queues.get(action.name)
         if not queue:

@@ -22,6 +22,10 @@ def test_attribute_names_never_clash_with_keywords_or_annotation_names() -> None
     assert naming.attribute_name("Type") == "type"
     assert naming.attribute_name("_Hidden") == "hidden"
     assert naming.attribute_name("9Lives") == "field_9_lives"
+    # The client methods' own parameters.
+    assert naming.attribute_name("Self") == "self_"
+    assert naming.attribute_name("ExtraParams") == "extra_params_"
+    assert naming.attribute_name("ExtraParam") == "extra_param"
 
 
 def test_enum_members_split_codes_on_dots_and_word_boundaries() -> None:

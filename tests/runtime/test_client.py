@@ -506,6 +506,7 @@ def test_idempotency_token_makes_writes_repeatable(edge_package: Path) -> None:
 
 def test_request_and_keywords_together_is_a_type_error(generated_on_path: Path) -> None:
     from tcsdk.common.credentials import Credentials
+    from tcsdk.common.errors import RequestValidationError
     from tcsdk.trtc.v20190722 import models
     from tcsdk.trtc.v20190722.client import TrtcClient
 
@@ -514,8 +515,13 @@ def test_request_and_keywords_together_is_a_type_error(generated_on_path: Path) 
             client.dismiss_room(models.DismissRoomRequest(sdk_app_id=1, room_id=2), room_id=3)  # type: ignore[call-overload]
         with pytest.raises(TypeError):
             client.dismiss_room(models.RemoveUserRequest(sdk_app_id=1, room_id=2, user_ids=[]))  # type: ignore[arg-type]
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="no field 'room'.*extra_params"):
+            client.dismiss_room(sdk_app_id=1, room=2)  # type: ignore[call-overload]
+        # A required field left out was a TypeError of the model's constructor;
+        # it is now checked with the rest (tests/runtime/test_request_checks.py).
+        with pytest.raises(RequestValidationError) as caught:
             client.dismiss_room(sdk_app_id=1)  # type: ignore[call-overload]
+        assert caught.value.path == "RoomId"
 
 
 def test_generated_client_methods_are_typed_one_liners() -> None:

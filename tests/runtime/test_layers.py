@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "model": 1,
     "envelope": 1,
     "tolerant": 1,
+    "validation": 1,
     # 2: credentials
     "credentials": 2,
     # 3: bodies and event streams

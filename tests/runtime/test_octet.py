@@ -230,10 +230,14 @@ def test_values_that_cannot_be_headers_are_refused_before_anything_is_sent(mode:
         )
     finally:
         fake.stop()
-    assert [type(r) for r in results] == [ValueError, ValueError, ValueError, TypeError, TypeError]
-    assert str(results[0]).startswith("TopicId is sent as the header X-CLS-TopicId, and its value is not a valid")
+    from octpkg.common.errors import RequestValidationError
+
+    assert [type(r) for r in results] == [RequestValidationError] * 4 + [TypeError]
+    for refused in results[:3]:
+        assert refused.path == "TopicId" and refused.expected == "a header value"
+        assert str(refused).startswith("UploadLog: TopicId: sent as the header X-CLS-TopicId, its value is not a valid")
     assert "X-Evil" not in str(results[0])  # the value is not repeated
-    assert str(results[3]) == "Body is the request's body and must be bytes or a binary file object, not str"
+    assert str(results[3]) == "UploadLog: Body: Expected `bytes or a binary file object`, got `str`"
     assert "binary mode" in str(results[4])
     assert fake.calls() == []
 
@@ -322,3 +326,24 @@ def test_the_octet_package_passes_mypy_strict_and_black(octet_package: Path) -> 
         [sys.executable, "-m", "black", "--check", "-q", "octpkg"], cwd=octet_package, capture_output=True, text=True
     )
     assert black.returncode == 0, black.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_extra_params_are_refused_for_a_raw_body_and_an_empty_set_is_fine(mode: str, octet_package: Path) -> None:
+    from octpkg.common.errors import RequestValidationError
+
+    fake = FakeTencentCloud("cls", {SECRET_ID: SECRET_KEY}, {}).start()
+    try:
+        refused, sent = upload(
+            mode,
+            fake.url,
+            {"topic_id": TOPIC, "body": b"logs", "extra_params": {"NewHeader": "x"}},
+            {"topic_id": TOPIC, "body": b"logs", "extra_params": {}},
+        )
+        calls = fake.calls()
+    finally:
+        fake.stop()
+    assert isinstance(refused, RequestValidationError) and refused.path == "NewHeader"
+    assert "takes no extra_params" in str(refused)
+    assert not isinstance(sent, Exception), sent
+    assert len(calls) == 1

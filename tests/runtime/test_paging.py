@@ -225,3 +225,48 @@ def test_errors_of_a_page_are_the_typed_errors(pager_package: Path, server: Fake
     with pytest.raises(TencentCloudError) as caught:
         collect("sync", server, "iter_list_widgets", limit=2)
     assert caught.value.code is ListWidgetsErrorCode.INVALID_PARAMETER_VALUE_LIMIT
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("method", ["iter_list_widgets", "pages_list_widgets"])
+def test_extra_params_go_with_every_page(mode: str, method: str, pager_package: Path, server: FakeTencentCloud) -> None:
+    from pagerpkg.pager.v20210101.models import ListWidgetsRequest
+
+    server.then(
+        "ListWidgets",
+        page(TotalCount=5, WidgetSet=widgets("a", "b")),
+        page(TotalCount=5, WidgetSet=widgets("c", "d")),
+        page(TotalCount=5, WidgetSet=widgets("e")),
+    )
+    extra = {"Shape": "round", "Sizes": [1, 2]}
+    assert len(collect(mode, server, method, limit=2, extra_params=extra)) == (5 if method.startswith("iter") else 3)
+    server.then(
+        "ListWidgets", page(TotalCount=3, WidgetSet=widgets("x", "y")), page(TotalCount=3, WidgetSet=widgets("z"))
+    )
+    collect(mode, server, method, ListWidgetsRequest(limit=2, color="red"), extra_params={"Shape": "flat"})
+    assert sent(server, "ListWidgets") == [
+        {"Offset": 0, "Limit": 2, **extra},
+        {"Offset": 2, "Limit": 2, **extra},
+        {"Offset": 4, "Limit": 2, **extra},
+        {"Offset": 0, "Limit": 2, "Color": "red", "Shape": "flat"},
+        {"Offset": 2, "Limit": 2, "Color": "red", "Shape": "flat"},
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_paginators_arguments_are_checked_before_the_first_page(
+    mode: str, pager_package: Path, server: FakeTencentCloud
+) -> None:
+    from pagerpkg.common.errors import RequestValidationError
+    from pagerpkg.pager.v20210101.models import ListWidgetsRequest
+
+    with pytest.raises(RequestValidationError, match=r"ListWidgets: Limit: Expected `int \| null`, got `str`"):
+        collect(mode, server, "iter_list_widgets", limit="2")
+    with pytest.raises(RequestValidationError, match="Color: Expected `str | null`, got `int`"):
+        collect(mode, server, "pages_list_widgets", ListWidgetsRequest(color=5))  # type: ignore[arg-type]
+    # The paging field is the paginator's, by attribute or by wire name.
+    for key in ("Offset", "offset", "Limit"):
+        with pytest.raises(RequestValidationError, match="is a declared parameter of ListWidgetsRequest") as caught:
+            collect(mode, server, "iter_list_widgets", extra_params={key: 3})
+        assert caught.value.path == key
+    assert server.calls() == []

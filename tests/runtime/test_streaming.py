@@ -50,6 +50,7 @@ class FakeStreams:
         self.service = service
         self.script: deque[Answer] = deque()
         self.requests: list[dict[str, str]] = []
+        self.bodies: list[bytes] = []
         self.disconnected = threading.Event()
         fake = self
 
@@ -63,6 +64,7 @@ class FakeStreams:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 fake.requests.append(headers)
+                fake.bodies.append(body)
                 problem = verify(headers, body, {SECRET_ID: SECRET_KEY}, fake.service)
                 answer = fake.script.popleft() if fake.script and problem is None else Answer(body=b"{}")
                 if problem is not None:
@@ -499,3 +501,20 @@ def test_an_abandoned_stream_closes_its_connection(mode: str, fake: FakeStreams,
             assert fake.disconnected.is_set()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stream_takes_extra_params_and_is_checked_before_it_opens(
+    mode: str, fake: FakeStreams, stream_package: Path
+) -> None:
+    from streampkg.common.errors import RequestValidationError
+
+    with pytest.raises(RequestValidationError, match="TalkSSE: Prompt: Expected `str`, got `int`"):
+        collect(mode, fake, prompt=5)
+    with pytest.raises(RequestValidationError, match="Stream is a declared parameter"):
+        collect(mode, fake, extra_params={"Stream": True})
+    assert fake.requests == []  # nothing was sent
+    fake.script.append(Answer(chunks=[event({"Delta": {"Content": "a"}, "IsEnd": True})]))
+    items, _ = collect(mode, fake, extra_params={"Temperature": 0.5})
+    assert [i.delta.content for i in items] == ["a"]  # the fake checked the signature over this body
+    assert json.loads(fake.bodies[0]) == {"Prompt": "hi", "Temperature": 0.5}

@@ -419,14 +419,25 @@ def test_boundaries_are_random_and_checked(upload_package: Path, monkeypatch: py
 
 def test_wrong_value_types_are_refused(fixed_boundary: ModuleType) -> None:
     from uppkg.cii.v20210408 import client, models
+    from uppkg.common import multipart
+    from uppkg.common.errors import RequestValidationError
 
     action = client._UPLOAD_MEDICAL_FILE
-    with pytest.raises(TypeError, match="File is sent as a file and must be bytes or a binary file object, not str"):
+    # Checked against the model first (see test_request_checks.py) ...
+    with pytest.raises(RequestValidationError, match="File: Expected `bytes or a binary file object`, got `str`"):
         action.encode(models.UploadMedicalFileRequest(file="text"))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Comment is not a file field; bytes"):
+    with pytest.raises(RequestValidationError, match="Comment: Expected `str | null`, got `bytes`"):
         action.encode(models.UploadMedicalFileRequest(comment=b"x"))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Comment is not a file field; files"):
+    with pytest.raises(RequestValidationError, match="Comment: a file object, but not a file field"):
         action.encode(models.UploadMedicalFileRequest(comment=io.BytesIO(b"x")))  # type: ignore[arg-type]
+    # ... and the encoder refuses them on its own too.
+    files = action.binary_fields
+    with pytest.raises(TypeError, match="File is sent as a file and must be bytes or a binary file object, not str"):
+        multipart.encode(models.UploadMedicalFileRequest(file="text"), files)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Comment is not a file field; bytes"):
+        multipart.encode(models.UploadMedicalFileRequest(comment=b"x"), files)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Comment is not a file field; files"):
+        multipart.encode(models.UploadMedicalFileRequest(comment=io.BytesIO(b"x")), files)  # type: ignore[arg-type]
     # bytearray and memoryview (of any item format) are file content too.
     for value, content in [
         (bytearray(b"abc"), b"abc"),
@@ -899,3 +910,85 @@ def test_the_stubber_takes_a_file_object_without_reading_it(upload_package: Path
         stubber.add_response("UploadMedicalFile", {"FileId": "f-1"}, expected_params={"File": file, "Comment": "x"})
         assert cii.upload_medical_file(file=file, comment="x").file_id == "f-1"
     assert stubber.calls == [("UploadMedicalFile", {"File": file, "Comment": "x"})] and file.tell() == 0
+
+
+# --- extra_params and request checks in uploads (see test_request_checks.py for JSON bodies)
+
+
+def _upload_call(mode: str, server: FakeTencentCloud, **call: Any) -> Any:
+    """``upload_medical_file(**call)`` by a sync or async client."""
+    from uppkg.cii.v20210408.client import AsyncCiiClient, CiiClient
+    from uppkg.common.credentials import Credentials
+
+    options = {**_client_options(server), "clock": lambda: NOW}
+    if mode == "sync":
+        with CiiClient(Credentials(SECRET_ID, SECRET_KEY), **options) as cii:
+            return cii.upload_medical_file(**call)
+
+    async def main() -> Any:
+        async with AsyncCiiClient(Credentials(SECRET_ID, SECRET_KEY), **options) as cii:
+            return await cii.upload_medical_file(**call)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_extra_params_of_an_upload_are_parts_after_the_declared_ones(
+    mode: str, fixed_boundary: ModuleType, server: FakeTencentCloud, tmp_path: Path
+) -> None:
+    from uppkg.cii.v20210408.models import PatientRef
+
+    path = tmp_path / "scan.bin"
+    path.write_bytes(CONTENT)
+    extra = {"Language": "zh", "Pages": [1, 2], "Score": 0.5, "Draft": True, "Owner": PatientRef(name="Li")}
+    with path.open("rb") as file:
+        for value in (CONTENT, file):  # bytes and file objects stay accepted
+            answer = _upload_call(mode, server, file=value, comment="x", extra_params=extra)
+            assert answer.file_id == "f-100"  # the fake checked the signature over the whole body
+    for call in server.calls("UploadMedicalFile"):
+        parts = named_parts(call.headers["content-type"], call.body)
+        assert list(parts) == ["File", "Comment", "Language", "Pages", "Score", "Draft", "Owner"]
+        assert parts["File"] == ("filename=File", CONTENT)
+        assert {name: parts[name] for name in list(parts)[2:]} == {
+            "Language": ("", b"zh"),
+            "Pages": ("; Content-Type=application/json", b"[1, 2]"),
+            "Score": ("", b"0.5"),
+            "Draft": ("", b"true"),
+            "Owner": ("; Content-Type=application/json", b'{"Name": "Li"}'),
+        }
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_upload_is_checked_before_anything_is_read_or_sent(
+    mode: str, upload_package: Path, server: FakeTencentCloud
+) -> None:
+    from uppkg.common.errors import RequestValidationError
+
+    file = RecordingFile(CONTENT)
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"file": "scan.pdf"}, "File", "bytes or a binary file object"),
+        ({"file": 5}, "File", "bytes or a binary file object"),
+        ({"file": file, "page_count": "3"}, "PageCount", "int | null"),
+        ({"file": file, "tags": ["a", 1]}, "Tags[1]", "str"),
+        ({"file": file, "patient": {"Name": 1}}, "Patient.Name", "str"),
+        ({"file": file, "extra_params": {"File": b"x"}}, "File", ""),
+    ]
+    for call, path, expected in cases:
+        with pytest.raises(RequestValidationError) as caught:
+            _upload_call(mode, server, **call)
+        assert (caught.value.path, caught.value.expected) == (path, expected)
+        assert caught.value.action == "UploadMedicalFile"
+    assert server.calls() == [] and file.threads == set() and file.tell() == 0
+
+
+def test_the_stubber_sees_the_extra_params(upload_package: Path) -> None:
+    from uppkg.cii.v20210408.client import CiiClient
+    from uppkg.common.credentials import Credentials
+    from uppkg.common.testing import Stubber
+
+    with CiiClient(Credentials(SECRET_ID, SECRET_KEY), endpoint="http://127.0.0.1:9") as cii, Stubber(cii) as stubber:
+        stubber.add_response("UploadMedicalFile", {"FileId": "f-1"}, expected_params={"File": b"x", "Language": "zh"})
+        assert cii.upload_medical_file(file=b"x", extra_params={"Language": "zh"}).file_id == "f-1"
+        stubber.add_response("DescribeMedicalFile", {}, expected_params={"FileId": "f-1"})
+        with pytest.raises(AssertionError, match='"Shape": "round"'):
+            cii.describe_medical_file(file_id="f-1", extra_params={"Shape": "round"})

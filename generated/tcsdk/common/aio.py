@@ -92,9 +92,13 @@ class AsyncBaseClient(ClientBase):
         await self.aclose()
 
     async def _invoke(
-        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+        self,
+        action: Action[Req, Resp],
+        request: Req | None,
+        fields: Mapping[str, Any],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Resp:
-        call = action_call(self._core, action, request, fields)
+        call = action_call(self._core, action, request, fields, extra_params)
         plan = call_plan(self._core, call, responder=self._connections.responder)
         result: Resp = await self._run(plan, action.name)
         return result
@@ -137,12 +141,16 @@ class AsyncBaseClient(ClientBase):
         return response, None
 
     def _open_stream(
-        self, action: Action[Req, Resp], request: Req | None, fields: Mapping[str, Any]
+        self,
+        action: Action[Req, Resp],
+        request: Req | None,
+        fields: Mapping[str, Any],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> AsyncStream[Resp]:
         from .streaming import AsyncStream
 
         # Built now (so bad arguments fail at the call), sent on entering the stream.
-        call = action_call(self._core, action, request, fields)
+        call = action_call(self._core, action, request, fields, extra_params)
         core, connections = self._core, self._connections
 
         async def open() -> Any:

@@ -7,8 +7,8 @@ testing seam: something that answers a call instead of the service).
 
 The runtime's internal API (for ``plan``, the drivers, ``generic`` and
 ``testing``): every name here. This module may import layers 0-1
-(``exceptions``, ``model``; ``envelope`` lazily, on the first error;
-``multipart`` and ``octet`` lazily, for uploads and raw bodies).
+(``exceptions``, ``model``, ``validation``; ``envelope`` lazily, on the first
+error; ``multipart`` and ``octet`` lazily, for uploads and raw bodies).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import msgspec
 
-from . import exceptions
+from . import exceptions, validation
 from .model import Request, Response, parse_envelope
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
     multipart/form-data instead of JSON (see the ``multipart`` module); an
     ``octet_stream`` one sends its one file field as the raw body and the
     fields ``headers`` names (wire name, header) as headers (``octet``).
+    Every request is checked against its model before it is encoded, and
+    ``extra_params`` are checked and added then (see ``validation``).
     """
 
     name: str
@@ -61,7 +63,9 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
 
     def build(self, request: Req | None, fields: Mapping[str, Any]) -> Req:
         if request is None:
-            request = self.request(**fields)
+            request = validation.from_fields(
+                self.request, fields, self.name, self.binary_fields
+            )
         elif fields:
             raise TypeError(
                 f"pass either a {self.request.__name__} or keyword arguments, not both"
@@ -89,17 +93,35 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
             )
         return built
 
-    def encode(self, request: Req) -> bytes | Body:
-        """The request's JSON body, or an upload's multipart or raw body (not yet measured)."""
+    def encode(
+        self, request: Req, extra: Mapping[str, Any] | None = None
+    ) -> bytes | Body:
+        """The checked request's JSON body, or an upload's multipart or raw body (not yet measured).
+
+        ``extra`` are extra parameters as ``validation.extra`` made them.
+        Raises :class:`~.exceptions.RequestValidationError` when the request
+        does not fit its model (see ``validation``).
+        """
         if self.octet_stream:
             from . import octet  # only actions that send a raw body need it
 
-            return octet.encode(request, self.binary_fields[0], self.headers)
+            validation.check(request, self.name, self.binary_fields)
+            if extra:
+                # Its parameters travel as headers the spec names; there is
+                # no place for one the spec does not know.
+                raise exceptions.RequestValidationError(
+                    "an action that sends a raw body takes no extra_params"
+                    " (its parameters travel as the headers its spec names)",
+                    path=next(iter(extra)),
+                    action=self.name,
+                )
+            return octet.encode(request, self.binary_fields[0], self.headers, self.name)
         if self.binary_fields:
             from . import multipart  # only uploads need it
 
-            return multipart.encode(request, self.binary_fields)
-        return msgspec.json.encode(request)
+            validation.check(request, self.name, self.binary_fields)
+            return multipart.encode(request, self.binary_fields, extra)
+        return validation.json_body(request, self.name, extra)
 
     def safe_to_repeat(self, request: Req) -> bool:
         if self.read_only:
@@ -113,10 +135,11 @@ class Action(msgspec.Struct, Generic[Req, Resp], frozen=True):
 class Call(msgspec.Struct, frozen=True):
     """One call as the plan sees it, typed (an Action) or not (CommonClient).
 
-    ``action``/``request``/``made_token`` describe it for a :class:`Responder`:
-    the Action (None for CommonClient), the request as built (a model, or
-    CommonClient's params) and the idempotency attribute whose value the
-    client made up ("" when none was).
+    ``action``/``request``/``made_token``/``extra`` describe it for a
+    :class:`Responder`: the Action (None for CommonClient), the request as
+    built (a model, or CommonClient's params), the idempotency attribute
+    whose value the client made up ("" when none was) and the call's
+    ``extra_params`` as checked (plain values by wire name).
     """
 
     name: str
@@ -127,6 +150,7 @@ class Call(msgspec.Struct, frozen=True):
     action: Action[Any, Any] | None = None
     request: Any = None
     made_token: str = ""
+    extra: Mapping[str, Any] | None = None  # the call's extra_params, checked
 
 
 class Responder(Protocol):
@@ -145,9 +169,16 @@ class Responder(Protocol):
 
 
 def typed_call(
-    action: Action[Req, Resp], request: Req, strict: bool, made_token: str = ""
+    action: Action[Req, Resp],
+    request: Req,
+    strict: bool,
+    made_token: str = "",
+    extra_params: Mapping[str, Any] | None = None,
 ) -> Call:
     cls = action.response
+    extra = None
+    if extra_params is not None:
+        extra = validation.extra(action.request, extra_params, action.name)
 
     def error_of(content: bytes) -> exceptions.SDKError | None:
         from .envelope import envelope_error  # loaded on the first error only
@@ -156,11 +187,12 @@ def typed_call(
 
     return Call(
         action.name,
-        action.encode(request),
+        action.encode(request, extra),
         action.safe_to_repeat(request),
         lambda content: parse_envelope(cls, content, strict=strict),
         error_of,
         action,
         request,
         made_token,
+        extra,
     )

@@ -12,6 +12,8 @@ Hierarchy::
     |       ResponseShapeError, StreamError
     +-- TransportError             no answer: connection failure or timeout
     +-- CredentialsError           no usable API key was found
+    +-- RequestValidationError     a request did not fit its model (also a
+                                   ValueError); nothing was sent
 
 The classes every package shares are defined in ``exceptions``; this module
 adds the common codes and the category classes, and exports them all.
@@ -25,6 +27,7 @@ from .exceptions import (
     HTTPStatusError,
     InvalidJSONError,
     MissingEnvelopeError,
+    RequestValidationError,
     ResponseError,
     ResponseShapeError,
     SDKError,
@@ -46,6 +49,7 @@ __all__ = [
     "StreamError",
     "TransportError",
     "CredentialsError",
+    "RequestValidationError",
     "error_class",
     "AuthFailureError",
     "DryRunOperationError",

@@ -39,6 +39,7 @@ __all__ = [
     "StreamError",
     "TransportError",
     "CredentialsError",
+    "RequestValidationError",
 ]
 
 
@@ -209,3 +210,26 @@ class TransportError(SDKError):
 
 class CredentialsError(SDKError):
     """No usable credentials: the message says every place that was looked at."""
+
+
+class RequestValidationError(SDKError, ValueError):
+    """A request did not fit its model; raised before anything was signed or sent.
+
+    ``path`` is the wire path of the value at fault (``Limit``,
+    ``Filters[0].Values``; an ``extra_params`` key, or "" for the request as
+    a whole), ``expected`` what the model takes there (msgspec's words:
+    ``int | null``, ``array``; "a value" for a required field left out; ""
+    when it does not say), ``reason`` the whole explanation and ``action``
+    the action called. A ``ValueError`` too, so that code catching bad input
+    that way keeps working.
+    """
+
+    def __init__(
+        self, reason: str, *, path: str = "", expected: str = "", action: str = ""
+    ) -> None:
+        self.reason = reason
+        self.path = path
+        self.expected = expected
+        self.action = action
+        where = f"{path}: " if path else ""
+        super().__init__(f"{action or 'request'}: {where}{reason}")

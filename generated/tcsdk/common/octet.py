@@ -15,8 +15,8 @@ send them with ``call_octet_stream``; this module does the same:
   integer or a float as its decimal text, a boolean as ``true`` or
   ``false``. A value that is no valid header value (a line break or other
   control character, a character beyond ASCII, a space at either end) is
-  refused with ``ValueError`` before anything is read or sent, and a list or
-  an object with ``TypeError``. The headers are not signed (TC3 signs
+  refused with ``RequestValidationError`` (a ``ValueError``) before anything
+  is read or sent, and a list or an object with ``TypeError``. The headers are not signed (TC3 signs
   content-type and host), as with the official SDK.
 
 The body is read like a file field of an upload (``multipart``): measured
@@ -24,7 +24,8 @@ once before the first attempt, sent again from where the file stood for each
 attempt, a stream that cannot seek kept in memory, a file that changes in
 between refused with ``UploadError``.
 
-Layer 3 (bodies): imports ``multipart`` beside it, httpx and msgspec only.
+Layer 3 (bodies): imports ``multipart`` beside it, ``exceptions``, httpx and
+msgspec only.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 
 import msgspec
 
-from . import multipart
+from . import exceptions, multipart
 from .multipart import CHUNK_SIZE
 
 __all__ = ["MEDIA_TYPE", "Body", "encode", "header_value"]
@@ -47,7 +48,7 @@ MEDIA_TYPE = "application/octet-stream"
 _VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?")
 
 
-def header_value(field: str, header: str, value: Any) -> str:
+def header_value(field: str, header: str, value: Any, action: str = "") -> str:
     """The text of ``value`` in the header ``header``; ``field`` (its wire name) names it in errors."""
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -59,16 +60,22 @@ def header_value(field: str, header: str, value: Any) -> str:
             f" a boolean, not {type(value).__name__}"
         )
     if not _VALUE.fullmatch(text):
-        raise ValueError(
-            f"{field} is sent as the header {header}, and its value is not a valid header"
-            " value: it holds a line break, a control character or a character beyond"
-            " ASCII, or starts or ends with a space"
+        raise exceptions.RequestValidationError(
+            f"sent as the header {header}, its value is not a valid header value: it"
+            " holds a line break, a control character or a character beyond ASCII, or"
+            " starts or ends with a space",
+            path=field,
+            expected="a header value",
+            action=action,
         )
     return text
 
 
 def encode(
-    request: msgspec.Struct, body: str, headers: tuple[tuple[str, str], ...]
+    request: msgspec.Struct,
+    body: str,
+    headers: tuple[tuple[str, str], ...],
+    action: str = "",
 ) -> Body:
     """The raw body of ``request`` (its field ``body``, by wire name) and its header parameters.
 
@@ -80,7 +87,7 @@ def encode(
         for info in msgspec.structs.fields(request)
     }
     sent = tuple(
-        (header, header_value(wire, header, values[wire]))
+        (header, header_value(wire, header, values[wire], action))
         for wire, header in headers
         if values.get(wire) is not None
     )

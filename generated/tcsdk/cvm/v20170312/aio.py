@@ -9,7 +9,7 @@ never pays for asyncio.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, overload
 
 from ...common import aio as _aio
@@ -25,6 +25,10 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as an async context manager, or call ``aclose()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "cvm"
@@ -33,7 +37,11 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
 
     @overload
     async def describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeInstancesStatusResponse: ...
 
     @overload
@@ -44,23 +52,32 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         instance_ids: list[str] | None = None,
         offset: int | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeInstancesStatusResponse: ...
 
     async def describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DescribeInstancesStatusResponse:
         """List the status of instances.
 
         Like ``CvmClient.describe_instances_status``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DESCRIBE_INSTANCES_STATUS, request, fields)
+        return await self._invoke(
+            _sync._DESCRIBE_INSTANCES_STATUS, request, fields, extra_params
+        )
 
     @overload
     def pages_describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]: ...
 
     @overload
@@ -70,29 +87,38 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         *,
         instance_ids: list[str] | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]: ...
 
     def pages_describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> AsyncIterator[_models.DescribeInstancesStatusResponse]:
         """Every page of ``describe_instances_status``, each fetched when iterated to.
 
         Arguments as there but ``offset``, which the paginator sets (see
-        ``common.paging``: when it stops, and PaginationError).
+        ``common.paging``: when it stops, and PaginationError); ``extra_params``
+        go with every page.
         """
         return _paging.async_pages(
             self.describe_instances_status,
             _sync._DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
+            extra_params,
         )
 
     @overload
     def iter_describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[_models.InstanceStatus]: ...
 
     @overload
@@ -102,23 +128,28 @@ class AsyncCvmClient(_aio.AsyncBaseClient):
         *,
         instance_ids: list[str] | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[_models.InstanceStatus]: ...
 
     def iter_describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> AsyncIterator[_models.InstanceStatus]:
         """Every item of ``instance_status_set`` over the pages of ``describe_instances_status``.
 
         Arguments as there but ``offset``, which the paginator sets (see
-        ``common.paging``: when it stops, and PaginationError).
+        ``common.paging``: when it stops, and PaginationError); ``extra_params``
+        go with every page.
         """
         pages = _paging.async_pages(
             self.describe_instances_status,
             _sync._DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
+            extra_params,
         )
         return _paging.async_items(pages, "instance_status_set")

@@ -12,7 +12,7 @@ here on first access); importing this one imports neither asyncio nor httpx.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from ...common import client as _client
@@ -58,6 +58,10 @@ class CvmClient(_client.BaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as a context manager, or call ``close()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "cvm"
@@ -66,7 +70,11 @@ class CvmClient(_client.BaseClient):
 
     @overload
     def describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeInstancesStatusResponse: ...
 
     @overload
@@ -77,12 +85,15 @@ class CvmClient(_client.BaseClient):
         instance_ids: list[str] | None = None,
         offset: int | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeInstancesStatusResponse: ...
 
     def describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DescribeInstancesStatusResponse:
         """List the status of instances.
@@ -92,12 +103,18 @@ class CvmClient(_client.BaseClient):
         (20 unless set) are returned.
 
         Read-only: a failed call is repeated per the retry policy.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DESCRIBE_INSTANCES_STATUS, request, fields)
+        return self._invoke(_DESCRIBE_INSTANCES_STATUS, request, fields, extra_params)
 
     @overload
     def pages_describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Iterator[_models.DescribeInstancesStatusResponse]: ...
 
     @overload
@@ -107,29 +124,38 @@ class CvmClient(_client.BaseClient):
         *,
         instance_ids: list[str] | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Iterator[_models.DescribeInstancesStatusResponse]: ...
 
     def pages_describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Iterator[_models.DescribeInstancesStatusResponse]:
         """Every page of ``describe_instances_status``, each fetched when iterated to.
 
         Arguments as there but ``offset``, which the paginator sets (see
-        ``common.paging``: when it stops, and PaginationError).
+        ``common.paging``: when it stops, and PaginationError); ``extra_params``
+        go with every page.
         """
         return _paging.pages(
             self.describe_instances_status,
             _DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
+            extra_params,
         )
 
     @overload
     def iter_describe_instances_status(
-        self, request: _models.DescribeInstancesStatusRequest, /
+        self,
+        request: _models.DescribeInstancesStatusRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Iterator[_models.InstanceStatus]: ...
 
     @overload
@@ -139,23 +165,28 @@ class CvmClient(_client.BaseClient):
         *,
         instance_ids: list[str] | None = None,
         limit: int | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> Iterator[_models.InstanceStatus]: ...
 
     def iter_describe_instances_status(
         self,
         request: _models.DescribeInstancesStatusRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Iterator[_models.InstanceStatus]:
         """Every item of ``instance_status_set`` over the pages of ``describe_instances_status``.
 
         Arguments as there but ``offset``, which the paginator sets (see
-        ``common.paging``: when it stops, and PaginationError).
+        ``common.paging``: when it stops, and PaginationError); ``extra_params``
+        go with every page.
         """
         pages = _paging.pages(
             self.describe_instances_status,
             _DESCRIBE_INSTANCES_STATUS_PAGING,
             request,
             fields,
+            extra_params,
         )
         return _paging.items(pages, "instance_status_set")

@@ -9,6 +9,7 @@ never pays for asyncio.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, overload
 
 from ...common import aio as _aio
@@ -23,6 +24,10 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as an async context manager, or call ``aclose()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "trtc"
@@ -31,7 +36,11 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
 
     @overload
     async def create_cloud_recording(
-        self, request: _models.CreateCloudRecordingRequest, /
+        self,
+        request: _models.CreateCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.CreateCloudRecordingResponse: ...
 
     @overload
@@ -50,23 +59,32 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         mix_layout_params: _models.MixLayoutParams | None = None,
         resource_expired_hour: int | None = None,
         private_map_key: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.CreateCloudRecordingResponse: ...
 
     async def create_cloud_recording(
         self,
         request: _models.CreateCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.CreateCloudRecordingResponse:
         """Start an on-cloud recording task.
 
         Like ``TrtcClient.create_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_sync._CREATE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(
+            _sync._CREATE_CLOUD_RECORDING, request, fields, extra_params
+        )
 
     @overload
     async def delete_cloud_recording(
-        self, request: _models.DeleteCloudRecordingRequest, /
+        self,
+        request: _models.DeleteCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DeleteCloudRecordingResponse: ...
 
     @overload
@@ -76,23 +94,32 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         *,
         sdk_app_id: int,
         task_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DeleteCloudRecordingResponse: ...
 
     async def delete_cloud_recording(
         self,
         request: _models.DeleteCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DeleteCloudRecordingResponse:
         """Stop an on-cloud recording task.
 
         Like ``TrtcClient.delete_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DELETE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(
+            _sync._DELETE_CLOUD_RECORDING, request, fields, extra_params
+        )
 
     @overload
     async def describe_cloud_recording(
-        self, request: _models.DescribeCloudRecordingRequest, /
+        self,
+        request: _models.DescribeCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeCloudRecordingResponse: ...
 
     @overload
@@ -102,23 +129,32 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         *,
         sdk_app_id: int,
         task_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeCloudRecordingResponse: ...
 
     async def describe_cloud_recording(
         self,
         request: _models.DescribeCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DescribeCloudRecordingResponse:
         """Query an on-cloud recording task.
 
         Like ``TrtcClient.describe_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DESCRIBE_CLOUD_RECORDING, request, fields)
+        return await self._invoke(
+            _sync._DESCRIBE_CLOUD_RECORDING, request, fields, extra_params
+        )
 
     @overload
     async def dismiss_room(
-        self, request: _models.DismissRoomRequest, /
+        self,
+        request: _models.DismissRoomRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomResponse: ...
 
     @overload
@@ -128,20 +164,30 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         *,
         sdk_app_id: int,
         room_id: int,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomResponse: ...
 
     async def dismiss_room(
-        self, request: _models.DismissRoomRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DismissRoomRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DismissRoomResponse:
         """Dismiss a room.
 
         Like ``TrtcClient.dismiss_room``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DISMISS_ROOM, request, fields)
+        return await self._invoke(_sync._DISMISS_ROOM, request, fields, extra_params)
 
     @overload
     async def dismiss_room_by_str_room_id(
-        self, request: _models.DismissRoomByStrRoomIdRequest, /
+        self,
+        request: _models.DismissRoomByStrRoomIdRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomByStrRoomIdResponse: ...
 
     @overload
@@ -151,23 +197,32 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         *,
         sdk_app_id: int,
         room_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomByStrRoomIdResponse: ...
 
     async def dismiss_room_by_str_room_id(
         self,
         request: _models.DismissRoomByStrRoomIdRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DismissRoomByStrRoomIdResponse:
         """Dismiss a room that has a string ID.
 
         Like ``TrtcClient.dismiss_room_by_str_room_id``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DISMISS_ROOM_BY_STR_ROOM_ID, request, fields)
+        return await self._invoke(
+            _sync._DISMISS_ROOM_BY_STR_ROOM_ID, request, fields, extra_params
+        )
 
     @overload
     async def modify_cloud_recording(
-        self, request: _models.ModifyCloudRecordingRequest, /
+        self,
+        request: _models.ModifyCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.ModifyCloudRecordingResponse: ...
 
     @overload
@@ -179,23 +234,32 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         task_id: str,
         mix_layout_params: _models.MixLayoutParams | None = None,
         subscribe_stream_user_ids: _models.SubscribeStreamUserIds | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.ModifyCloudRecordingResponse: ...
 
     async def modify_cloud_recording(
         self,
         request: _models.ModifyCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.ModifyCloudRecordingResponse:
         """Change a running on-cloud recording task.
 
         Like ``TrtcClient.modify_cloud_recording``, for asyncio; see there.
         """
-        return await self._invoke(_sync._MODIFY_CLOUD_RECORDING, request, fields)
+        return await self._invoke(
+            _sync._MODIFY_CLOUD_RECORDING, request, fields, extra_params
+        )
 
     @overload
     async def remove_user(
-        self, request: _models.RemoveUserRequest, /
+        self,
+        request: _models.RemoveUserRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserResponse: ...
 
     @overload
@@ -206,20 +270,30 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         sdk_app_id: int,
         room_id: int,
         user_ids: list[str],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserResponse: ...
 
     async def remove_user(
-        self, request: _models.RemoveUserRequest | None = None, /, **fields: Any
+        self,
+        request: _models.RemoveUserRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.RemoveUserResponse:
         """Remove users from a room.
 
         Like ``TrtcClient.remove_user``, for asyncio; see there.
         """
-        return await self._invoke(_sync._REMOVE_USER, request, fields)
+        return await self._invoke(_sync._REMOVE_USER, request, fields, extra_params)
 
     @overload
     async def remove_user_by_str_room_id(
-        self, request: _models.RemoveUserByStrRoomIdRequest, /
+        self,
+        request: _models.RemoveUserByStrRoomIdRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserByStrRoomIdResponse: ...
 
     @overload
@@ -230,16 +304,21 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         sdk_app_id: int,
         room_id: str,
         user_ids: list[str],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserByStrRoomIdResponse: ...
 
     async def remove_user_by_str_room_id(
         self,
         request: _models.RemoveUserByStrRoomIdRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.RemoveUserByStrRoomIdResponse:
         """Remove users from a room that has a string ID.
 
         Like ``TrtcClient.remove_user_by_str_room_id``, for asyncio; see there.
         """
-        return await self._invoke(_sync._REMOVE_USER_BY_STR_ROOM_ID, request, fields)
+        return await self._invoke(
+            _sync._REMOVE_USER_BY_STR_ROOM_ID, request, fields, extra_params
+        )

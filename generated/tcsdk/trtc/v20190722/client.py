@@ -12,6 +12,7 @@ here on first access); importing this one imports neither asyncio nor httpx.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from ...common import client as _client
@@ -83,6 +84,10 @@ class TrtcClient(_client.BaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as a context manager, or call ``close()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "trtc"
@@ -91,7 +96,11 @@ class TrtcClient(_client.BaseClient):
 
     @overload
     def create_cloud_recording(
-        self, request: _models.CreateCloudRecordingRequest, /
+        self,
+        request: _models.CreateCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.CreateCloudRecordingResponse: ...
 
     @overload
@@ -110,12 +119,15 @@ class TrtcClient(_client.BaseClient):
         mix_layout_params: _models.MixLayoutParams | None = None,
         resource_expired_hour: int | None = None,
         private_map_key: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.CreateCloudRecordingResponse: ...
 
     def create_cloud_recording(
         self,
         request: _models.CreateCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.CreateCloudRecordingResponse:
         """Start an on-cloud recording task.
@@ -128,12 +140,18 @@ class TrtcClient(_client.BaseClient):
         task also stops by itself once the room has had no host for MaxIdleTime.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_CREATE_CLOUD_RECORDING, request, fields)
+        return self._invoke(_CREATE_CLOUD_RECORDING, request, fields, extra_params)
 
     @overload
     def delete_cloud_recording(
-        self, request: _models.DeleteCloudRecordingRequest, /
+        self,
+        request: _models.DeleteCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DeleteCloudRecordingResponse: ...
 
     @overload
@@ -143,12 +161,15 @@ class TrtcClient(_client.BaseClient):
         *,
         sdk_app_id: int,
         task_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DeleteCloudRecordingResponse: ...
 
     def delete_cloud_recording(
         self,
         request: _models.DeleteCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DeleteCloudRecordingResponse:
         """Stop an on-cloud recording task.
@@ -156,12 +177,18 @@ class TrtcClient(_client.BaseClient):
         Stop a recording task. Files already written stay where they are.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DELETE_CLOUD_RECORDING, request, fields)
+        return self._invoke(_DELETE_CLOUD_RECORDING, request, fields, extra_params)
 
     @overload
     def describe_cloud_recording(
-        self, request: _models.DescribeCloudRecordingRequest, /
+        self,
+        request: _models.DescribeCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeCloudRecordingResponse: ...
 
     @overload
@@ -171,12 +198,15 @@ class TrtcClient(_client.BaseClient):
         *,
         sdk_app_id: int,
         task_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeCloudRecordingResponse: ...
 
     def describe_cloud_recording(
         self,
         request: _models.DescribeCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DescribeCloudRecordingResponse:
         """Query an on-cloud recording task.
@@ -184,12 +214,18 @@ class TrtcClient(_client.BaseClient):
         Report the state of a recording task and the files it has written so far.
 
         Read-only: a failed call is repeated per the retry policy.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DESCRIBE_CLOUD_RECORDING, request, fields)
+        return self._invoke(_DESCRIBE_CLOUD_RECORDING, request, fields, extra_params)
 
     @overload
     def dismiss_room(
-        self, request: _models.DismissRoomRequest, /
+        self,
+        request: _models.DismissRoomRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomResponse: ...
 
     @overload
@@ -199,10 +235,16 @@ class TrtcClient(_client.BaseClient):
         *,
         sdk_app_id: int,
         room_id: int,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomResponse: ...
 
     def dismiss_room(
-        self, request: _models.DismissRoomRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DismissRoomRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DismissRoomResponse:
         """Dismiss a room.
 
@@ -210,12 +252,18 @@ class TrtcClient(_client.BaseClient):
         alike, is removed. Works with rooms created by the TRTC SDKs on any platform.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DISMISS_ROOM, request, fields)
+        return self._invoke(_DISMISS_ROOM, request, fields, extra_params)
 
     @overload
     def dismiss_room_by_str_room_id(
-        self, request: _models.DismissRoomByStrRoomIdRequest, /
+        self,
+        request: _models.DismissRoomByStrRoomIdRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomByStrRoomIdResponse: ...
 
     @overload
@@ -225,12 +273,15 @@ class TrtcClient(_client.BaseClient):
         *,
         sdk_app_id: int,
         room_id: str,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DismissRoomByStrRoomIdResponse: ...
 
     def dismiss_room_by_str_room_id(
         self,
         request: _models.DismissRoomByStrRoomIdRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.DismissRoomByStrRoomIdResponse:
         """Dismiss a room that has a string ID.
@@ -238,12 +289,18 @@ class TrtcClient(_client.BaseClient):
         Close a room whose ID is a string, removing everyone in it.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DISMISS_ROOM_BY_STR_ROOM_ID, request, fields)
+        return self._invoke(_DISMISS_ROOM_BY_STR_ROOM_ID, request, fields, extra_params)
 
     @overload
     def modify_cloud_recording(
-        self, request: _models.ModifyCloudRecordingRequest, /
+        self,
+        request: _models.ModifyCloudRecordingRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.ModifyCloudRecordingResponse: ...
 
     @overload
@@ -255,12 +312,15 @@ class TrtcClient(_client.BaseClient):
         task_id: str,
         mix_layout_params: _models.MixLayoutParams | None = None,
         subscribe_stream_user_ids: _models.SubscribeStreamUserIds | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.ModifyCloudRecordingResponse: ...
 
     def modify_cloud_recording(
         self,
         request: _models.ModifyCloudRecordingRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.ModifyCloudRecordingResponse:
         """Change a running on-cloud recording task.
@@ -269,12 +329,18 @@ class TrtcClient(_client.BaseClient):
         Parameters that are not sent keep their current values.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_MODIFY_CLOUD_RECORDING, request, fields)
+        return self._invoke(_MODIFY_CLOUD_RECORDING, request, fields, extra_params)
 
     @overload
     def remove_user(
-        self, request: _models.RemoveUserRequest, /
+        self,
+        request: _models.RemoveUserRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserResponse: ...
 
     @overload
@@ -285,10 +351,16 @@ class TrtcClient(_client.BaseClient):
         sdk_app_id: int,
         room_id: int,
         user_ids: list[str],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserResponse: ...
 
     def remove_user(
-        self, request: _models.RemoveUserRequest | None = None, /, **fields: Any
+        self,
+        request: _models.RemoveUserRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.RemoveUserResponse:
         """Remove users from a room.
 
@@ -296,12 +368,18 @@ class TrtcClient(_client.BaseClient):
         members can both be removed.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_REMOVE_USER, request, fields)
+        return self._invoke(_REMOVE_USER, request, fields, extra_params)
 
     @overload
     def remove_user_by_str_room_id(
-        self, request: _models.RemoveUserByStrRoomIdRequest, /
+        self,
+        request: _models.RemoveUserByStrRoomIdRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserByStrRoomIdResponse: ...
 
     @overload
@@ -312,12 +390,15 @@ class TrtcClient(_client.BaseClient):
         sdk_app_id: int,
         room_id: str,
         user_ids: list[str],
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.RemoveUserByStrRoomIdResponse: ...
 
     def remove_user_by_str_room_id(
         self,
         request: _models.RemoveUserByStrRoomIdRequest | None = None,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> _models.RemoveUserByStrRoomIdResponse:
         """Remove users from a room that has a string ID.
@@ -325,5 +406,7 @@ class TrtcClient(_client.BaseClient):
         Take up to 10 users out of a room whose ID is a string.
 
         Not read-only: repeated only when the service throttled it or the connection failed before sending.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_REMOVE_USER_BY_STR_ROOM_ID, request, fields)
+        return self._invoke(_REMOVE_USER_BY_STR_ROOM_ID, request, fields, extra_params)

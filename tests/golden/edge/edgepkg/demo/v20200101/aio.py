@@ -9,6 +9,7 @@ never pays for asyncio.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, overload
 
 from ...common import aio as _aio
@@ -23,6 +24,10 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as an async context manager, or call ``aclose()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "demo"
@@ -31,27 +36,42 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
 
     @overload
     async def describe_things(
-        self, request: _models.DescribeThingsRequest, /
+        self,
+        request: _models.DescribeThingsRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeThingsResponse: ...
 
     @overload
     async def describe_things(
         self,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeThingsResponse: ...
 
     async def describe_things(
-        self, request: _models.DescribeThingsRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DescribeThingsRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DescribeThingsResponse:
         """A read-only action without parameters.
 
         Like ``DemoClient.describe_things``, for asyncio; see there.
         """
-        return await self._invoke(_sync._DESCRIBE_THINGS, request, fields)
+        return await self._invoke(_sync._DESCRIBE_THINGS, request, fields, extra_params)
 
     @overload
     async def do_things(
-        self, request: _models.DoThingsRequest, /
+        self,
+        request: _models.DoThingsRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DoThingsResponse: ...
 
     @overload
@@ -75,10 +95,16 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
         big: int | None = None,
         when: str | None = None,
         client_token: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DoThingsResponse: ...
 
     async def do_things(
-        self, request: _models.DoThingsRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DoThingsRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DoThingsResponse:
         """Do things ""\" with quotes
 
@@ -86,4 +112,4 @@ class AsyncDemoClient(_aio.AsyncBaseClient):
 
         Deprecated by the service.
         """
-        return await self._invoke(_sync._DO_THINGS, request, fields)
+        return await self._invoke(_sync._DO_THINGS, request, fields, extra_params)

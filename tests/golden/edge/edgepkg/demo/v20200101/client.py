@@ -12,6 +12,7 @@ here on first access); importing this one imports neither asyncio nor httpx.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from ...common import client as _client
@@ -53,6 +54,10 @@ class DemoClient(_client.BaseClient):
 
     Credentials default to the environment, then ~/.tencentcloud/credentials;
     see ``common.credentials``. Use it as a context manager, or call ``close()``.
+
+    Arguments are checked against the request model before anything is sent
+    (``RequestValidationError``). ``extra_params={"WireName": value}`` adds
+    parameters newer than the spec (see ``common.validation``).
     """
 
     SERVICE = "demo"
@@ -61,27 +66,44 @@ class DemoClient(_client.BaseClient):
 
     @overload
     def describe_things(
-        self, request: _models.DescribeThingsRequest, /
+        self,
+        request: _models.DescribeThingsRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeThingsResponse: ...
 
     @overload
     def describe_things(
         self,
         /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DescribeThingsResponse: ...
 
     def describe_things(
-        self, request: _models.DescribeThingsRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DescribeThingsRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DescribeThingsResponse:
         """A read-only action without parameters.
 
         Read-only: a failed call is repeated per the retry policy.
+
+        ``extra_params``: parameters newer than the spec, by wire name.
         """
-        return self._invoke(_DESCRIBE_THINGS, request, fields)
+        return self._invoke(_DESCRIBE_THINGS, request, fields, extra_params)
 
     @overload
     def do_things(
-        self, request: _models.DoThingsRequest, /
+        self,
+        request: _models.DoThingsRequest,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DoThingsResponse: ...
 
     @overload
@@ -105,10 +127,16 @@ class DemoClient(_client.BaseClient):
         big: int | None = None,
         when: str | None = None,
         client_token: str | None = None,
+        extra_params: Mapping[str, Any] | None = None,
     ) -> _models.DoThingsResponse: ...
 
     def do_things(
-        self, request: _models.DoThingsRequest | None = None, /, **fields: Any
+        self,
+        request: _models.DoThingsRequest | None = None,
+        /,
+        *,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> _models.DoThingsResponse:
         """Do things ""\" with quotes
 
@@ -117,6 +145,8 @@ class DemoClient(_client.BaseClient):
 
         ``client_token`` is filled with a fresh UUID when left unset, so a failed call is repeated per the retry policy: the service drops repeats of one token.
 
+        ``extra_params``: parameters newer than the spec, by wire name.
+
         Deprecated by the service: calling it emits a DeprecationWarning.
         """
-        return self._invoke(_DO_THINGS, request, fields)
+        return self._invoke(_DO_THINGS, request, fields, extra_params)
