@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import importlib
 import io
 import json
 import subprocess
@@ -82,12 +83,34 @@ def test_the_generated_client_describes_the_raw_body_and_its_headers(octet_packa
     assert source.count("octet_stream=True") == 1  # not DescribeTopics
 
 
+@pytest.fixture(scope="module")
+def imported_cls_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """cls UploadLog generated from Tencent's own description: the shipped overlay makes it octet-stream."""
+    source = SHARED / "tencentcloud-api" / "cls" / "v20201016"
+    with importable_package(
+        tmp_path_factory.mktemp("clsimport"),
+        "clsimport",
+        "--from",
+        "tencentcloud",
+        str(source),
+        "--actions",
+        "UploadLog",
+    ) as out:
+        yield out
+
+
 @pytest.mark.skipif(not VECTOR_FILE.is_file(), reason="../shared corpus is not present")
-def test_body_headers_and_signature_match_the_official_sdk_byte_for_byte(octet_package: Path, tmp_path: Path) -> None:
-    from octpkg.cls.v20201016 import client, models
-    from octpkg.common.credentials import Credentials
-    from octpkg.common.plan import Core, Settings
-    from octpkg.common.retry import RetryPolicy
+@pytest.mark.parametrize("package", ["octpkg", "clsimport"])
+def test_body_headers_and_signature_match_the_official_sdk_byte_for_byte(
+    package: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    request.getfixturevalue("octet_package" if package == "octpkg" else "imported_cls_package")
+    client = importlib.import_module(f"{package}.cls.v20201016.client")
+    models = importlib.import_module(f"{package}.cls.v20201016.models")
+    Credentials = importlib.import_module(f"{package}.common.credentials").Credentials
+    plan = importlib.import_module(f"{package}.common.plan")
+    Core, Settings = plan.Core, plan.Settings
+    RetryPolicy = importlib.import_module(f"{package}.common.retry").RetryPolicy
 
     vector = json.loads(VECTOR_FILE.read_text())
     params = vector["params"]
@@ -347,3 +370,22 @@ def test_extra_params_are_refused_for_a_raw_body_and_an_empty_set_is_fine(mode: 
     assert "takes no extra_params" in str(refused)
     assert not isinstance(sent, Exception), sent
     assert len(calls) == 1
+
+
+def test_upload_log_from_tencents_description_reaches_an_independent_fake(imported_cls_package: Path) -> None:
+    """Generated with --from tencentcloud: the shipped overlay is what makes this call work."""
+    from clsimport.cls.v20201016.client import ClsClient
+    from clsimport.common.credentials import Credentials
+
+    fake = FakeTencentCloud("cls", {SECRET_ID: SECRET_KEY}, {}).start()
+    try:
+        with ClsClient(Credentials(SECRET_ID, SECRET_KEY), endpoint=fake.url, region="ap-guangzhou") as cls:
+            answer = cls.upload_log(topic_id=TOPIC, body=b"\x0a\x00logs", compress_type="lz4")
+        calls = fake.calls("UploadLog")
+    finally:
+        fake.stop()
+    assert answer.request_id == "req-1"
+    (call,) = calls  # verified by the fake's own TC3 code, else AuthFailure.SignatureFailure
+    assert call.body == b"\x0a\x00logs"
+    assert call.headers["content-type"] == "application/octet-stream"
+    assert call.headers["x-cls-topicid"] == TOPIC and call.headers["x-cls-compresstype"] == "lz4"
