@@ -56,6 +56,7 @@ KINDS: dict[str, Severity] = {
     "action_undeprecated": "compatible",
     "field_undeprecated": "compatible",
     "endpoint_changed": "compatible",
+    "request_format_changed": "compatible",
     "documentation_changed": "compatible",
 }
 
@@ -199,6 +200,16 @@ def _action(
     if old.streaming != new.streaming:
         what = "now answers with a stream of events" if new.streaming else "no longer answers with a stream"
         yield _at(service, name, "streaming_changed", method, f"{what} (the method's return type changes)")
+    if old.request_format != new.request_format:
+        yield _at(
+            service,
+            name,
+            "request_format_changed",
+            method,
+            f"request sent as {new.request_format} (was {old.request_format})",
+            old.request_format,
+            new.request_format,
+        )
     if old.retry_safe and not new.retry_safe:
         yield _at(
             service,

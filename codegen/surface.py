@@ -66,6 +66,9 @@ class ActionSurface:
     # "<style> <items field's Python name>: <item annotation>" when the clients
     # have iter_/pages_ methods for the action, else "".
     paging: str = ""
+    # How the request travels: "json", or "octet-stream" and each header
+    # parameter ("octet-stream TopicId=X-CLS-TopicId").
+    request_format: str = "json"
 
     @property
     def retry_safe(self) -> bool:
@@ -127,7 +130,14 @@ def _action(action: Action) -> ActionSurface:
         deprecated=action.deprecated,
         doc=digest(action.summary, action.description),
         paging=_paging(action),
+        request_format=_request_format(action),
     )
+
+
+def _request_format(action: Action) -> str:
+    if not action.octet_stream:
+        return "json"
+    return " ".join(["octet-stream", *(f"{wire}={header}" for wire, header in action.headers)])
 
 
 def _paging(action: Action) -> str:

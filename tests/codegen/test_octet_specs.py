@@ -210,3 +210,18 @@ def test_every_valid_header_name_not_the_clients_own_is_accepted(name: str) -> N
             assert not token or own or collides
         else:
             assert token and not own and not collides
+
+
+def test_codegen_diff_reports_how_a_request_travels(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(FIXTURES / "octet", old)
+    shutil.copytree(FIXTURES / "octet", new)
+    spec = new / "cls" / "2020-10-16" / "UploadLog.yaml"
+    spec.write_text(spec.read_text().replace("TopicId: X-CLS-TopicId", "TopicId: X-CLS-Topic"))
+    result = run_codegen("diff", str(old), str(new), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    changes = [c for c in json.loads(result.stdout)["changes"] if c["kind"] == "request_format_changed"]
+    assert len(changes) == 1, result.stdout
+    assert changes[0]["severity"] == "compatible"
+    assert changes[0]["new"] == "octet-stream TopicId=X-CLS-Topic HashKey=X-CLS-HashKey CompressType=X-CLS-CompressType"
+    assert changes[0]["old"].startswith("octet-stream TopicId=X-CLS-TopicId ")
