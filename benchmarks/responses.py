@@ -18,6 +18,8 @@ responses hold once the loop is done (medians of ``--runs``):
   response; what the responses keep of it is theirs to pay;
 - client, raw read: the same, and ``meta.raw`` read once per response (the
   dict is dropped: raw is decoded anew on each read, nothing is cached);
+- client, keep_raw=False: the body is let go as a client made with
+  ``keep_raw=False`` lets it go, so ``meta.raw`` is None;
 - caller keeps bodies: the caller holds every body anyway (a list of bodies
   parsed in a batch); counted apart from what the responses hold.
 
@@ -78,6 +80,8 @@ else:
         response = cls.from_envelope(body(i))
         if mode == "raw":
             response.meta.raw
+        elif mode == "no-raw":
+            response._kept = None  # what a client made with keep_raw=False does
         elif mode == "raw-kept":
             held.append(response.meta.raw)
         held.append(response)
@@ -152,6 +156,11 @@ def report(args: argparse.Namespace, ours: Path, before: Path) -> None:
             print(
                 f"   {'  the same, meta.raw read once each':40} before {'-':>9}       now {read / kib:9.1f} KiB"
                 f"   {read / then:.3f}x before ({(read - then) / n:+.0f} B per response)"
+            )
+            dropped = measure(args.python, ours, "no-raw", args)
+            print(
+                f"   {'  the same, client keep_raw=False':40} before {'-':>9}       now {dropped / kib:9.1f} KiB"
+                f"   {dropped / then:.3f}x before ({(dropped - then) / n:+.0f} B per response)"
             )
     kept = measure(args.python, ours, "raw-kept", args)
     print(f"   (were every raw dict kept as well:        {kept / kib:9.1f} KiB, {kept / bodies:.1f}x the bodies)")

@@ -107,6 +107,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     retry: RetryPolicy
     strict: bool = False
     headers: tuple[tuple[str, str], ...] = ()
+    # False: responses drop their body once parsed (no meta.raw/unknown),
+    # for programs that hold many responses and never read them.
+    keep_raw: bool = True
 
 
 class Prepared:
@@ -362,7 +365,7 @@ def call_plan(
             elapsed=time.monotonic() - first,
             deviations=result.meta.deviations,
         )
-        _attach(result, meta)
+        _attach(result, meta, core.settings.keep_raw)
         return result
 
 
@@ -384,11 +387,13 @@ def _answered(core: Core, call: Call, stream: bool, responder: Responder) -> Any
             raise
     core.log(call.name, 1, started, answer, None)
     meta = ResponseMeta(status=200, attempts=1, deviations=answer.meta.deviations)
-    _attach(answer, meta)
+    _attach(answer, meta, core.settings.keep_raw)
     return answer
 
 
-def _attach(result: Any, meta: ResponseMeta) -> None:
+def _attach(result: Any, meta: ResponseMeta, keep_raw: bool) -> None:
+    if not keep_raw:
+        result._kept = None  # the body goes with the answer: no meta.raw
     if isinstance(result, Response):
         attach_meta(result, meta)
     else:  # CommonClient's dict answer: raw reads its body, and no model

@@ -6,6 +6,7 @@ async) and streamed events."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import Iterator
@@ -348,3 +349,71 @@ def test_only_responses_have_the_slot_and_it_is_no_field(generated_on_path: Path
     assert hasattr(models.DescribeInstancesStatusResponse, "_kept")
     assert not hasattr(models.InstanceStatus, "_kept")  # nested models pay nothing
     assert "_kept" not in models.DescribeInstancesStatusResponse.__struct_fields__
+
+
+# keep_raw=False: the body goes once the answer is parsed (for programs that
+# hold many responses); everything else about the response stays.
+
+
+def test_a_client_with_keep_raw_false_keeps_no_body(harness: Harness) -> None:
+    odd = json.loads(ODD_STATUS)
+    odd["Response"]["TaskId"] = 5  # tolerant: the deviation stays
+    for body in (ODD_STATUS, json.dumps(odd).encode()):
+        harness.server.then("DescribeCloudRecording", Behaviour("raw", body=body))
+        response = harness.run(lambda c: c.describe_cloud_recording(sdk_app_id=1, task_id="t-1"), keep_raw=False)
+        assert response.meta.raw is None and response.meta.unknown == ()
+        assert response.meta.status == 200 and response.meta.attempts == 1 and response.request_id == "rid-raw"
+    assert [d.path for d in response.meta.deviations] == ["TaskId"]
+    # Per call, and back again.
+    harness.server.then("DescribeCloudRecording", Behaviour("raw", body=ODD_STATUS))
+    harness.server.then("DescribeCloudRecording", Behaviour("raw", body=ODD_STATUS))
+
+    def twice(c: Any) -> Any:
+        if harness.mode == "sync":
+            return (
+                c.with_options(keep_raw=False).describe_cloud_recording(sdk_app_id=1, task_id="t-1"),
+                c.describe_cloud_recording(sdk_app_id=1, task_id="t-1"),
+            )
+
+        async def both() -> Any:
+            first = await c.with_options(keep_raw=False).describe_cloud_recording(sdk_app_id=1, task_id="t-1")
+            return first, await c.describe_cloud_recording(sdk_app_id=1, task_id="t-1")
+
+        return both()
+
+    dropped, kept = harness.run(twice)
+    assert dropped.meta.raw is None and kept.meta.raw == json.loads(ODD_STATUS)["Response"]
+
+
+def test_a_common_client_with_keep_raw_false_keeps_no_body(common: CommonHarness) -> None:  # noqa: F811
+    common.server.then("DescribeZones", Behaviour("success", fields={"TotalCount": 1}))
+    response = common.run(lambda c: c.call("DescribeZones"), keep_raw=False)
+    assert response.meta.raw is None and response["TotalCount"] == 1 and response.meta.status == 200
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_stream_events_with_keep_raw_false_keep_no_data(mode: str, streams: FakeStreams, stream_package: Path) -> None:  # noqa: F811
+    from streampkg.chat.v20240101.client import AsyncChatClient, ChatClient
+    from streampkg.common.credentials import Credentials
+
+    from .test_streaming import SECRET_ID, SECRET_KEY
+
+    plain = {"Delta": {"Content": "Hel", "Seq": 0, "Voice": "a"}, "IsEnd": False}
+    odd = {"Delta": {"Content": 7, "Extra": [1]}, "IsEnd": True}
+    streams.script.append(Answer(chunks=[event(plain), event(odd)]))
+    options: dict[str, Any] = {"endpoint": streams.url, "timeout": 5.0, "keep_raw": False}
+    if mode == "sync":
+        with ChatClient(Credentials(SECRET_ID, SECRET_KEY), **options) as client:
+            with client.talk_sse(prompt="hi") as stream:
+                items = list(stream)
+    else:
+
+        async def main() -> list[Any]:
+            async with AsyncChatClient(Credentials(SECRET_ID, SECRET_KEY), **options) as client:
+                async with client.talk_sse(prompt="hi") as stream:
+                    return [item async for item in stream]
+
+        items = asyncio.run(main())
+    assert [i.delta.content for i in items] == ["Hel", "7"]
+    assert [d.path for d in items[1].meta.deviations] == ["Delta.Content"]
+    assert [(i.meta.raw, i.meta.unknown) for i in items] == [(None, ()), (None, ())]

@@ -157,7 +157,13 @@ class AsyncBaseClient(ClientBase):
             plan = call_plan(core, call, stream=True, responder=connections.responder)
             return await self._run(plan, action.name)
 
-        return AsyncStream(action.response, action.name, open, core.settings.strict)
+        return AsyncStream(
+            action.response,
+            action.name,
+            open,
+            core.settings.strict,
+            keep_raw=core.settings.keep_raw,
+        )
 
 
 class AsyncCommonClient(GenericClient, AsyncBaseClient):

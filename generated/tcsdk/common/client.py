@@ -196,7 +196,14 @@ class BaseClient(ClientBase):
             self._core, call, stream=True, responder=self._connections.responder
         )
         answer: Opened | Resp = self._run(plan, action.name)
-        return Stream(action.response, action.name, answer, self._core.settings.strict)
+        settings = self._core.settings
+        return Stream(
+            action.response,
+            action.name,
+            answer,
+            settings.strict,
+            keep_raw=settings.keep_raw,
+        )
 
 
 class CommonClient(GenericClient, BaseClient):

@@ -213,11 +213,13 @@ def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
 
 def keep(response: Response, body: Any) -> None:
     """Have ``response.meta.raw`` read ``body`` (a body as received, or a
-    ``meta.InnerText``) instead of what it was parsed from."""
+    ``meta.InnerText``) instead of what it was parsed from; ``None`` drops it."""
     response._kept = body
     found = _METAS.get(id(response))
     if found is not None and found[0]() is response:
-        attach_meta(response, found[1])
+        # A copy keeps no body: with ``body`` None the meta forgets the old one.
+        meta = found[1] if body is not None else msgspec.structs.replace(found[1])
+        attach_meta(response, meta)
 
 
 def parse_envelope(

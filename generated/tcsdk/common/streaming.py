@@ -210,7 +210,12 @@ class EventDecoder:
 
 
 def _typed(
-    cls: type[R], action: str, event: ServerSentEvent, request_id: str, strict: bool
+    cls: type[R],
+    action: str,
+    event: ServerSentEvent,
+    request_id: str,
+    strict: bool,
+    keep_raw: bool = True,
 ) -> R:
     """An event's data as the response model; raises the typed error it holds.
 
@@ -226,7 +231,7 @@ def _typed(
     if isinstance(value, dict) and "RequestId" not in value:
         value["RequestId"] = request_id
     response = parse_envelope(cls, {"Response": value}, strict=strict)
-    keep(response, InnerText(event.data))
+    keep(response, InnerText(event.data) if keep_raw else None)
     return response
 
 
@@ -273,8 +278,10 @@ class Stream(Generic[R]):
         strict: bool = False,
         *,
         max_event_size: int = MAX_EVENT_SIZE,
+        keep_raw: bool = True,
     ) -> None:
         self.max_event_size = max_event_size
+        self._keep_raw = keep_raw
         self._cls = cls
         self._action = action
         self._strict = strict
@@ -313,7 +320,14 @@ class Stream(Generic[R]):
         request_id = self.meta.headers.get("x-tc-requestid", "")
         for event in self.events():
             if event.data != DONE:
-                yield _typed(self._cls, self._action, event, request_id, self._strict)
+                yield _typed(
+                    self._cls,
+                    self._action,
+                    event,
+                    request_id,
+                    self._strict,
+                    self._keep_raw,
+                )
 
     def close(self) -> None:
         """Close the connection; events not yet read are dropped."""
@@ -348,8 +362,10 @@ class AsyncStream(Generic[R]):
         strict: bool = False,
         *,
         max_event_size: int = MAX_EVENT_SIZE,
+        keep_raw: bool = True,
     ) -> None:
         self.max_event_size = max_event_size
+        self._keep_raw = keep_raw
         self._cls = cls
         self._action = action
         self._strict = strict
@@ -401,7 +417,14 @@ class AsyncStream(Generic[R]):
         request_id = self.meta.headers.get("x-tc-requestid", "")
         async for event in self.events():
             if event.data != DONE:
-                yield _typed(self._cls, self._action, event, request_id, self._strict)
+                yield _typed(
+                    self._cls,
+                    self._action,
+                    event,
+                    request_id,
+                    self._strict,
+                    self._keep_raw,
+                )
 
     def __aiter__(self) -> AsyncIterator[R]:
         return self._items()

@@ -127,6 +127,7 @@ class ClientBase:
         language: str | None = None,
         headers: Mapping[str, str] | None = None,
         strict: bool = False,
+        keep_raw: bool = True,
         proxy: str | None = None,
         verify: bool | ssl.SSLContext = True,
         clock: Callable[[], float] = time.time,
@@ -158,6 +159,7 @@ class ClientBase:
             retry=retry or RetryPolicy(),
             strict=strict,
             headers=wire.extra_headers(headers or {}),
+            keep_raw=keep_raw,
         )
         if verify is False:
             log().warning(
@@ -182,6 +184,7 @@ class ClientBase:
         language: str | None = _KEEP,
         headers: Mapping[str, str] = _KEEP,
         strict: bool = _KEEP,
+        keep_raw: bool = _KEEP,
     ) -> Self:
         """A client with some settings changed, sharing connections and credentials.
 
@@ -206,6 +209,8 @@ class ClientBase:
             )
         if strict is not _KEEP:
             changes["strict"] = strict
+        if keep_raw is not _KEEP:
+            changes["keep_raw"] = keep_raw
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._core = Core(
