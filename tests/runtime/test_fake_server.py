@@ -1034,7 +1034,9 @@ def test_its_modules_import_downward_only() -> None:
 # --- the command line
 
 
-def start_command(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_command(
+    *args: str, env: dict[str, str] | None = None, sigint_ignored: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "tcsdk.common.fake_server", *args],
         cwd=GENERATED,
@@ -1042,6 +1044,8 @@ def start_command(*args: str, env: dict[str, str] | None = None) -> tuple[subpro
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        # As a shell starts a background job: SIGINT ignored, inherited across exec.
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
     )
     assert process.stdout is not None
     url = process.stdout.readline().strip()
@@ -1089,3 +1093,15 @@ def test_the_command_refuses_bad_arguments(args: list[str], message: str) -> Non
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == f"python -m tcsdk.common.fake_server: {message}\n"
+
+
+def test_the_command_stops_on_sigint_even_when_started_with_it_ignored(generated_on_path: Path) -> None:
+    process, url = start_command("--port", "0", "--quiet", sigint_ignored=True)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, err

@@ -28,12 +28,10 @@ call, else the first that is not an error; event-stream examples are sent as
 the error Tencent Cloud would send (``AuthFailure.SignatureFailure``,
 ``InvalidAction``, ``MissingParameter``, ...).
 
-This module holds the endpoint itself and its command; its parts are in
-``fake_checks`` (signature, headers and parameters), ``fake_catalog`` (the
-package's service versions, actions and examples), ``fake_answers`` (the
-replies and the queued answers), ``fake_http`` (the HTTP server) and
-``fake_command`` (the command's arguments). Neither
-the clients nor the models import any of them.
+This module holds the endpoint and its command; its parts are ``fake_checks``
+(signature, headers, parameters), ``fake_catalog`` (service versions, actions,
+examples), ``fake_answers`` (replies, queued answers), ``fake_http`` (the
+server) and ``fake_command`` (arguments). Clients and models import none.
 """
 
 from __future__ import annotations
@@ -382,7 +380,7 @@ def fake_tencent_cloud(
 
 
 class _Stop(Exception):
-    """SIGTERM: stop serving."""
+    """SIGINT or SIGTERM (both set: a background job inherits SIGINT ignored)."""
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -429,7 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{parser.prog}: cannot listen on {args.host}:{args.port}: {exc}\n"
         )
         return 1
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = {
+        n: signal.signal(n, _terminate) for n in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         print(server.url, flush=True)
         accepted = ", ".join(sorted(p.secret_id for p in pairs))
@@ -443,7 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         server.stop()
     return 0
 
