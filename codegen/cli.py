@@ -230,6 +230,14 @@ def missing_dependency(exc: BaseException) -> str | None:
     )
 
 
+def spec_problems(exc: SpecError, prog: str, outcome: str) -> int:
+    """Print every problem of ``exc`` (one line each), then the count and ``outcome``; exit 2."""
+    for diagnostic in exc.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    print(f"{prog}: {len(exc.diagnostics)} problem(s){outcome}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; an unexpected exception is one line and exit code 3.
 
@@ -297,10 +305,7 @@ def _main(argv: list[str] | None = None) -> int:
         )
         changes, summary = run(options)
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(f"codegen: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return spec_problems(exc, "codegen", "; nothing was written")
     except LockedError as exc:
         print(f"codegen: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -393,10 +398,7 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"codegen diff: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(f"codegen diff: {len(exc.diagnostics)} problem(s) in the input", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return spec_problems(exc, "codegen diff", " in the input")
     package = args.package or defaults.package
     render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
     sys.stdout.write(render(changes, package))
@@ -434,10 +436,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         print(f"codegen overlay suggest: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(f"codegen overlay suggest: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return spec_problems(exc, "codegen overlay suggest", "; nothing was written")
     except OSError as exc:
         print(f"codegen overlay suggest: {environment_problem(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -508,10 +507,7 @@ def run_import(args: argparse.Namespace) -> int:
             importer, args.api, args.errors, args.examples, args.out, _actions(args.actions), patches
         )
     except SpecError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        print(f"codegen: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return spec_problems(exc, "codegen", "; nothing was written")
     except LockedError as exc:
         print(f"codegen: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
