@@ -20,7 +20,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2.filters import FILTERS as JINJA_FILTERS
 
-from . import layout
+from . import __version__, layout
 from .diagnostics import Diagnostic, SpecError
 from .docstrings import docstring
 from .ir import Action, ErrorCategory, ErrorCode, Example, Field, ServiceIndex, ServiceVersion, TypeRef
@@ -45,6 +45,8 @@ RUNTIME_MODULES = (
     "validation.py",
     "signing.py",
     "wire.py",
+    "interceptors.py",
+    "deadlines.py",
     # A package: what it holds is listed in its __init__.py.
     "credentials/__init__.py",
     "credentials/types.py",
@@ -61,6 +63,7 @@ RUNTIME_MODULES = (
     "octet.py",
     "streaming.py",
     "calls.py",
+    "attempt.py",
     "plan.py",
     "wiring.py",
     "generic.py",
@@ -372,6 +375,8 @@ def render_common(
         "services": services,
         "errors": common_errors,
         "categories": categories,
+        # In the User-Agent of every request (common.attempt).
+        "generator": f"tencentcloud-codegen/{__version__}",
     }
     files: dict[str, str] = {}
     for entry in MANIFEST:

@@ -22,6 +22,8 @@ from .model import Model, Request, Response
 from .plan import (
     Action,
     Done,
+    HookFailed,
+    Hooks,
     Measure,
     NeedCredentials,
     Sleep,
@@ -117,6 +119,11 @@ class AsyncBaseClient(ClientBase):
             elif isinstance(step, Measure):
                 # It reads files and hashes the whole body: not on the event loop.
                 await asyncio.to_thread(step.body.measure)
+            elif isinstance(step, Hooks):
+                try:
+                    await step.run_async()
+                except Exception as exc:  # the plan ends the call, then it is raised
+                    error = HookFailed(step.point, exc)
             else:
                 value, error = await self._send(step.prepared, step.stream, action)
 

@@ -213,7 +213,8 @@ def test_extra_headers_per_client_and_per_call(common: CommonHarness) -> None:
     common.run(body, headers={"X-Team": "infra"})
     first, second = common.server.calls()
     assert first.headers["x-tc-traceid"] == "trace-1" and first.headers["x-team"] == "infra"
-    assert "x-tc-traceid" not in second.headers and second.headers["x-team"] == "infra"
+    # Without one of the caller's, each call carries a trace id of its own.
+    assert second.headers["x-tc-traceid"] not in ("", "trace-1") and second.headers["x-team"] == "infra"
 
 
 def test_extra_headers_cannot_replace_the_signed_ones(generated_on_path: Path) -> None:

@@ -29,6 +29,8 @@ LAYERS: dict[str, int] = {
     "retry": 0,
     "wire": 0,
     "meta": 0,
+    "interceptors": 0,
+    "deadlines": 0,
     # 1: decoding
     "model": 1,
     "envelope": 1,
@@ -42,6 +44,7 @@ LAYERS: dict[str, int] = {
     "streaming": 3,
     # 4: the I/O-free call plan
     "calls": 4,
+    "attempt": 4,
     "plan": 4,
     # 5: wiring, the generic client and the drivers
     "wiring": 5,

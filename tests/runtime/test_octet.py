@@ -143,6 +143,7 @@ def test_body_headers_and_signature_match_the_official_sdk_byte_for_byte(
             prepared = core.prepare(vector["action"], encoded, credentials, encoded.content_type)
             sent = {k.lower(): v for k, v in prepared.headers.items()}
             assert sent.pop("content-length") == str(len(body))
+            assert " tencentcloud-codegen/" in sent.pop("user-agent")  # ours, not signed
             assert sent == {k.lower(): v for k, v in vector["expected_headers"].items()}
             assert b"".join(prepared.content) == body  # type: ignore[arg-type]
 

@@ -367,6 +367,7 @@ def test_body_and_signature_match_the_official_sdk_byte_for_byte(fixed_boundary:
             prepared = core.prepare(vector["action"], body, credentials, body.content_type)
             sent = {k.lower(): v for k, v in prepared.headers.items()}
             assert sent.pop("content-length") == str(len(expected_body))
+            assert " tencentcloud-codegen/" in sent.pop("user-agent")  # ours, not signed
             assert sent == {k.lower(): v for k, v in vector["expected_headers"].items()}
             assert b"".join(prepared.content) == expected_body  # type: ignore[arg-type]
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from .multipart import Body
 
-__all__ = ["Action", "Call", "Responder", "typed_call"]
+__all__ = ["Action", "Call", "Responder", "typed_call", "with_params"]
 
 Req = TypeVar("Req", bound=Request)
 Resp = TypeVar("Resp", bound=Response)
@@ -196,3 +196,21 @@ def typed_call(
         made_token,
         extra,
     )
+
+
+def with_params(call: Call, params: Mapping[str, Any]) -> bytes | Body:
+    """The call's body with ``params`` added (an interceptor's, in ``before_attempt``).
+
+    Checked as ``extra_params`` are for a generated client's call (wire names
+    the request does not declare); a CommonClient call's params are merged.
+    """
+    action = call.action
+    if action is not None:
+        merged = {**(call.extra or {}), **params}
+        checked = validation.extra(action.request, merged, action.name)
+        return action.encode(call.request, checked)
+    request = call.request
+    base = (
+        dict(request) if isinstance(request, Mapping) else msgspec.to_builtins(request)
+    )
+    return msgspec.json.encode({**base, **params})

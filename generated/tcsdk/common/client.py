@@ -31,6 +31,8 @@ from .model import Model, Request, Response
 from .plan import (
     Action,
     Done,
+    HookFailed,
+    Hooks,
     Measure,
     NeedCredentials,
     Sleep,
@@ -162,6 +164,11 @@ class BaseClient(ClientBase):
                 self._sleep(step.seconds)
             elif isinstance(step, Measure):
                 step.body.measure()
+            elif isinstance(step, Hooks):
+                try:
+                    step.run()
+                except Exception as exc:  # the plan ends the call, then it is raised
+                    error = HookFailed(step.point, exc)
             else:
                 value, error = self._send(step.prepared, step.stream, action)
 

@@ -11,6 +11,7 @@ Hierarchy::
     |   +-- HTTPStatusError, InvalidJSONError, MissingEnvelopeError,
     |       ResponseShapeError, StreamError
     +-- TransportError             no answer: connection failure or timeout
+    |   +-- DeadlineExceeded       the call's deadline passed
     +-- CredentialsError           no usable API key was found
     +-- RequestValidationError     a request did not fit its model (also a
                                    ValueError); nothing was sent
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from .exceptions import (
     CredentialsError,
+    DeadlineExceeded,
     ErrorCode,
     HTTPStatusError,
     InvalidJSONError,
@@ -48,6 +50,7 @@ __all__ = [
     "ResponseShapeError",
     "StreamError",
     "TransportError",
+    "DeadlineExceeded",
     "CredentialsError",
     "RequestValidationError",
     "error_class",

@@ -38,6 +38,7 @@ __all__ = [
     "ResponseShapeError",
     "StreamError",
     "TransportError",
+    "DeadlineExceeded",
     "CredentialsError",
     "RequestValidationError",
 ]
@@ -206,6 +207,21 @@ class TransportError(SDKError):
         self.sent = sent
         self.action = action
         super().__init__(message)
+
+
+class DeadlineExceeded(TransportError):
+    """The call's deadline passed before an answer came (see ``deadlines``).
+
+    ``attempts`` is how many attempts were made (0: the deadline had passed
+    before the first); ``sent`` whether any of them may have reached the
+    service. The error of the last attempt, if any, is the ``__cause__``.
+    """
+
+    def __init__(
+        self, message: str, *, attempts: int, sent: bool, action: str = ""
+    ) -> None:
+        self.attempts = attempts
+        super().__init__(message, sent=sent, action=action)
 
 
 class CredentialsError(SDKError):

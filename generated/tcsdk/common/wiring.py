@@ -5,7 +5,7 @@
 
 :class:`ClientBase` reads the options both clients take (credentials,
 region, endpoint, timeout, retry, headers, TLS...), checks them with the
-rules of ``wire`` and keeps them in a ``plan.Core``; ``with_options`` makes a
+rules of ``wire`` and keeps them in an ``attempt.Core``; ``with_options`` makes a
 copy sharing the connections. :class:`Connections` opens the HTTP client at
 the first request and also holds the testing seam (``set_responder``). The
 helpers below turn the plan's prepared requests and httpx's failures into
@@ -22,19 +22,21 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 import msgspec
 
 from . import exceptions, wire
+from .attempt import Core, Prepared, Settings, log, log_from_environment
+from .calls import Responder
 from .credentials import (
     Credentials,
     CredentialsProvider,
     StaticCredentials,
     default_credentials,
 )
-from .plan import Core, Prepared, Responder, Settings, log
+from .deadlines import check_seconds
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -132,7 +134,10 @@ class ClientBase:
         verify: bool | ssl.SSLContext = True,
         clock: Callable[[], float] = time.time,
         uniform: Callable[[float, float], float] | None = None,
+        deadline: float | None = None,
+        interceptors: Sequence[object] = (),
     ) -> None:
+        log_from_environment()
         service, version, default_host = self._target()
         if not endpoint and not domain_suffix:
             endpoint = os.environ.get(ENV_ENDPOINT, "").strip()
@@ -160,6 +165,8 @@ class ClientBase:
             strict=strict,
             headers=wire.extra_headers(headers or {}),
             keep_raw=keep_raw,
+            deadline=check_seconds("deadline", deadline),
+            interceptors=_interceptors(interceptors),
         )
         if verify is False:
             log().warning(
@@ -185,13 +192,16 @@ class ClientBase:
         headers: Mapping[str, str] = _KEEP,
         strict: bool = _KEEP,
         keep_raw: bool = _KEEP,
+        deadline: float | None = _KEEP,
+        interceptors: Sequence[object] = _KEEP,
     ) -> Self:
         """A client with some settings changed, sharing connections and credentials.
 
         Use it for per-call settings: ``client.with_options(timeout=2).dismiss_room(...)``
         or ``client.with_options(headers={"X-TC-TraceId": trace}).describe_...(...)``.
-        ``headers`` are added to those already set. Closing the copy does not
-        close the shared connections.
+        ``headers`` are added to those already set; ``interceptors`` replace
+        the list (``[*old, new]`` to add one: the list is ``interceptors``).
+        Closing the copy does not close the shared connections.
         """
         settings = self._core.settings
         changes: dict[str, Any] = {}
@@ -211,12 +221,17 @@ class ClientBase:
             changes["strict"] = strict
         if keep_raw is not _KEEP:
             changes["keep_raw"] = keep_raw
+        if deadline is not _KEEP:
+            changes["deadline"] = check_seconds("deadline", deadline)
+        if interceptors is not _KEEP:
+            changes["interceptors"] = _interceptors(interceptors)
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._core = Core(
             msgspec.structs.replace(settings, **changes),
             self._core.clock,
             self._core.uniform,
+            self._core.shared,
         )
         copy._copy = True
         return copy
@@ -239,10 +254,21 @@ class ClientBase:
     def region(self) -> str | None:
         return self._core.settings.region
 
+    @property
+    def interceptors(self) -> tuple[object, ...]:
+        """The interceptors every call of this client goes through, in order."""
+        return self._core.settings.interceptors
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
         )
+
+
+def _interceptors(interceptors: Sequence[object]) -> tuple[object, ...]:
+    if isinstance(interceptors, (str, bytes)) or not isinstance(interceptors, Sequence):
+        raise TypeError("interceptors must be a list of objects")
+    return tuple(interceptors)
 
 
 def _header_setting(what: str, value: str | None) -> str | None:
@@ -289,21 +315,28 @@ def http_request(core: Core, prepared: Prepared) -> httpx.Request:
             httpx.URL(settings.url),
             {"timeout": httpx.Timeout(settings.timeout).as_dict()},
         )
+    url, extensions = target
+    if prepared.url is not None:
+        url = httpx.URL(prepared.url)
+    left = prepared.timeout
+    if left is not None:  # the call's deadline: no wait may outlast it
+        extensions = {
+            "timeout": {
+                name: left if value is None else min(value, left)
+                for name, value in extensions["timeout"].items()
+            }
+        }
     content = prepared.content
     if isinstance(content, bytes):
         return httpx.Request(
             "POST",
-            target[0],
+            url,
             headers=prepared.headers,
             content=content,
-            extensions=target[1],
+            extensions=extensions,
         )
     return httpx.Request(
-        "POST",
-        target[0],
-        headers=prepared.headers,
-        stream=content,
-        extensions=target[1],
+        "POST", url, headers=prepared.headers, stream=content, extensions=extensions
     )
 
 

@@ -5,3 +5,6 @@
 Written by the generator next to the services, so the package needs nothing
 but msgspec and httpx at run time.
 """
+
+GENERATOR = "tencentcloud-codegen/0.4.0"
+"""The generator that wrote this package, with its version (sent in the User-Agent)."""

@@ -1,0 +1,331 @@
+"""One attempt of a call, without I/O: the client's :class:`Settings`, and the
+:class:`Core` that signs an attempt (a :class:`Prepared`: headers, body, URL
+and time left; no httpx object) and judges its answer.
+
+Every attempt carries a ``User-Agent`` naming the generated package, the
+generator and Python, and the call's ``X-TC-TraceId`` (made per call, kept
+across its retries; a caller's own value, given in ``headers``, wins).
+``TENCENTCLOUD_SDK_LOG=debug`` (or info, warning, error) makes the first
+client built log the package's lines at that level to standard error, for
+when no code can be changed.
+
+The runtime's internal API (for ``plan``, the drivers, ``testing`` and the
+benchmarks): every name here without an underscore. Layer 4, beside
+``calls``: it may use layers 0-3 (``exceptions``, ``redaction``, ``retry``,
+``signing``, ``wire``, ``interceptors``) and ``calls``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from . import exceptions, wire
+from .calls import Call
+from .interceptors import CallContext, hooks_of
+from .redaction import scrub, scrubbed_excerpt
+from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import logging
+
+    import httpx
+
+    from .multipart import Body
+    from .signing import Signer
+
+__all__ = [
+    "JSON",
+    "ENV_LOG",
+    "Settings",
+    "Prepared",
+    "Shared",
+    "Core",
+    "log",
+    "log_from_environment",
+    "user_agent",
+]
+
+JSON = "application/json"
+ENV_LOG = "TENCENTCLOUD_SDK_LOG"
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+_EXCERPT = 200
+_TRACE_ID = "x-tc-traceid"
+
+_logger: logging.Logger | None = None
+_user_agent = ""
+_environment_read = False
+
+
+def log() -> logging.Logger:
+    """The clients' logger; logging is imported only when something is logged.
+
+    Named ``<package>.common.client`` as before the runtime was split, so
+    that logging set up for it keeps working.
+    """
+    global _logger
+    if _logger is None:
+        import logging
+
+        _logger = logging.getLogger(__name__.rpartition(".")[0] + ".client")
+    return _logger
+
+
+def log_from_environment() -> None:
+    """Once per process: act on ``TENCENTCLOUD_SDK_LOG`` (a ``ValueError`` when it names no level)."""
+    global _environment_read
+    if _environment_read:
+        return
+    value = os.environ.get(ENV_LOG, "").strip().lower()
+    if value and value not in _LEVELS:
+        raise ValueError(
+            f"{ENV_LOG}={value!r} names no log level: use debug, info, warning or error"
+        )
+    _environment_read = True
+    if not value:
+        return
+    import logging
+
+    # The package's logger: the client's, the credentials' and the tolerant
+    # decoder's lines all pass through it.
+    package = logging.getLogger(__name__.split(".")[0])
+    if not package.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s")
+        )
+        package.addHandler(handler)
+    package.setLevel(_LEVELS[value])
+
+
+def user_agent() -> str:
+    """``<package> tencentcloud-codegen/<version> Python/<version>``, made once."""
+    global _user_agent
+    if not _user_agent:
+        common = sys.modules.get(__name__.rpartition(".")[0])
+        generator = getattr(common, "GENERATOR", "tencentcloud-codegen")
+        python = "{}.{}.{}".format(*sys.version_info[:3])
+        _user_agent = f"{__name__.split('.')[0]} {generator} Python/{python}"
+    return _user_agent
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    """One client's settings, checked by the wiring (``wire``) when it was built."""
+
+    service: str
+    version: str
+    url: str
+    host: str
+    region: str | None
+    language: str | None
+    # As given (seconds, an httpx.Timeout, None, or the default 4-tuple); made
+    # into httpx's form at the first request, so building a client needs no httpx.
+    timeout: Any
+    retry: RetryPolicy
+    strict: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    # False: responses drop their body once parsed (no meta.raw/unknown),
+    # for programs that hold many responses and never read them.
+    keep_raw: bool = True
+    # Seconds a whole call may take (see ``deadlines``), or None.
+    deadline: float | None = None
+    interceptors: tuple[object, ...] = ()
+
+
+class Prepared:
+    """A signed attempt before the driver hands it to httpx.
+
+    ``url`` is where it goes (None: the client's endpoint) and ``timeout``
+    the seconds left before the call's deadline (None: no deadline), which
+    caps each of the client's timeouts for this attempt.
+    """
+
+    __slots__ = ("headers", "content", "url", "timeout")
+
+    def __init__(
+        self,
+        headers: dict[str, str],
+        content: bytes | Body,
+        url: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.headers = headers
+        self.content = content
+        self.url = url
+        self.timeout = timeout
+
+
+class Shared:
+    """What a client and its ``with_options`` copies share from call to call.
+
+    Made once per client, handed to every copy; each feature that keeps
+    state between calls keeps it here.
+    """
+
+
+class Core:
+    """Builds, signs and judges the attempts of one client's calls; no I/O."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float],
+        uniform: Callable[[float, float], float] | None = None,
+        shared: Shared | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.uniform = uniform
+        self.shared = Shared() if shared is None else shared
+        # The interceptors' methods by hook point; None: no interceptor.
+        self.hooks = hooks_of(settings.interceptors) if settings.interceptors else None
+        self._signer: Signer | None = None  # made at the first request
+        # The driver's own forms of the URL and timeout, made at the first request.
+        self.http_target: Any = None
+
+    def context(self, call: Call, deadline: float | None) -> CallContext:
+        """The call's :class:`CallContext`, with its trace id (the caller's, if given)."""
+        settings = self.settings
+        trace_id = ""
+        for name, value in settings.headers:
+            if name.lower() == _TRACE_ID:
+                trace_id = value
+        if not trace_id:
+            import uuid  # loaded with the first call anyway (idempotency tokens)
+
+            trace_id = str(uuid.uuid4())
+        return CallContext(
+            settings.service,
+            settings.version,
+            call.name,
+            settings.region,
+            call.request,
+            trace_id,
+            settings.url,
+            deadline,
+        )
+
+    def prepare(
+        self,
+        action: str,
+        body: bytes | Body,
+        credentials: Any,
+        content_type: str = JSON,
+        context: CallContext | None = None,
+        timeout: float | None = None,
+    ) -> Prepared:
+        """The headers of one attempt, signed now (each attempt is signed again).
+
+        ``credentials`` has ``secret_id``, ``secret_key`` and ``token``. An
+        upload's body must be measured: it is signed by the SHA-256 its
+        measuring took, and sent with the Content-Length it found. The
+        ``context``'s trace id and the headers its interceptors added go
+        with it; ``timeout`` is the time left before the deadline.
+        """
+        settings = self.settings
+        signer = self._signer
+        if signer is None:
+            from .signing import Signer
+
+            signer = self._signer = Signer(settings.service)
+        timestamp = int(self.clock())
+        headers = {
+            "Content-Type": content_type,
+            "Host": settings.host,
+            "X-TC-Action": action,
+            "X-TC-Version": settings.version,
+            "X-TC-Timestamp": str(timestamp),
+        }
+        if settings.region:
+            headers["X-TC-Region"] = settings.region
+        if credentials.token:
+            headers["X-TC-Token"] = credentials.token
+        if settings.language:
+            headers["X-TC-Language"] = settings.language
+        if isinstance(body, bytes):
+            payload, payload_hash = body, ""
+        else:  # an upload: hashed when measured, not held whole
+            payload, payload_hash = b"", body.sha256
+        headers["Authorization"] = signer.authorization(
+            credentials.secret_id,
+            credentials.secret_key,
+            timestamp,
+            payload,
+            content_type,
+            settings.host,
+            payload_hash=payload_hash,
+        )
+        headers["User-Agent"] = user_agent()
+        # Extra headers are not signed (only content-type and host are); the
+        # wiring refused any that would replace these or the framing.
+        headers.update(settings.headers)
+        if context is not None:
+            if context.headers:  # an interceptor's, checked by the same rules
+                headers.update(wire.extra_headers(context.headers))
+            # The call's trace id, once (a caller may have spelt the name
+            # in another case).
+            for name in [n for n in headers if n.lower() == _TRACE_ID]:
+                del headers[name]
+            headers["X-TC-TraceId"] = context.trace_id
+        if not isinstance(body, bytes):
+            # A raw body's parameters (``octet``) as headers: not signed either.
+            headers.update(getattr(body, "headers", ()))
+            # httpx sends a stream with chunked framing unless told its length.
+            headers["Content-Length"] = str(body.length)
+        return Prepared(headers, body, None, timeout)
+
+    def judge(self, call: Call, response: httpx.Response) -> Any:
+        """The call's result, or the exception the answer stands for."""
+        content = response.content
+        status = response.status_code
+        try:
+            if status != 200:
+                error = call.error_of(content)
+                if error is not None:
+                    raise error
+                raise exceptions.HTTPStatusError(
+                    f"HTTP {status} from {call.name}",
+                    excerpt=scrubbed_excerpt(content, _EXCERPT),
+                )
+            return call.parse(content)
+        except (exceptions.ResponseError, exceptions.TencentCloudError) as exc:
+            exc.status = status
+            exc.headers = response.headers
+            raise
+
+    def log(
+        self,
+        action: str,
+        attempt: int,
+        started: float,
+        outcome: object,
+        delay: float | None,
+    ) -> None:
+        """One DEBUG line per attempt, with every known secret scrubbed out."""
+        # Until logging is imported nothing can have asked for DEBUG lines.
+        if "logging" not in sys.modules or not log().isEnabledFor(10):  # DEBUG
+            return
+        elapsed = time.monotonic() - started
+        if isinstance(outcome, exceptions.TencentCloudError):
+            result = (
+                f"error code={outcome.code} request_id={outcome.request_id}"
+                f" status={outcome.status} message={scrubbed_excerpt(outcome.message, _EXCERPT)!r}"
+            )
+        elif isinstance(outcome, exceptions.ResponseError):
+            result = f"{type(outcome).__name__} status={outcome.status}"
+        elif isinstance(outcome, BaseException):
+            result = (
+                f"{type(outcome).__name__}: {scrubbed_excerpt(str(outcome), _EXCERPT)}"
+            )
+        elif isinstance(outcome, str):
+            result = outcome
+        else:
+            result = f"ok request_id={getattr(outcome, 'request_id', '')}"
+        then = f" retry_in={delay:.3f}s" if delay is not None else ""
+        line = f"{self.settings.service}.{action} attempt={attempt} {result}"
+        log().debug("%s", scrub(f"{line} elapsed={elapsed:.3f}s{then}"))
