@@ -61,6 +61,7 @@ RUNTIME_MODULES = (
     "retry.py",
     "multipart.py",
     "octet.py",
+    "events.py",
     "streaming.py",
     "calls.py",
     "attempt.py",

@@ -215,7 +215,8 @@ def _attempts(
                 core.log(call.name, attempt, started, "stream", None)
                 if hooks is not None and hooks["after_attempt"]:
                     yield Hooks("after_attempt", hooks["after_attempt"], context)
-                return Opened(response, attempt, time.monotonic() - first)
+                elapsed = time.monotonic() - first
+                return Opened(response, attempt, elapsed, context.deadline)
             result = core.judge(call, response)
         except exceptions.SDKError as error:
             sent = (

@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     # 3: bodies and event streams
     "multipart": 3,
     "octet": 3,
+    "events": 3,
     "streaming": 3,
     # 4: the I/O-free call plan
     "calls": 4,

@@ -518,3 +518,24 @@ def test_a_stream_takes_extra_params_and_is_checked_before_it_opens(
     items, _ = collect(mode, fake, extra_params={"Temperature": 0.5})
     assert [i.delta.content for i in items] == ["a"]  # the fake checked the signature over this body
     assert json.loads(fake.bodies[0]) == {"Prompt": "hi", "Temperature": 0.5}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_deadline_lasts_until_the_first_event(mode: str, fake: FakeStreams, stream_package: Path) -> None:
+    from streampkg.common.deadlines import deadline
+    from streampkg.common.errors import DeadlineExceeded
+
+    # The first event is late: the deadline ends the wait for it.
+    fake.script.append(Answer(chunks=[b": waiting\n\n", event({"IsEnd": True})], pause=3.0))
+    started = time.monotonic()
+    with deadline(0.5), pytest.raises(DeadlineExceeded) as caught:
+        collect(mode, fake)
+    assert time.monotonic() - started < 2.5
+    assert caught.value.attempts == 1 and caught.value.sent
+    # Once the first event came, the stream is read past the deadline.
+    chunks = [event({"IsEnd": False})] * 3 + [event({"IsEnd": True})]
+    fake.script.append(Answer(chunks=chunks, pause=0.4))
+    started = time.monotonic()
+    with deadline(1.0):
+        items, _ = collect(mode, fake)
+    assert len(items) == 4 and time.monotonic() - started > 1.0
