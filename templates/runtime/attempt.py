@@ -27,7 +27,6 @@ import msgspec
 
 from . import exceptions, wire
 from .calls import Call
-from .interceptors import CallContext, hooks_of
 from .redaction import scrub, scrubbed_excerpt
 from .retry import RetryPolicy
 
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .interceptors import CallContext
     from .multipart import Body
     from .signing import Signer
 
@@ -183,7 +183,11 @@ class Core:
         self.uniform = uniform
         self.shared = Shared() if shared is None else shared
         # The interceptors' methods by hook point; None: no interceptor.
-        self.hooks = hooks_of(settings.interceptors) if settings.interceptors else None
+        self.hooks = None
+        if settings.interceptors:
+            from .interceptors import hooks_of  # only clients with interceptors need it
+
+            self.hooks = hooks_of(settings.interceptors)
         self._signer: Signer | None = None  # made at the first request
         # The driver's own forms of the URL and timeout, made at the first request.
         self.http_target: Any = None
@@ -191,14 +195,16 @@ class Core:
     def context(self, call: Call, deadline: float | None) -> CallContext:
         """The call's :class:`CallContext`, with its trace id (the caller's, if given)."""
         settings = self.settings
-        trace_id = ""
+        trace_id = None  # the caller's value wins, even an empty one
         for name, value in settings.headers:
             if name.lower() == _TRACE_ID:
                 trace_id = value
-        if not trace_id:
+        if trace_id is None:
             import uuid  # loaded with the first call anyway (idempotency tokens)
 
             trace_id = str(uuid.uuid4())
+        from .interceptors import CallContext  # with the first call, not the import
+
         return CallContext(
             settings.service,
             settings.version,

@@ -29,15 +29,14 @@ lazily, for uploads and streams).
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Awaitable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import exceptions
 from .attempt import JSON, Core, Prepared, Settings, log
 from .calls import Action, Call, Responder, typed_call, with_params
-from .deadlines import call_end
-from .interceptors import CallContext, HookFailed, Hooks
 from .meta import kept_meta
 from .model import Request, Response, ResponseMeta, attach_meta
 from .retry import retry_delay
@@ -45,6 +44,7 @@ from .retry import retry_delay
 if TYPE_CHECKING:
     import httpx
 
+    from .interceptors import CallContext, Hook
     from .multipart import Body
 
 __all__ = [
@@ -132,7 +132,58 @@ class Exchange:
 
 
 CREDENTIALS = NeedCredentials()
+
+
+class Hooks:
+    """A step of a call plan: call these interceptor methods with ``context``."""
+
+    __slots__ = ("point", "methods", "context")
+
+    def __init__(
+        self, point: str, methods: tuple[Hook, ...], context: CallContext
+    ) -> None:
+        self.point = point
+        self.methods = methods
+        self.context = context
+
+    def run(self) -> None:
+        """Call them (the sync drivers): a coroutine method is a ``TypeError``."""
+        for method in self.methods:
+            outcome = method(self.context)
+            if hasattr(outcome, "__await__"):
+                close = getattr(outcome, "close", None)
+                if close is not None:
+                    close()  # no "never awaited" warning on top of the error
+                raise TypeError(
+                    f"interceptor method {_name(method)} is a coroutine:"
+                    " use it with an async client"
+                )
+
+    async def run_async(self) -> None:
+        """Call them, awaiting those that are coroutines (the async drivers)."""
+        for method in self.methods:
+            outcome = method(self.context)
+            if hasattr(outcome, "__await__"):
+                awaited: Awaitable[Any] = outcome
+                await awaited
+
+
+class HookFailed(Exception):
+    """An interceptor raised ``error`` at ``point`` (carried through the plan, then unwrapped)."""
+
+    def __init__(self, point: str, error: Exception) -> None:
+        super().__init__(point)
+        self.point = point
+        self.error = error
+
+
+def _name(method: Hook) -> str:
+    return getattr(method, "__qualname__", None) or repr(method)
+
+
 Step = Exchange | Sleep | NeedCredentials | Measure | Hooks
+# Deadline scopes can only have been entered once their module was imported.
+_SCOPES = __name__.rpartition(".")[0] + ".deadlines"
 
 
 def call_plan(
@@ -148,7 +199,12 @@ def call_plan(
     used. With a ``responder`` the call is answered by it.
     """
     first = time.monotonic()
-    context = core.context(call, call_end(core.settings.deadline, first))
+    end = None
+    if core.settings.deadline is not None or _SCOPES in sys.modules:
+        from .deadlines import call_end
+
+        end = call_end(core.settings.deadline, first)
+    context = core.context(call, end)
     hooks = core.hooks
     try:
         if hooks is not None and hooks["before_call"]:

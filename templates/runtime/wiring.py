@@ -33,7 +33,6 @@ from .credentials import (
     StaticCredentials,
     default_credentials,
 )
-from .deadlines import check_seconds
 from .retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -162,7 +161,7 @@ class ClientBase:
             strict=strict,
             headers=wire.extra_headers(headers or {}),
             keep_raw=keep_raw,
-            deadline=check_seconds("deadline", deadline),
+            deadline=_seconds(deadline),
             interceptors=_interceptors(interceptors),
         )
         if verify is False:
@@ -219,7 +218,7 @@ class ClientBase:
         if keep_raw is not _KEEP:
             changes["keep_raw"] = keep_raw
         if deadline is not _KEEP:
-            changes["deadline"] = check_seconds("deadline", deadline)
+            changes["deadline"] = _seconds(deadline)
         if interceptors is not _KEEP:
             changes["interceptors"] = _interceptors(interceptors)
         copy = object.__new__(type(self))
@@ -260,6 +259,14 @@ class ClientBase:
         return (
             f"{type(self).__name__}(endpoint={self.endpoint!r}, region={self.region!r})"
         )
+
+
+def _seconds(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    from .deadlines import check_seconds  # only clients with a deadline need it
+
+    return check_seconds("deadline", deadline)
 
 
 def _interceptors(interceptors: Sequence[object]) -> tuple[object, ...]:

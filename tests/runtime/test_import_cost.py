@@ -27,6 +27,8 @@ from tcsdk.trtc.v20190722.client import TrtcClient
 from tcsdk.common.credentials import Credentials
 
 assert not loaded("asyncio", "httpx"), loaded("asyncio", "httpx")
+# Interceptors and deadlines cost nothing until a client or a call uses them.
+assert not {"tcsdk.common.interceptors", "tcsdk.common.deadlines"} & set(sys.modules)
 with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], region="ap-beijing") as trtc:
     assert "httpx" not in sys.modules  # not even to build the client
     response = trtc.dismiss_room(sdk_app_id=1400000001, room_id=1234)

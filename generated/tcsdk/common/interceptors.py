@@ -36,10 +36,10 @@ A leaf of the runtime: it imports only the standard library.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Interceptor", "CallContext", "Hooks", "HookFailed", "hooks_of"]
+__all__ = ["Interceptor", "CallContext", "Hook", "hooks_of"]
 
 POINTS = ("before_call", "before_attempt", "after_attempt", "after_call")
 
@@ -138,49 +138,6 @@ class CallContext:
 Hook = Callable[[CallContext], Any]
 
 
-class Hooks:
-    """A step of a call plan: call these interceptor methods with ``context``."""
-
-    __slots__ = ("point", "methods", "context")
-
-    def __init__(
-        self, point: str, methods: tuple[Hook, ...], context: CallContext
-    ) -> None:
-        self.point = point
-        self.methods = methods
-        self.context = context
-
-    def run(self) -> None:
-        """Call them (the sync drivers): a coroutine method is a ``TypeError``."""
-        for method in self.methods:
-            outcome = method(self.context)
-            if hasattr(outcome, "__await__"):
-                close = getattr(outcome, "close", None)
-                if close is not None:
-                    close()  # no "never awaited" warning on top of the error
-                raise TypeError(
-                    f"interceptor method {_name(method)} is a coroutine:"
-                    " use it with an async client"
-                )
-
-    async def run_async(self) -> None:
-        """Call them, awaiting those that are coroutines (the async drivers)."""
-        for method in self.methods:
-            outcome = method(self.context)
-            if hasattr(outcome, "__await__"):
-                awaited: Awaitable[Any] = outcome
-                await awaited
-
-
-class HookFailed(Exception):
-    """An interceptor raised ``error`` at ``point`` (carried through the plan, then unwrapped)."""
-
-    def __init__(self, point: str, error: Exception) -> None:
-        super().__init__(point)
-        self.point = point
-        self.error = error
-
-
 def hooks_of(
     interceptors: Sequence[object],
 ) -> Mapping[str, tuple[Hook, ...]] | None:
@@ -207,7 +164,3 @@ def hooks_of(
             methods.reverse()
         table[point] = tuple(methods)
     return table if any(table.values()) else None
-
-
-def _name(method: Hook) -> str:
-    return getattr(method, "__qualname__", None) or repr(method)
