@@ -66,6 +66,7 @@ RUNTIME_MODULES = (
     "calls.py",
     "attempt.py",
     "plan.py",
+    "telemetry.py",
     "wiring.py",
     "generic.py",
     "client.py",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from .interceptors import CallContext
+    from .interceptors import CallContext, Hook
     from .multipart import Body
     from .signing import Signer
 
@@ -56,6 +56,7 @@ ENV_LOG = "TENCENTCLOUD_SDK_LOG"
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 _EXCERPT = 200
 _TRACE_ID = "x-tc-traceid"
+_TRACE = "opentelemetry.trace"  # telemetry.TRACE_MODULE, without importing telemetry
 
 _logger: logging.Logger | None = None
 _user_agent = ""
@@ -135,6 +136,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Seconds a whole call may take (see ``deadlines``), or None.
     deadline: float | None = None
     interceptors: tuple[object, ...] = ()
+    # OpenTelemetry (see ``telemetry``): None (on once the application has
+    # set a tracer provider), True, False, or a provider to report to.
+    tracing: Any = None
 
 
 class Prepared:
@@ -183,17 +187,38 @@ class Core:
         self.uniform = uniform
         self.shared = Shared() if shared is None else shared
         # The interceptors' methods by hook point; None: no interceptor.
-        self.hooks = None
-        if settings.interceptors:
-            from .interceptors import hooks_of  # only clients with interceptors need it
-
-            self.hooks = hooks_of(settings.interceptors)
+        self.hooks: Mapping[str, tuple[Hook, ...]] | None = None
+        # Whether each call looks again for a tracer provider (``tracing=None``).
+        self._watching = settings.tracing is None
+        if settings.interceptors or not self._watching or _TRACE in sys.modules:
+            self._hook_up()
         self._signer: Signer | None = None  # made at the first request
         # The driver's own forms of the URL and timeout, made at the first request.
         self.http_target: Any = None
 
+    def _hook_up(self) -> None:
+        """``hooks``: the interceptors', after OpenTelemetry's span when tracing is on."""
+        interceptors = self.settings.interceptors
+        tracing = self.settings.tracing
+        if tracing is not False and (tracing is not None or _TRACE in sys.modules):
+            from .telemetry import telemetry_for  # only when OpenTelemetry is used
+
+            telemetry = telemetry_for(tracing, self.shared)
+            if telemetry is not None:
+                self._watching = False
+                # Outermost: its span covers the other interceptors' work.
+                interceptors = (telemetry, *interceptors)
+            elif self.hooks is not None:
+                return  # still no tracer provider: the hooks stay as they are
+        if interceptors:
+            from .interceptors import hooks_of  # only clients with interceptors need it
+
+            self.hooks = hooks_of(interceptors)
+
     def context(self, call: Call, deadline: float | None) -> CallContext:
         """The call's :class:`CallContext`, with its trace id (the caller's, if given)."""
+        if self._watching and _TRACE in sys.modules:
+            self._hook_up()  # the application may have set a tracer provider since
         settings = self.settings
         trace_id = None  # the caller's value wins, even an empty one
         for name, value in settings.headers:

@@ -30,6 +30,7 @@ from .plan import (
     Done,
     HookFailed,
     Hooks,
+    Interrupted,
     Measure,
     NeedCredentials,
     Sleep,
@@ -155,19 +156,22 @@ class BaseClient(ClientBase):
             except Done as done:
                 return done.result
             value, error = None, None
-            if isinstance(step, NeedCredentials):
-                value = resolve(self._credentials)
-            elif isinstance(step, Sleep):
-                self._sleep(step.seconds)
-            elif isinstance(step, Measure):
-                step.body.measure()
-            elif isinstance(step, Hooks):
-                try:
-                    step.run()
-                except Exception as exc:  # the plan ends the call, then it is raised
-                    error = HookFailed(step.point, exc)
-            else:
-                value, error = self._send(step.prepared, step.stream, action)
+            try:
+                if isinstance(step, NeedCredentials):
+                    value = resolve(self._credentials)
+                elif isinstance(step, Sleep):
+                    self._sleep(step.seconds)
+                elif isinstance(step, Measure):
+                    step.body.measure()
+                elif isinstance(step, Hooks):
+                    try:
+                        step.run()
+                    except Exception as exc:  # the plan ends the call, raises it
+                        error = HookFailed(step.point, exc)
+                else:
+                    value, error = self._send(step.prepared, step.stream, action)
+            except BaseException as exc:  # after_call runs, then it is raised
+                value, error = None, Interrupted(exc)
 
     def _send(self, prepared: Any, stream: bool, action: str) -> tuple[Any, Any]:
         """One exchange: the response, or the SDK error that sending raised."""

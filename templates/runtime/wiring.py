@@ -132,6 +132,7 @@ class ClientBase:
         uniform: Callable[[float, float], float] | None = None,
         deadline: float | None = None,
         interceptors: Sequence[object] = (),
+        tracing: Any = None,
     ) -> None:
         log_from_environment()
         service, version, default_host = self._target()
@@ -163,6 +164,7 @@ class ClientBase:
             keep_raw=keep_raw,
             deadline=_seconds(deadline),
             interceptors=_interceptors(interceptors),
+            tracing=_tracing(tracing),
         )
         if verify is False:
             log().warning(
@@ -190,6 +192,7 @@ class ClientBase:
         keep_raw: bool = _KEEP,
         deadline: float | None = _KEEP,
         interceptors: Sequence[object] = _KEEP,
+        tracing: Any = _KEEP,
     ) -> Self:
         """A client with some settings changed, sharing connections and credentials.
 
@@ -221,6 +224,8 @@ class ClientBase:
             changes["deadline"] = _seconds(deadline)
         if interceptors is not _KEEP:
             changes["interceptors"] = _interceptors(interceptors)
+        if tracing is not _KEEP:
+            changes["tracing"] = _tracing(tracing)
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._core = Core(
@@ -273,6 +278,14 @@ def _interceptors(interceptors: Sequence[object]) -> tuple[object, ...]:
     if isinstance(interceptors, (str, bytes)) or not isinstance(interceptors, Sequence):
         raise TypeError("interceptors must be a list of objects")
     return tuple(interceptors)
+
+
+def _tracing(tracing: Any) -> Any:
+    if tracing is None or isinstance(tracing, bool):
+        return tracing
+    from .telemetry import check_option  # a provider given: OpenTelemetry is in use
+
+    return check_option(tracing)
 
 
 def _header_setting(what: str, value: str | None) -> str | None:

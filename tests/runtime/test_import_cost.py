@@ -46,11 +46,16 @@ with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], reg
         raise AssertionError("the second call should fail")
 assert "tcsdk.common.envelope" in sys.modules and "tcsdk.common.errors" in sys.modules
 assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
+# OpenTelemetry is installed (a test dependency) but this program never imported
+# it: two calls, one failed, and neither it nor common.telemetry was loaded.
+assert not [m for m in sys.modules if m.split(".")[0] == "opentelemetry" or m == "tcsdk.common.telemetry"]
 """
 
 
 def test_sync_client_imports_no_asyncio_and_httpx_only_at_the_first_request(generated_on_path: Path) -> None:
-    """Nor the async client, envelope/tolerant decoding or any error module: those load on the first error."""
+    """Nor the async client, envelope/tolerant decoding or any error module: those load on the first error.
+
+    Nor OpenTelemetry, when the program does not use it."""
     server = FakeTencentCloud("trtc", {SECRET_ID: SECRET_KEY}, spec_examples("trtc")).start()
     server.then("DismissRoom", Behaviour("success"), Behaviour("error", code="FailedOperation.RoomNotExist"))
     try:

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "calls": 4,
     "attempt": 4,
     "plan": 4,
+    "telemetry": 4,
     # 5: wiring, the generic client and the drivers
     "wiring": 5,
     "generic": 5,

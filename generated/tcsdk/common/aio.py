@@ -27,6 +27,7 @@ from .plan import (
     Done,
     HookFailed,
     Hooks,
+    Interrupted,
     Measure,
     NeedCredentials,
     Sleep,
@@ -115,20 +116,23 @@ class AsyncBaseClient(ClientBase):
             except Done as done:
                 return done.result
             value, error = None, None
-            if isinstance(step, NeedCredentials):
-                value = await resolve_async(self._credentials)
-            elif isinstance(step, Sleep):
-                await self._sleep(step.seconds)
-            elif isinstance(step, Measure):
-                # It reads files and hashes the whole body: not on the event loop.
-                await asyncio.to_thread(step.body.measure)
-            elif isinstance(step, Hooks):
-                try:
-                    await step.run_async()
-                except Exception as exc:  # the plan ends the call, then it is raised
-                    error = HookFailed(step.point, exc)
-            else:
-                value, error = await self._send(step.prepared, step.stream, action)
+            try:
+                if isinstance(step, NeedCredentials):
+                    value = await resolve_async(self._credentials)
+                elif isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                elif isinstance(step, Measure):
+                    # It reads files and hashes the whole body: not on the event loop.
+                    await asyncio.to_thread(step.body.measure)
+                elif isinstance(step, Hooks):
+                    try:
+                        await step.run_async()
+                    except Exception as exc:  # the plan ends the call, raises it
+                        error = HookFailed(step.point, exc)
+                else:
+                    value, error = await self._send(step.prepared, step.stream, action)
+            except BaseException as exc:  # after_call runs, then it is raised
+                value, error = None, Interrupted(exc)
 
     async def _send(self, prepared: Any, stream: bool, action: str) -> tuple[Any, Any]:
         """One exchange: the response, or the SDK error that sending raised."""

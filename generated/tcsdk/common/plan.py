@@ -62,6 +62,7 @@ __all__ = [
     "Exchange",
     "Hooks",
     "HookFailed",
+    "Interrupted",
     "CREDENTIALS",
     "Done",
     "call_plan",
@@ -180,6 +181,16 @@ class HookFailed(Exception):
         self.error = error
 
 
+class Interrupted(BaseException):
+    """A step ended with ``error`` (a cancellation, Ctrl-C, credentials that
+    failed...): the driver throws it into the plan, which runs ``after_call``
+    and lets it out; :func:`advance` unwraps it. Never retried."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
 def _name(method: Hook) -> str:
     return getattr(method, "__qualname__", None) or repr(method)
 
@@ -216,6 +227,14 @@ def call_plan(
             result = yield from _answered(core, call, context, stream, responder)
         else:
             result = yield from _attempts(core, call, context, stream, first)
+    except Interrupted as stopped:
+        if hooks is not None and hooks["after_call"]:
+            context.error = stopped.error
+            try:
+                yield Hooks("after_call", hooks["after_call"], context)
+            except HookFailed:
+                pass  # the step's exception wins: a cancellation stays one
+        raise
     except Exception as exc:
         if hooks is not None and hooks["after_call"]:
             context.error = exc.error if isinstance(exc, HookFailed) else exc
@@ -408,12 +427,15 @@ def advance(
     """Resume a call plan with a value or an exception; its next step.
 
     An interceptor's exception (carried through the plan as a
-    :class:`HookFailed`) comes out as itself.
+    :class:`HookFailed`), or a step's (as an :class:`Interrupted`), comes
+    out as itself.
     """
     try:
         return plan.send(value) if error is None else plan.throw(error)
     except StopIteration as done:
         raise Done(done.value) from None
     except HookFailed as failed:
-        raised = failed.error
+        raised: BaseException = failed.error
+    except Interrupted as stopped:
+        raised = stopped.error
     raise raised
