@@ -348,6 +348,37 @@ def test_an_interrupted_call_ends_its_span_and_runs_after_call(harness: Harness,
     assert span.status.status_code is trace.StatusCode.ERROR and span.end_time is not None
 
 
+def test_credentials_that_fail_end_the_span_too(harness: Harness, telemetry: Telemetry) -> None:
+    """A step's own error (here the credentials provider's) goes through after_call, then out as itself."""
+    from tcsdk.common.errors import CredentialsError
+
+    class NoKeys:
+        def get_credentials(self) -> Any:
+            raise CredentialsError("no keys here")
+
+        async def get_credentials_async(self) -> Any:
+            raise CredentialsError("no keys here")
+
+    errors: list[str] = []
+
+    class Sees:
+        def after_call(self, context: Any) -> None:
+            errors.append(type(context.error).__name__)
+
+    with pytest.raises(CredentialsError, match="no keys here"):
+        harness.run(
+            lambda c: c.describe_cloud_recording(**READ),
+            credentials=NoKeys(),
+            tracing=telemetry.option(),
+            interceptors=[Sees()],
+        )
+    assert errors == ["CredentialsError"] and harness.server.calls() == []
+    (span,) = telemetry.spans()
+    assert span.attributes is not None and span.attributes["error.type"] == "CredentialsError"
+    assert span.attributes["tencentcloud.attempts"] == 1  # the attempt that found no credentials
+    assert trace.get_current_span() is trace.INVALID_SPAN
+
+
 CHILD = """
 import sys
 from tcsdk.trtc.v20190722.client import TrtcClient

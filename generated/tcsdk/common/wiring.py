@@ -202,7 +202,8 @@ class ClientBase:
         Use it for per-call settings: ``client.with_options(timeout=2).dismiss_room(...)``
         or ``client.with_options(headers={"X-TC-TraceId": trace}).describe_...(...)``.
         ``headers`` are added to those already set; ``interceptors`` replace
-        the list (``[*old, new]`` to add one: the list is ``interceptors``).
+        the list (``[*old, new]`` to add one: the list is ``interceptors``);
+        ``tracing`` turns OpenTelemetry on or off (see ``telemetry``).
         Closing the copy does not close the shared connections.
         """
         settings = self._core.settings
