@@ -35,7 +35,9 @@ class FailingFake(FakeTencentCloud):
         self._left: int | None = None  # answers the outage still gives (None: no count)
         self._until: float | None = None  # when it ends (time.monotonic; None: no end)
 
-    def fail(self, behaviour: Behaviour = BAD_GATEWAY, *, times: int | None = None, seconds: float | None = None) -> None:
+    def fail(
+        self, behaviour: Behaviour = BAD_GATEWAY, *, times: int | None = None, seconds: float | None = None
+    ) -> None:
         """Answer every action with ``behaviour``: ``times`` requests, for ``seconds``, or until healed."""
         with self._outage_lock:
             self._outage = behaviour

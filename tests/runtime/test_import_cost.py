@@ -46,6 +46,8 @@ with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], reg
         raise AssertionError("the second call should fail")
 assert "tcsdk.common.envelope" in sys.modules and "tcsdk.common.errors" in sys.modules
 assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
+# Region failover is off: its module never loads, not even with the calls.
+assert "tcsdk.common.failover" not in sys.modules
 """
 
 
