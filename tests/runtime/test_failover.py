@@ -430,3 +430,76 @@ def test_a_client_with_its_own_endpoint_needs_the_backup_as_a_url(generated_on_p
     monkeypatch.delenv("TENCENTCLOUD_ENDPOINT")
     with pytest.raises(ValueError, match="the client's own endpoint"):
         TrtcClient(credentials, failover=Failover("tencentcloudapi.com"))  # trtc.tencentcloudapi.com itself
+
+
+def test_calls_at_the_same_time_share_one_breaker_and_writes_never_move(rig: Rig) -> None:
+    """Threads (sync) or tasks (async) calling one client while its primary fails."""
+    from tcsdk.common.retry import NO_RETRY
+
+    rig.pair.primary.fail(BAD_GATEWAY)
+    steps = [read, write] * 12
+
+    def threaded(client: Any) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def attempt(step: Callable[[Any], Any]) -> Any:
+            try:
+                return step(client)
+            except Exception as error:
+                return error
+
+        with ThreadPoolExecutor(6) as pool:
+            return list(pool.map(attempt, steps)), client.failover_state
+
+    async def gathered(client: Any) -> Any:
+        results = await asyncio.gather(*(step(client) for step in steps), return_exceptions=True)
+        return results, client.failover_state
+
+    results, state = rig.run(threaded if rig.mode == "sync" else gathered, failover=rig.failover(), retry=NO_RETRY)
+    assert state == "open"
+    assert all(type(r).__name__ == "HTTPStatusError" for r in results[1::2])  # every write failed on the primary
+    assert {r.action for r in rig.pair.backup.calls()} <= {"DescribeCloudRecording"}
+    assert len(rig.pair.primary.calls("DeleteCloudRecording")) == 12
+
+
+def test_the_failing_fake_fails_for_a_count_a_period_or_until_healed(pair: Pair, generated_on_path: Path) -> None:
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.common.signing import Signer
+
+    def status() -> int:
+        body = json.dumps(READ).encode()
+        now = int(time.time())
+        host = pair.primary.url.removeprefix("http://")
+        headers = {
+            "Content-Type": "application/json",
+            "Host": host,
+            "X-TC-Action": "DescribeCloudRecording",
+            "X-TC-Version": "2019-07-22",
+            "X-TC-Timestamp": str(now),
+        }
+        keys = Credentials(SECRET_ID, SECRET_KEY)
+        headers["Authorization"] = Signer("trtc").authorization(
+            keys.secret_id, keys.secret_key, now, body, "application/json", host
+        )
+        request = urllib.request.Request(pair.primary.url, body, headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    pair.primary.fail(BAD_GATEWAY, times=2)
+    assert [status(), status(), status()] == [502, 502, 200]
+    pair.primary.fail(BAD_GATEWAY, seconds=3600)
+    assert [status(), status()] == [502, 502]
+    pair.primary.fail(BAD_GATEWAY, seconds=0)  # a period already over
+    assert status() == 200
+    pair.primary.fail(BAD_GATEWAY)
+    assert status() == 502
+    pair.primary.heal()
+    assert status() == 200
