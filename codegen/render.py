@@ -47,6 +47,7 @@ RUNTIME_MODULES = (
     "wire.py",
     "interceptors.py",
     "deadlines.py",
+    "failover.py",
     # A package: what it holds is listed in its __init__.py.
     "credentials/__init__.py",
     "credentials/types.py",

@@ -122,7 +122,8 @@ class CallContext:
         self.result: Any = None
         self.meta: Any = None
         self.failover = ""
-        """The region breaker's state for this call ("" when failover is off)."""
+        """Where region failover sent the attempt under way (or the last one):
+        ``primary``, ``backup``, ``probe`` or ``pinned`` ("" when failover is off)."""
         self.attributes: dict[str, Any] = {}
 
     def __repr__(self) -> str:

@@ -267,6 +267,7 @@ def _attempts(
         context.attempt = attempt
         context.response = context.error = context.delay = None
         context.retrying = False
+        ticket = core.route(call, context)  # region failover: where this attempt goes
         sending = body
         if hooks is not None and hooks["before_attempt"]:
             context.headers, context.params = {}, {}
@@ -279,7 +280,7 @@ def _attempts(
         try:
             credentials = yield CREDENTIALS
             prepared = core.prepare(
-                call.name, sending, credentials, content_type, context, left
+                call.name, sending, credentials, content_type, context, left, ticket
             )
             response = yield Exchange(prepared, stream)
             sent = True
@@ -287,6 +288,7 @@ def _attempts(
             if stream and opened_stream(response):
                 from .streaming import Opened
 
+                core.settle(ticket, None, response.status_code)
                 core.log(call.name, attempt, started, "stream", None)
                 if hooks is not None and hooks["after_attempt"]:
                     yield Hooks("after_attempt", hooks["after_attempt"], context)
@@ -294,6 +296,7 @@ def _attempts(
                 return Opened(response, attempt, elapsed, context.deadline)
             result = core.judge(call, response)
         except exceptions.SDKError as error:
+            core.settle(ticket, error)
             sent = (
                 sent or not isinstance(error, exceptions.TransportError) or error.sent
             )
@@ -324,6 +327,7 @@ def _attempts(
                 raise
             yield Sleep(delay)
             continue
+        core.settle(ticket, None, response.status_code)
         core.log(call.name, attempt, started, result, None)
         if hooks is not None and hooks["after_attempt"]:
             yield Hooks("after_attempt", hooks["after_attempt"], context)
@@ -333,6 +337,8 @@ def _attempts(
             attempts=attempt,
             elapsed=time.monotonic() - first,
             deviations=result.meta.deviations,
+            endpoint=context.endpoint,
+            failover=context.failover,
         )
         _attach(result, meta, core.settings.keep_raw)
         return result

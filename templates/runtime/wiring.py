@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .failover import Failover
+
 __all__ = [
     "ENV_REGION",
     "ENV_ENDPOINT",
@@ -133,6 +135,7 @@ class ClientBase:
         deadline: float | None = None,
         interceptors: Sequence[object] = (),
         tracing: Any = None,
+        failover: Failover | None = None,
     ) -> None:
         log_from_environment()
         service, version, default_host = self._target()
@@ -142,6 +145,8 @@ class ClientBase:
                 log().info("%s: endpoint from %s", type(self).__name__, ENV_ENDPOINT)
         # Every setting is checked before anything else happens (credentials
         # included): a refused one is a ValueError here, never a failed send.
+        # Whether the user chose the endpoint (failover then needs a backup URL).
+        self._own_endpoint = bool(endpoint or domain_suffix)
         if endpoint:
             url, host = wire.endpoint_for(endpoint)
         elif domain_suffix:
@@ -165,6 +170,7 @@ class ClientBase:
             deadline=_seconds(deadline),
             interceptors=_interceptors(interceptors),
             tracing=_tracing(tracing),
+            failover=self._failover(failover, url),
         )
         if verify is False:
             log().warning(
@@ -175,6 +181,21 @@ class ClientBase:
         self._core = Core(settings, clock, uniform)
         self._proxy = proxy
         self._verify = verify
+
+    def _failover(
+        self, options: Failover | None, url: str
+    ) -> tuple[Failover, str, str] | None:
+        """Region failover's settings: the options and the backup's URL and host."""
+        if options is None:
+            return None
+        from .failover import Failover, backup_target  # only when it is asked for
+
+        if not isinstance(options, Failover):
+            raise TypeError(
+                f"failover must be a Failover or None, not {type(options).__name__}"
+            )
+        backup = backup_target(options, self._target()[2], url, self._own_endpoint)
+        return (options, *backup)
 
     def _target(self) -> tuple[str, str, str]:
         """Service, version and default host name."""
@@ -193,6 +214,7 @@ class ClientBase:
         deadline: float | None = _KEEP,
         interceptors: Sequence[object] = _KEEP,
         tracing: Any = _KEEP,
+        failover: Failover | None = _KEEP,
     ) -> Self:
         """A client with some settings changed, sharing connections and credentials.
 
@@ -201,6 +223,8 @@ class ClientBase:
         ``headers`` are added to those already set; ``interceptors`` replace
         the list (``[*old, new]`` to add one: the list is ``interceptors``);
         ``tracing`` turns OpenTelemetry on or off (see ``telemetry``).
+        Copies keep the client's failover breaker; ``failover=None`` turns
+        failover off for the copy, another ``Failover`` gives it its own.
         Closing the copy does not close the shared connections.
         """
         settings = self._core.settings
@@ -227,6 +251,8 @@ class ClientBase:
             changes["interceptors"] = _interceptors(interceptors)
         if tracing is not _KEEP:
             changes["tracing"] = _tracing(tracing)
+        if failover is not _KEEP:
+            changes["failover"] = self._failover(failover, settings.url)
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._core = Core(
@@ -255,6 +281,12 @@ class ClientBase:
     @property
     def region(self) -> str | None:
         return self._core.settings.region
+
+    @property
+    def failover_state(self) -> str | None:
+        """The region breaker's state (closed, open, half-open); None when failover is off."""
+        breaker = self._core.breaker
+        return None if breaker is None else str(breaker.state)
 
     @property
     def interceptors(self) -> tuple[object, ...]:

@@ -49,6 +49,8 @@ assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
 # OpenTelemetry is installed (a test dependency) but this program never imported
 # it: two calls, one failed, and neither it nor common.telemetry was loaded.
 assert not [m for m in sys.modules if m.split(".")[0] == "opentelemetry" or m == "tcsdk.common.telemetry"]
+# Region failover is off: its module never loads, not even with the calls.
+assert "tcsdk.common.failover" not in sys.modules
 """
 
 

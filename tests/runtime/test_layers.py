@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "meta": 0,
     "interceptors": 0,
     "deadlines": 0,
+    "failover": 0,
     # 1: decoding
     "model": 1,
     "envelope": 1,

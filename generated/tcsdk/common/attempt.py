@@ -142,6 +142,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # OpenTelemetry (see ``telemetry``): None (on once the application has
     # set a tracer provider), True, False, or a provider to report to.
     tracing: Any = None
+    # Region failover: (its ``failover.Failover`` options, backup URL, backup
+    # Host), or None when off.
+    failover: tuple[Any, str, str] | None = None
 
 
 class Prepared:
@@ -174,6 +177,16 @@ class Shared:
     state between calls keeps it here.
     """
 
+    def breaker(self, options: Any) -> Any:
+        """The ``failover.Breaker`` of these failover options (one per options object)."""
+        from .failover import Breaker  # only clients given failover= load it
+
+        breakers: dict[Any, Any] = self.__dict__.setdefault("breakers", {})
+        found = breakers.get(options)
+        if found is None:
+            found = breakers.setdefault(options, Breaker(options))
+        return found
+
 
 class Core:
     """Builds, signs and judges the attempts of one client's calls; no I/O."""
@@ -195,6 +208,10 @@ class Core:
         self._watching = settings.tracing is None
         if settings.interceptors or not self._watching or _TRACE in sys.modules:
             self._hook_up()
+        # The region breaker, shared with the copies; None: failover is off.
+        self.breaker: Any = None
+        if settings.failover is not None:
+            self.breaker = self.shared.breaker(settings.failover[0])
         self._signer: Signer | None = None  # made at the first request
         # The driver's own forms of the URL and timeout, made at the first request.
         self.http_target: Any = None
@@ -252,6 +269,7 @@ class Core:
         content_type: str = JSON,
         context: CallContext | None = None,
         timeout: float | None = None,
+        ticket: Any = None,
     ) -> Prepared:
         """The headers of one attempt, signed now (each attempt is signed again).
 
@@ -259,9 +277,14 @@ class Core:
         upload's body must be measured: it is signed by the SHA-256 its
         measuring took, and sent with the Content-Length it found. The
         ``context``'s trace id and the headers its interceptors added go
-        with it; ``timeout`` is the time left before the deadline.
+        with it; ``timeout`` is the time left before the deadline. A failover
+        ``ticket`` routed to the backup sends it there, signed for its host.
         """
         settings = self.settings
+        url, host = None, settings.host
+        if ticket is not None and ticket.route == "backup":
+            assert settings.failover is not None
+            url, host = settings.failover[1], settings.failover[2]
         signer = self._signer
         if signer is None:
             from .signing import Signer
@@ -270,7 +293,7 @@ class Core:
         timestamp = int(self.clock())
         headers = {
             "Content-Type": content_type,
-            "Host": settings.host,
+            "Host": host,
             "X-TC-Action": action,
             "X-TC-Version": settings.version,
             "X-TC-Timestamp": str(timestamp),
@@ -291,7 +314,7 @@ class Core:
             timestamp,
             payload,
             content_type,
-            settings.host,
+            host,
             payload_hash=payload_hash,
         )
         headers["User-Agent"] = user_agent()
@@ -311,7 +334,31 @@ class Core:
             headers.update(getattr(body, "headers", ()))
             # httpx sends a stream with chunked framing unless told its length.
             headers["Content-Length"] = str(body.length)
-        return Prepared(headers, body, None, timeout)
+        return Prepared(headers, body, url, timeout)
+
+    def route(self, call: Call, context: CallContext) -> Any:
+        """The failover ticket of a call's next attempt (None when failover is off).
+
+        The context shows where the attempt goes (``endpoint``, ``failover``).
+        """
+        breaker = self.breaker
+        if breaker is None:
+            return None
+        ticket = breaker.route(call.safe)
+        context.failover = ticket.route
+        failover = self.settings.failover
+        assert failover is not None
+        context.endpoint = (
+            failover[1] if ticket.route == "backup" else self.settings.url
+        )
+        return ticket
+
+    def settle(self, ticket: Any, error: BaseException | None, status: int = 0) -> None:
+        """Tell the breaker how an attempt routed by ``ticket`` went (nothing without one)."""
+        if ticket is not None:
+            from .failover import is_failure
+
+            self.breaker.record(ticket, is_failure(error, status))
 
     def judge(self, call: Call, response: httpx.Response) -> Any:
         """The call's result, or the exception the answer stands for."""

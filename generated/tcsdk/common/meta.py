@@ -94,6 +94,11 @@ class ResponseMeta(msgspec.Struct, Kept, frozen=True):
     """Seconds from the start of the first attempt to the parsed answer, pauses included."""
     deviations: tuple[Deviation, ...] = ()
     """Where the answer disagreed with the response model (see ``Deviation``)."""
+    endpoint: str = ""
+    """The URL the answering attempt went to ("" when no request was sent)."""
+    failover: str = ""
+    """Its route when failover is on (``primary``, ``backup``, ``probe`` or
+    ``pinned``; see ``failover``), "" when it is off."""
 
     @property
     def raw(self) -> Any:
