@@ -48,6 +48,7 @@ RUNTIME_MODULES = (
     "interceptors.py",
     "deadlines.py",
     "failover.py",
+    "throttling.py",
     # A package: what it holds is listed in its __init__.py.
     "credentials/__init__.py",
     "credentials/types.py",

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .interceptors import CallContext, Hook
     from .multipart import Body
     from .signing import Signer
+    from .throttling import RateLimiter, RetryQuota
 
 __all__ = [
     "JSON",
@@ -174,14 +175,20 @@ class Shared:
     state between calls keeps it here.
     """
 
+    def __init__(self) -> None:
+        # The retry budgets (``throttling.RetryQuota``) by size, each made at
+        # the first retry of a policy with that ``retry_quota``.
+        self.quotas: dict[int, RetryQuota] = {}
+        # The region breakers (``failover.Breaker``) by failover options.
+        self.breakers: dict[Any, Any] = {}
+
     def breaker(self, options: Any) -> Any:
         """The ``failover.Breaker`` of these failover options (one per options object)."""
         from .failover import Breaker  # only clients given failover= load it
 
-        breakers: dict[Any, Any] = self.__dict__.setdefault("breakers", {})
-        found = breakers.get(options)
+        found = self.breakers.get(options)
         if found is None:
-            found = breakers.setdefault(options, Breaker(options))
+            found = self.breakers.setdefault(options, Breaker(options))
         return found
 
 
@@ -356,6 +363,34 @@ class Core:
             from .failover import is_failure
 
             self.breaker.record(ticket, is_failure(error, status))
+
+    def retry_budget(self, error: exceptions.SDKError) -> int:
+        """Take the client's retry quota's cost of retrying after ``error``: the
+        tokens taken, 0 when the quota cannot pay (then the call is not retried)."""
+        from . import throttling  # at the client's first retry
+
+        size = self.settings.retry.retry_quota
+        assert size is not None
+        quota = self.shared.quotas.get(size)
+        if quota is None:
+            quota = self.shared.quotas.setdefault(size, throttling.RetryQuota(size))
+        cost = throttling.RETRY_COST
+        if isinstance(error, exceptions.TransportError):
+            cost = throttling.TRANSPORT_RETRY_COST
+        return cost if quota.take(cost) else 0
+
+    def refund(self, taken: int) -> None:
+        """A call succeeded: give back what its last retry took (1 when it had none)."""
+        size = self.settings.retry.retry_quota
+        quota = self.shared.quotas.get(size) if size is not None else None
+        if quota is not None:
+            quota.refund(taken or 1)
+
+    def limiter(self, secret_id: str) -> RateLimiter:
+        """The process's send-rate limiter for these credentials, region and service."""
+        from .throttling import limiter_for  # adaptive mode only
+
+        return limiter_for(secret_id, self.settings.region, self.settings.service)
 
     def judge(self, call: Call, response: httpx.Response) -> Any:
         """The call's result, or the exception the answer stands for."""

@@ -51,6 +51,8 @@ assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
 assert not [m for m in sys.modules if m.split(".")[0] == "opentelemetry" or m == "tcsdk.common.telemetry"]
 # Region failover is off: its module never loads, not even with the calls.
 assert "tcsdk.common.failover" not in sys.modules
+# The retry quota and the rate limiter come with the first retry or adaptive call.
+assert "tcsdk.common.throttling" not in sys.modules
 """
 
 

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "interceptors": 0,
     "deadlines": 0,
     "failover": 0,
+    "throttling": 0,
     # 1: decoding
     "model": 1,
     "envelope": 1,

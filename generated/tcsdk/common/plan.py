@@ -42,13 +42,14 @@ from .attempt import JSON, Core, Prepared, Settings, log
 from .calls import Action, Call, Responder, typed_call, with_params
 from .meta import kept_meta
 from .model import Request, Response, ResponseMeta, attach_meta
-from .retry import retry_delay
+from .retry import retry_delay, throttled
 
 if TYPE_CHECKING:
     import httpx
 
     from .interceptors import CallContext, Hook
     from .multipart import Body
+    from .throttling import RateLimiter
 
 __all__ = [
     "Action",
@@ -259,8 +260,11 @@ def _attempts(
     end = context.deadline
     attempt = 0
     sent = False  # whether an attempt may have reached the service
+    policy = core.settings.retry
+    taken = 0  # the retry quota's tokens the last retry took
     while True:
         attempt += 1
+        paced = None  # adaptive mode: the limiter this attempt went through
         started = time.monotonic()
         left = None
         if end is not None:
@@ -282,6 +286,15 @@ def _attempts(
         content_type = JSON if isinstance(sending, bytes) else sending.content_type
         try:
             credentials = yield CREDENTIALS
+            if policy.mode == "adaptive":
+                limiter = core.limiter(credentials.secret_id)
+                wait = limiter.acquire(left)
+                if wait is None:  # the wait for the limiter would outlast the deadline
+                    raise _late(call, context, attempt - 1, sent)
+                if wait:
+                    yield Sleep(wait)
+                    left = None if end is None else end - time.monotonic()
+                paced = limiter
             prepared = core.prepare(
                 call.name, sending, credentials, content_type, context, left, ticket
             )
@@ -293,6 +306,7 @@ def _attempts(
 
                 core.settle(ticket, None, response.status_code)
                 core.log(call.name, attempt, started, "stream", None)
+                _succeeded(core, paced, taken)
                 if hooks is not None and hooks["after_attempt"]:
                     yield Hooks("after_attempt", hooks["after_attempt"], context)
                 elapsed = time.monotonic() - first
@@ -303,18 +317,23 @@ def _attempts(
             sent = (
                 sent or not isinstance(error, exceptions.TransportError) or error.sent
             )
+            if paced is not None:
+                paced.record(throttled(error))
             delay = retry_delay(
-                core.settings.retry,
-                error,
-                attempt,
-                call.safe,
-                core.clock(),
-                core.uniform,
+                policy, error, attempt, call.safe, core.clock(), core.uniform
             )
+            if delay is not None and policy.retry_quota is not None:
+                taken = core.retry_budget(error)
+                if not taken:  # the client's retry quota is spent
+                    delay = None
+                    error.add_note(
+                        f"Not retried after {attempt} attempt(s): retry quota spent"
+                    )
             late = None
             if end is not None:
                 remaining = end - time.monotonic()
                 timed_out = isinstance(error, exceptions.TransportError)
+                timed_out &= not isinstance(error, exceptions.DeadlineExceeded)
                 if (timed_out and remaining < _SLACK) or (
                     delay is not None and delay >= remaining
                 ):
@@ -332,6 +351,7 @@ def _attempts(
             continue
         core.settle(ticket, None, response.status_code)
         core.log(call.name, attempt, started, result, None)
+        _succeeded(core, paced, taken)
         if hooks is not None and hooks["after_attempt"]:
             yield Hooks("after_attempt", hooks["after_attempt"], context)
         meta = ResponseMeta(
@@ -345,6 +365,14 @@ def _attempts(
         )
         _attach(result, meta, core.settings.keep_raw)
         return result
+
+
+def _succeeded(core: Core, paced: RateLimiter | None, taken: int) -> None:
+    """An attempt succeeded: the limiter counts it, the retry quota gets its refund."""
+    if paced is not None:
+        paced.record(False)
+    if taken or core.shared.quotas:
+        core.refund(taken)
 
 
 def _late(

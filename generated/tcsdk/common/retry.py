@@ -21,6 +21,7 @@ exception classes of ``exceptions``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 import msgspec
 
@@ -32,6 +33,7 @@ __all__ = [
     "READ_ONLY_PREFIXES",
     "is_read_only",
     "is_throttling",
+    "throttled",
     "retry_after",
     "retry_delay",
 ]
@@ -51,6 +53,21 @@ def is_throttling(code: str) -> bool:
     return code == "RequestLimitExceeded" or code.startswith("RequestLimitExceeded.")
 
 
+def throttled(error: exceptions.SDKError) -> bool:
+    """Whether an attempt was refused for its rate: a throttling code, or HTTP 429 without one."""
+    if isinstance(error, exceptions.TencentCloudError):
+        return is_throttling(error.code)
+    return isinstance(error, exceptions.HTTPStatusError) and error.status == 429
+
+
+def _not_int(value: object) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int)
+
+
+def _not_number(value: object) -> bool:
+    return isinstance(value, bool) or not isinstance(value, (int, float))
+
+
 # A frozen Struct, not a dataclass: made faster, and the sync client's import
 # does not load dataclasses. msgspec.structs.replace makes a changed copy.
 class RetryPolicy(msgspec.Struct, frozen=True):
@@ -58,6 +75,15 @@ class RetryPolicy(msgspec.Struct, frozen=True):
 
     Before attempt ``n + 1`` the client waits a random time between 0 and
     ``min(max_delay, base_delay * 2 ** (n - 1))`` seconds.
+
+    ``retry_quota``: the tokens of the client's retry budget (see
+    ``throttling.RetryQuota``; shared with its ``with_options`` copies). A
+    retry costs 5 (10 after a transport failure), a success gives back what
+    its call took (1 when it needed no retry); with the budget spent, a
+    failed call is not retried. None: no budget, every retry the policy
+    allows is made. ``mode="adaptive"`` also paces attempts after throttled
+    answers (``throttling.RateLimiter``, one per account, region and service
+    in the process); ``"standard"`` does not.
     """
 
     max_attempts: int = 3
@@ -66,12 +92,29 @@ class RetryPolicy(msgspec.Struct, frozen=True):
     retry_throttling: bool = True
     retry_unsent: bool = True
     retry_when_safe: bool = True
+    mode: Literal["standard", "adaptive"] = "standard"
+    retry_quota: int | None = 500
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("delays must not be negative")
+        if _not_int(self.max_attempts) or self.max_attempts < 1:
+            raise ValueError(
+                f"max_attempts must be at least 1, not {self.max_attempts!r}"
+            )
+        for name in ("base_delay", "max_delay"):
+            value = getattr(self, name)
+            if _not_number(value) or not 0 <= value < float("inf"):
+                raise ValueError(
+                    f"{name} must be a number of seconds >= 0, not {value!r}"
+                )
+        if self.mode not in ("standard", "adaptive"):
+            raise ValueError(
+                f"mode must be 'standard' or 'adaptive', not {self.mode!r}"
+            )
+        quota = self.retry_quota
+        if quota is not None and (_not_int(quota) or quota < 1):
+            raise ValueError(
+                f"retry_quota must be a positive integer or None, not {quota!r}"
+            )
 
     def cap(self, attempt: int) -> float:
         """The longest wait after failed attempt number ``attempt`` (from 1)."""
@@ -105,7 +148,7 @@ def retry_delay(
     ``safe``: the call may be repeated after it reached the service; ``now``:
     the clock's time (for a Retry-After date).
     """
-    if attempt >= policy.max_attempts:
+    if attempt >= policy.max_attempts or isinstance(error, exceptions.DeadlineExceeded):
         return None
     throttled = False
     if isinstance(error, exceptions.TencentCloudError):
