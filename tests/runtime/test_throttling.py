@@ -88,8 +88,9 @@ def test_the_limiter_lets_everything_through_until_a_throttled_answer(throttling
     clock = FakeClock()
     limiter = throttling.RateLimiter(clock)
     for _ in range(100):
-        assert limiter.acquire() == 0.0
-        limiter.record(False)
+        ticket = limiter.acquire()
+        assert ticket.wait == 0.0
+        ticket.record(False)
     assert not limiter.enabled
     assert repr(limiter).startswith("RateLimiter(off")
 
@@ -113,6 +114,22 @@ def test_a_throttled_answer_cuts_the_rate_to_70_percent_of_the_measured_one(thro
     assert limiter.rate == pytest.approx(0.7 * first)
 
 
+def test_one_cut_per_round_of_attempts(throttling: Any) -> None:
+    """Throttled answers to attempts let out before a cut do not cut again; a later one does."""
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    burst = [limiter.acquire() for _ in range(30)]  # all sent at once, before any answer
+    burst[0].record(True)
+    cut = limiter.rate
+    assert cut == pytest.approx(0.7 * 2.0)  # one answer so far: 2/s measured
+    for ticket in burst[1:]:
+        ticket.record(True)
+    assert limiter.rate == cut
+    later = limiter.acquire()
+    later.record(True)
+    assert limiter.rate < cut
+
+
 def test_a_throttled_answer_in_the_first_half_second_is_not_cut_to_the_floor(throttling: Any) -> None:
     clock = FakeClock(1000.0)
     limiter = throttling.RateLimiter(clock)
@@ -131,10 +148,10 @@ def test_waits_follow_the_allowed_rate(throttling: Any) -> None:
     rate = limiter.rate
     assert rate == pytest.approx(21.0)
     # The bucket starts empty: each caller books the next token.
-    waits = [limiter.acquire() for _ in range(3)]
+    waits = [limiter.acquire().wait for _ in range(3)]
     assert waits == pytest.approx([1 / rate, 2 / rate, 3 / rate])
     clock.now += 10.0  # time fills the bucket again (up to one second's worth)
-    assert limiter.acquire() == 0.0
+    assert limiter.acquire().wait == 0.0
 
 
 def test_a_wait_past_the_limit_books_nothing(throttling: Any) -> None:
@@ -143,7 +160,7 @@ def test_a_wait_past_the_limit_books_nothing(throttling: Any) -> None:
     limiter.record(True)  # 1 answer: 2/s measured, 1.4/s allowed
     assert limiter.acquire(limit=0.5) is None  # would need 0.71 s
     assert limiter.tokens == 0.0
-    assert limiter.acquire(limit=1.0) == pytest.approx(1 / 1.4)
+    assert limiter.acquire(limit=1.0).wait == pytest.approx(1 / 1.4)
 
 
 def test_the_rate_recovers_along_the_cubic_curve(throttling: Any) -> None:
@@ -188,8 +205,8 @@ def test_the_allowed_rate_stays_positive_and_bounded(
     for pause, throttled, acquire in events:
         clock.now += pause
         if acquire:
-            wait = limiter.acquire(limit=10.0)
-            assert wait is None or 0.0 <= wait < 10.0
+            ticket = limiter.acquire(limit=10.0)
+            assert ticket is None or 0.0 <= ticket.wait < 10.0
         limiter.record(throttled)
         assert limiter.rate >= RateLimiter.MIN_RATE
         assert limiter.rate < float("inf") and limiter.rate == limiter.rate
@@ -250,7 +267,9 @@ def test_the_registry_drops_its_oldest_limiter_past_its_size(throttling: Any, mo
         ({"max_delay": float("inf")}, "max_delay"),
     ],
 )
-def test_the_policy_refuses_bad_arguments_naming_them(generated_on_path: Path, arguments: dict[str, Any], field: str) -> None:
+def test_the_policy_refuses_bad_arguments_naming_them(
+    generated_on_path: Path, arguments: dict[str, Any], field: str
+) -> None:
     from tcsdk.common.retry import RetryPolicy
 
     with pytest.raises(ValueError, match=field):

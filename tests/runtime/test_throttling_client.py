@@ -55,7 +55,9 @@ def throttling(generated_on_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(params=MODES)
-def harness(request: pytest.FixtureRequest, server: ThrottlingFake, throttling: Any, generated_on_path: Path) -> Harness:
+def harness(
+    request: pytest.FixtureRequest, server: ThrottlingFake, throttling: Any, generated_on_path: Path
+) -> Harness:
     return Harness(request.param, server, generated_on_path)
 
 
@@ -209,7 +211,9 @@ def test_clients_of_one_account_region_and_service_share_a_limiter(harness: Harn
     throttling.limiter_for(SECRET_ID, "ap-beijing", "trtc", clock=time)
     sleep = time.sleep if harness.mode == "sync" else time.async_sleep
     harness.server.then("DismissRoom", THROTTLED)
-    harness.run(lambda c: calls(harness, c, lambda c: c.dismiss_room(**ROOM)), retry=policy(mode="adaptive"), sleep=sleep)
+    harness.run(
+        lambda c: calls(harness, c, lambda c: c.dismiss_room(**ROOM)), retry=policy(mode="adaptive"), sleep=sleep
+    )
     assert len(time.sleeps) == 2  # the back-off and the limiter's wait
 
     def waits_of(**options: Any) -> list[float]:

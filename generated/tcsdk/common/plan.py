@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from .interceptors import CallContext, Hook
     from .multipart import Body
-    from .throttling import RateLimiter
+    from .throttling import Ticket
 
 __all__ = [
     "Action",
@@ -264,7 +264,7 @@ def _attempts(
     taken = 0  # the retry quota's tokens the last retry took
     while True:
         attempt += 1
-        paced = None  # adaptive mode: the limiter this attempt went through
+        paced = None  # adaptive mode: this attempt's turn with the rate limiter
         started = time.monotonic()
         left = None
         if end is not None:
@@ -287,14 +287,12 @@ def _attempts(
         try:
             credentials = yield CREDENTIALS
             if policy.mode == "adaptive":
-                limiter = core.limiter(credentials.secret_id)
-                wait = limiter.acquire(left)
-                if wait is None:  # the wait for the limiter would outlast the deadline
+                paced = core.limiter(credentials.secret_id).acquire(left)
+                if paced is None:  # the wait for it would outlast the deadline
                     raise _late(call, context, attempt - 1, sent)
-                if wait:
-                    yield Sleep(wait)
+                if paced.wait:
+                    yield Sleep(paced.wait)
                     left = None if end is None else end - time.monotonic()
-                paced = limiter
             prepared = core.prepare(
                 call.name, sending, credentials, content_type, context, left, ticket
             )
@@ -367,7 +365,7 @@ def _attempts(
         return result
 
 
-def _succeeded(core: Core, paced: RateLimiter | None, taken: int) -> None:
+def _succeeded(core: Core, paced: Ticket | None, taken: int) -> None:
     """An attempt succeeded: the limiter counts it, the retry quota gets its refund."""
     if paced is not None:
         paced.record(False)

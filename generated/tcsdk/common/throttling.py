@@ -23,7 +23,14 @@ answers raise it again along a cubic curve (CUBIC, as in TCP congestion
 control: fast at first, flat near the rate that was throttled, then
 probing above it), never above twice the measured rate. Attempts take
 tokens from a bucket filled at the allowed rate: :meth:`RateLimiter.acquire`
-books one and says how long to wait for it.
+books one and says how long to wait for it (a :class:`Ticket`).
+
+Unlike the AWS SDKs, one cut is made per round, as TCP does: a throttled
+answer to an attempt let out before the last cut does not cut again (those
+attempts were sent at the old rate; cutting for each of them would take
+the rate to its floor after one burst). And the rate measured before the
+first half second has passed is the answers so far over half a second,
+not 0.
 
 :func:`limiter_for` keeps one limiter per secret id, region and service for
 the whole process, so every client of one account and service in one
@@ -52,6 +59,7 @@ __all__ = [
     "NO_RETRY_REFUND",
     "RetryQuota",
     "RateLimiter",
+    "Ticket",
     "limiter_for",
     "limiter_key",
     "forget_limiters",
@@ -128,29 +136,39 @@ class RateLimiter:
         self._count = 0
         self._bucket = self._bucket_of(now)
         self._first = True  # no half second measured yet
+        self._let_out = 0  # tickets given
+        self._cut_after = 0  # the tickets given before the last cut
 
-    def acquire(self, limit: float | None = None) -> float | None:
-        """Book the next token: the seconds to wait before sending (0: send now).
+    def acquire(self, limit: float | None = None) -> Ticket | None:
+        """Book the next token: a ticket saying how long to wait before sending.
 
         None, and nothing booked, when the wait would reach ``limit`` seconds
         (the time left before the call's deadline).
         """
         with self._lock:
+            self._let_out += 1
             if not self.enabled:
-                return 0.0
+                return Ticket(self, self._let_out, 0.0)
             self._fill(self._clock())
             wait = max(0.0, (1.0 - self.tokens) / self.rate)
             if limit is not None and wait > 0.0 and wait >= limit:
                 return None
             self.tokens -= 1.0
-            return wait
+            return Ticket(self, self._let_out, wait)
 
-    def record(self, throttled: bool) -> None:
-        """Count an answer (or a failure to get one) and adjust the allowed rate."""
+    def record(self, throttled: bool, number: int | None = None) -> None:
+        """Count an answer (or a failure to get one) and adjust the allowed rate.
+
+        ``number``: the ticket's, when the attempt had one; a throttled
+        answer to an attempt let out before the last cut cuts no further.
+        """
         with self._lock:
             now = self._clock()
             measured = self._measure(now)
+            if throttled and number is not None and number <= self._cut_after:
+                return  # the last cut was made for this round already
             if throttled:
+                self._cut_after = self._let_out
                 rate = measured if not self.enabled else min(measured, self.rate)
                 self._peak = rate
                 self._climb = (rate * (1.0 - self.BETA) / self.SCALE) ** (1.0 / 3.0)
@@ -182,7 +200,7 @@ class RateLimiter:
             # Before the first half second ends (the AWS SDKs measure 0 then,
             # and a throttled answer cuts the rate to its floor): the answers
             # so far as if over a whole half second.
-            return self._count / self.BUCKET
+            self.measured = self._count / self.BUCKET
         return self.measured
 
     def _fill(self, now: float) -> None:
@@ -199,6 +217,21 @@ class RateLimiter:
     def __repr__(self) -> str:
         state = f"rate={self.rate:.2f}/s" if self.enabled else "off"
         return f"RateLimiter({state}, measured={self.measured:.2f}/s)"
+
+
+class Ticket:
+    """One attempt's turn: ``wait`` seconds before sending; :meth:`record` its answer."""
+
+    __slots__ = ("limiter", "number", "wait")
+
+    def __init__(self, limiter: RateLimiter, number: int, wait: float) -> None:
+        self.limiter = limiter
+        self.number = number
+        self.wait = wait
+
+    def record(self, throttled: bool) -> None:
+        """Count the attempt's answer (throttled or not) with the limiter."""
+        self.limiter.record(throttled, self.number)
 
 
 _KEY = os.urandom(32)
