@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .interceptors import CallContext, Hook
     from .multipart import Body
     from .signing import Signer
-    from .throttling import RateLimiter, RetryQuota
+    from .throttling import RateLimiter, RetryQuota, Ticket
 
 __all__ = [
     "JSON",
@@ -379,12 +379,16 @@ class Core:
             cost = throttling.TRANSPORT_RETRY_COST
         return cost if quota.take(cost) else 0
 
-    def refund(self, taken: int) -> None:
-        """A call succeeded: give back what its last retry took (1 when it had none)."""
-        size = self.settings.retry.retry_quota
-        quota = self.shared.quotas.get(size) if size is not None else None
-        if quota is not None:
-            quota.refund(taken or 1)
+    def succeeded(self, paced: Ticket | None, taken: int) -> None:
+        """An attempt succeeded: its limiter (adaptive mode) counts it, and the
+        retry quota gets back what the call's last retry took (1 when none)."""
+        if paced is not None:
+            paced.record(False)
+        if taken or self.shared.quotas:
+            size = self.settings.retry.retry_quota
+            quota = self.shared.quotas.get(size) if size is not None else None
+            if quota is not None:
+                quota.refund(taken or 1)
 
     def limiter(self, secret_id: str) -> RateLimiter:
         """The process's send-rate limiter for these credentials, region and service."""

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
     from .interceptors import CallContext, Hook
     from .multipart import Body
-    from .throttling import Ticket
 
 __all__ = [
     "Action",
@@ -301,7 +300,7 @@ def _attempts(
 
                 core.settle(ticket, None, response.status_code)
                 core.log(call.name, attempt, started, "stream", None)
-                _succeeded(core, paced, taken)
+                core.succeeded(paced, taken)
                 if hooks is not None and hooks["after_attempt"]:
                     yield Hooks("after_attempt", hooks["after_attempt"], context)
                 elapsed = time.monotonic() - first
@@ -346,7 +345,7 @@ def _attempts(
             continue
         core.settle(ticket, None, response.status_code)
         core.log(call.name, attempt, started, result, None)
-        _succeeded(core, paced, taken)
+        core.succeeded(paced, taken)
         if hooks is not None and hooks["after_attempt"]:
             yield Hooks("after_attempt", hooks["after_attempt"], context)
         meta = ResponseMeta(
@@ -360,14 +359,6 @@ def _attempts(
         )
         _attach(result, meta, core.settings.keep_raw)
         return result
-
-
-def _succeeded(core: Core, paced: Ticket | None, taken: int) -> None:
-    """An attempt succeeded: the limiter counts it, the retry quota gets its refund."""
-    if paced is not None:
-        paced.record(False)
-    if taken or core.shared.quotas:
-        core.refund(taken)
 
 
 def _late(
