@@ -67,6 +67,7 @@ RUNTIME_MODULES = (
     "streaming.py",
     "calls.py",
     "attempt.py",
+    "steps.py",
     "plan.py",
     "telemetry.py",
     "wiring.py",

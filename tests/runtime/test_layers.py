@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     # 4: the I/O-free call plan
     "calls": 4,
     "attempt": 4,
+    "steps": 4,
     "plan": 4,
     "telemetry": 4,
     # 5: wiring, the generic client and the drivers
