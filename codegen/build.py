@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import naming
+from . import build_waiters, naming
 from .diagnostics import Diagnostic, SpecError, closest, quoted
 from .ir import (
     SCALARS,
@@ -142,6 +142,7 @@ def _build_service(
     by_code = {e.code: e for e in service_errors}
     actions = tuple(_build_action(spec, resolver, by_code, problems) for spec in action_specs)
     types = _relax_response_types(types, actions)
+    actions = build_waiters.attach(service, action_specs, actions, types, problems)
     spec_names = {cls: name for name, cls in class_names.items()}
     for cls, path in _required_cycles(types):
         problems.append(
@@ -156,6 +157,8 @@ def _build_service(
         names = [action.method]
         if action.pagination is not None:
             names += [action.pagination.iter_method, action.pagination.pages_method]
+        if action.waiter is not None:
+            names.append(action.waiter.method)
         for method in names:
             if method in seen:
                 problems.append(

@@ -127,6 +127,35 @@ class Pagination:
 
 
 @dataclass(frozen=True)
+class Waiter:
+    """After an action, poll ``poller`` until the state at ``status`` is a success or a failure.
+
+    ``status`` is the path of Python attribute names in the poller's response
+    (``"[]"`` steps over every item of a list); ``status_wire`` the same path
+    as the spec says it. ``inputs`` are (poller request field, started
+    response field, whether the started value is wrapped in a list).
+    """
+
+    method: str  # e.g. "wait_for_create_cloud_recording"
+    constant: str  # client.py's module-level description, e.g. "_CREATE_CLOUD_RECORDING_WAITER"
+    poller: str  # the polled action's wire name
+    poller_method: str
+    poller_request: ObjectType
+    poller_response: ObjectType
+    kind: str
+    status: tuple[str, ...]
+    status_wire: str
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+    pending: tuple[str, ...]
+    retry_errors: tuple[str, ...]
+    inputs: tuple[tuple[str, str, bool], ...]
+    min_delay: float
+    max_delay: float
+    timeout: float
+
+
+@dataclass(frozen=True)
 class Action:
     name: str  # the wire name, also the stem of its classes
     method: str  # client method, e.g. "dismiss_room"
@@ -152,6 +181,7 @@ class Action:
     pagination: Pagination | None = None
     octet_stream: bool = False
     headers: tuple[tuple[str, str], ...] = ()  # (wire name, header name), in field order
+    waiter: Waiter | None = None
 
 
 @dataclass(frozen=True)

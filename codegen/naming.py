@@ -133,6 +133,16 @@ def paging_constant(method: str) -> str:
     return action_constant(method) + "_PAGING"
 
 
+def waiter_method(method: str) -> str:
+    """The method that waits for an action's work: ``create_cloud_recording`` -> ``wait_for_create_cloud_recording``."""
+    return "wait_for_" + method.rstrip("_")
+
+
+def waiter_constant(method: str) -> str:
+    """client.py's module-level name of an action's waiter description."""
+    return action_constant(method) + "_WAITER"
+
+
 def error_enum(action: str) -> str:
     """The error-code enum of an action (its class name): ``DismissRoom`` -> ``DismissRoomErrorCode``."""
     return action + "ErrorCode"

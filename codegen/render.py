@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,7 @@ from jinja2.filters import FILTERS as JINJA_FILTERS
 from . import __version__, layout
 from .diagnostics import Diagnostic, SpecError
 from .docstrings import docstring
-from .ir import Action, ErrorCategory, ErrorCode, Example, Field, ServiceIndex, ServiceVersion, TypeRef
+from .ir import Action, ErrorCategory, ErrorCode, Example, Field, ServiceIndex, ServiceVersion, TypeRef, Waiter
 from .model_classes import CLASS_TEMPLATE_NAMES, ClassesMissing, object_types, render_models
 from .package_files import (
     MODEL_TEMPLATE,
@@ -75,6 +76,7 @@ RUNTIME_MODULES = (
     "client.py",
     "aio.py",
     "paging.py",
+    "waiting.py",
     "testing.py",
     # The local endpoint: its parts, then the module users import and run.
     "fake_checks.py",
@@ -228,6 +230,9 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["method_doc"] = method_doc
     env.filters["returns"] = returns
     env.filters["paging_item"] = paging_item
+    env.filters["waiter_parameters"] = waiter_parameters
+    env.filters["waiter_arguments"] = waiter_arguments
+    env.filters["waiter_doc"] = waiter_doc
     env.filters["action_enum_entries"] = action_enum_entries
     if len(folders) > 1:
         # A user's templates (the first folder) may hand our filters an undefined
@@ -284,6 +289,94 @@ def returns(action: Action, is_async: bool) -> str:
     if action.streaming:
         return f"_client.{'AsyncStream' if is_async else 'Stream'}[{response}]"
     return response
+
+
+def waiter_parameters(action: Action) -> list[str]:
+    """The typed keyword parameters of a waiter method: the polled request's
+    fields (those the ``started`` answer can fill are optional), then the delays."""
+    waiter = action.waiter
+    assert waiter is not None
+    filled = {target for target, _, _ in waiter.inputs}
+    fields = sorted(waiter.poller_request.fields, key=lambda f: f.optional or f.py_name in filled)
+    parameters = [f"started: _models.{action.response.name} | None = None"]
+    for field in fields:
+        text = f"{field.py_name}: {parameter_annotation(field)}"
+        if field.py_name in filled and not field.optional:
+            text += " | None"
+        parameters.append(text + (" = None" if field.optional or field.py_name in filled else ""))
+    return parameters + waiter_delays(action)
+
+
+def waiter_delays(action: Action) -> list[str]:
+    """The delay and timeout parameters of a waiter method, with their defaults."""
+    waiter = action.waiter
+    assert waiter is not None
+    return [f"{name}: float = {value!r}" for name, value in waiter_defaults(waiter)]
+
+
+def waiter_defaults(waiter: Waiter) -> list[tuple[str, float]]:
+    return [("min_delay", waiter.min_delay), ("max_delay", waiter.max_delay), ("timeout", waiter.timeout)]
+
+
+def _literal(value: object) -> str:
+    """A Python literal of strings, booleans and tuples of them, double-quoted as black writes it."""
+    if isinstance(value, tuple):
+        texts = [_literal(item) for item in value]
+        return f"({texts[0]},)" if len(texts) == 1 else "(" + ", ".join(texts) + ")"
+    if isinstance(value, bool):
+        return repr(value)
+    return json.dumps(value)
+
+
+def waiter_arguments(action: Action) -> list[str]:
+    """The arguments of the ``_waiting.Waiting`` that describes an action's waiter."""
+    waiter = action.waiter
+    assert waiter is not None
+    arguments = [
+        json.dumps(action.name),
+        json.dumps(waiter.poller),
+        f"_models.{waiter.poller_request.name}",
+        "status=" + _literal(waiter.status),
+        "success=" + _literal(waiter.success),
+    ]
+    for key in ("failure", "pending", "retry_errors", "inputs"):
+        value = getattr(waiter, key)
+        if value:
+            arguments.append(f"{key}={_literal(value)}")
+    return arguments
+
+
+def waiter_doc(action: Action, sync_client: str = "") -> str:
+    """A waiter method's docstring: what it polls, when it stops, its arguments."""
+    waiter = action.waiter
+    assert waiter is not None
+    if sync_client:
+        like = f"Like ``{sync_client}.{waiter.method}``, for asyncio; see there."
+        return f"Wait for the work of ``{action.method}``.\n\n{like}"
+
+    def listed(values: tuple[str, ...]) -> str:
+        return ", ".join(f"``{v}``" for v in values) or "none"
+
+    inputs = ", ".join(f"``{target}`` from its ``{source}``" for target, source, _ in waiter.inputs)
+    parts = [
+        f"Wait for the work of ``{action.method}``: poll ``{waiter.poller_method}`` until it is done.",
+        f"Reads ``{waiter.status_wire}`` of each answer: done when "
+        + ("every one is" if "[]" in waiter.status else "it is")
+        + f" {listed(waiter.success)} (the answer is returned); a failure when "
+        + ("any is" if "[]" in waiter.status else "it is")
+        + f' {listed(waiter.failure)} (``WaiterError``, ``reason`` "failure"); any other state, or none yet,'
+        + " means asking again"
+        + (f" (as do the error codes {listed(waiter.retry_errors)})" if waiter.retry_errors else "")
+        + ".",
+        f"Takes the arguments of ``{waiter.poller_method}`` (or its request model)"
+        + (f"; ``started``, the answer of ``{action.method}``, fills {inputs}" if inputs else "")
+        + ".",
+        f"Waits ``min_delay`` to ``max_delay`` seconds between polls (jittered exponential back-off, never less"
+        f" than ``min_delay``; defaults {waiter.min_delay:g} and {waiter.max_delay:g}); after ``timeout`` seconds"
+        f' (default {waiter.timeout:g}) raises ``WaiterError`` (``reason`` "timeout", with the last state).'
+        " Each poll is an ordinary call: retries, deadline and interceptors apply to it; see ``common.waiting``.",
+    ]
+    return "\n\n".join(textwrap.fill(part, 80, break_long_words=False, break_on_hyphens=False) for part in parts)
 
 
 def method_doc(action: Action, sync_client: str = "") -> str:

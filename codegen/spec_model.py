@@ -83,6 +83,33 @@ class PaginationSpec:
 
 
 @dataclass(frozen=True)
+class WaiterSpec:
+    """A ``waiter`` block: after the action, poll ``action`` until ``status`` says the work is done."""
+
+    place: Place
+    action: str
+    kind: str  # "task", "resource" or "" (not said)
+    input: Mapping[str, str]  # polled request field -> this action's response field
+    status: str  # a path: wire names joined by dots, ``[]`` after a list
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+    pending: tuple[str, ...]
+    retry_errors: tuple[str, ...]
+    min_delay: float | None
+    max_delay: float | None
+    timeout: float | None
+
+
+@dataclass(frozen=True)
+class WaiterDefaults:
+    """A service's ``waiters`` block: default delays and timeout of its waiters (None: not said)."""
+
+    min_delay: float | None = None
+    max_delay: float | None = None
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
 class CommonErrorsSpec:
     place: Place
     errors: ErrorTable
@@ -97,6 +124,7 @@ class ServiceSpec:
     title: str
     description: str
     types: Mapping[str, ObjectSchema]
+    waiters: WaiterDefaults = WaiterDefaults()
 
     @property
     def path(self) -> str:
@@ -118,6 +146,7 @@ class ActionSpec:
     pagination: PaginationSpec | None
     request_body: str = "json"  # or "octet-stream": the raw body, parameters as headers
     headers: Mapping[str, str] = field(default_factory=dict)  # request field -> header name
+    waiter: WaiterSpec | None = None
 
     @property
     def file_stem(self) -> str:
@@ -148,6 +177,7 @@ def read(document: SpecDocument) -> Spec:
             title=data.get("title", ""),
             description=data.get("description", ""),
             types={name: _object(raw, place.at("types", name)) for name, raw in types.items()},
+            waiters=WaiterDefaults(*(_seconds(data.get("waiters") or {}, key) for key in _DELAYS)),
         )
     paging = data.get("pagination")
     return ActionSpec(
@@ -173,6 +203,7 @@ def read(document: SpecDocument) -> Spec:
         pagination=_pagination(paging, place.at("pagination")) if paging else None,
         request_body=data.get("request_body", "json"),
         headers=dict(data.get("headers") or {}),
+        waiter=_waiter(data["waiter"], place.at("waiter")) if data.get("waiter") else None,
     )
 
 
@@ -209,3 +240,30 @@ def _pagination(raw: Mapping[str, Any], place: Place) -> PaginationSpec:
     keys = tuple(key for key in raw if key not in ("style", "items"))
     fields = {key: raw[key] for key in keys if key != "first_page"}
     return PaginationSpec(place, raw["style"], raw["items"], keys, fields, int(raw.get("first_page", 1)))
+
+
+_DELAYS = ("min_delay", "max_delay", "timeout")
+
+
+def _seconds(raw: Mapping[str, Any], key: str) -> float | None:
+    return float(raw[key]) if key in raw else None
+
+
+def _waiter(raw: Mapping[str, Any], place: Place) -> WaiterSpec:
+    def values(key: str) -> tuple[str, ...]:
+        return tuple(str(value) for value in raw.get(key) or ())
+
+    return WaiterSpec(
+        place,
+        action=raw["action"],
+        kind=raw.get("kind", ""),
+        input=dict(raw.get("input") or {}),
+        status=raw["status"],
+        success=values("success"),
+        failure=values("failure"),
+        pending=values("pending"),
+        retry_errors=values("retry_errors"),
+        min_delay=_seconds(raw, "min_delay"),
+        max_delay=_seconds(raw, "max_delay"),
+        timeout=_seconds(raw, "timeout"),
+    )

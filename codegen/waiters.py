@@ -55,7 +55,7 @@ DEFAULT_TIMEOUT = 600.0
 _PENDING = re.compile(
     r"\b(?:not\s+(?:yet\s+)?(?:start|finish|complet|succe|done|end)\w*|un(?:finished|completed|started)|in[\s_-]*progress"
     r"|to\s+be\s+\w+|running|processing|pending|waiting|wait|queu\w*|init\w*|creating|executing|doing|starting"
-    r"|ongoing|submitted|scheduling|handling|deploying|progressing)\b",
+    r"|prepar\w*|ongoing|submitted|scheduling|handling|deploying|progressing)\b",
     re.IGNORECASE,
 )
 _FAILURE = re.compile(
@@ -73,7 +73,9 @@ _PAIR = re.compile(
     r"(?<![\w.-])`?(?P<value>-?\d{1,3}|[A-Za-z][A-Za-z_]{1,40})`?\s*(?:[:：=]|\s-\s|\s–\s)\s*(?P<meaning>[^;；,，.。\n]{1,80})"
 )
 # A value named alone, in capitals or in backquotes: ``SUCCESS``, `Done`.
-_NAMED = re.compile(r"`(?P<tick>[A-Za-z][\w-]{0,40})`|(?<![\w`])(?P<caps>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})(?![\w`])")
+_NAMED = re.compile(
+    r"`(?P<tick>[A-Za-z][\w-]{0,40})`|(?<![\w`])(?P<caps>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,})(?![\w`])"
+)
 # Capitals that are words of the prose, not values.
 _NOT_VALUES = frozenset(
     "API ID IDS URL COS CVM VPC CLB SDK UTC JSON HTTP IP NULL NOTE VALUES VALUE VALID STATUS STATE DEFAULT"
@@ -242,7 +244,7 @@ def _status(response: Mapping[str, Any], types: Mapping[str, Any], *, task: bool
     if not places:
         return "its answer has no status field"
     undocumented = []
-    for path, wire, prop in sorted(places, key=lambda p: (_status_rank(p[1]), p[0].count("."))):
+    for path, _wire, prop in sorted(places, key=lambda p: (_status_rank(p[1]), p[0].count("."))):
         values = classify(str(prop.get("description", "")), task=task)
         if values["success"] and (values["failure"] or not task):
             return {"status": path, **{k: v for k, v in values.items() if v}}

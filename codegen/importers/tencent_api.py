@@ -20,6 +20,9 @@ the same pipeline. Decisions, documented in docs/spec-format.md:
   ``inferred_from: examples`` (``event_models``).
 - List actions get a ``pagination`` block when ``pagination.detect`` finds
   how they page (offset and limit, page number and size, or a token).
+- Actions that start work get a ``waiter`` block when ``waiters.detect``
+  pairs them with the action that reports on the work (docs/waiters.md);
+  only the actions imported together are paired.
 - ``binary`` members (file content) become ``bytes``; the build stage allows
   them only as top-level request fields. A member type this module does not
   know is a problem reported against api.json, naming object and member.
@@ -45,6 +48,7 @@ from ..inputs import TENCENT_FILES
 from ..loader import ImportedService, path_name_problem
 from ..pagination import detect as detect_pagination
 from ..reading import read_bounded
+from ..waiters import detect as detect_waiters
 from .event_models import infer_events, taken_names
 
 _SCALARS: dict[str, dict[str, str]] = {
@@ -166,6 +170,10 @@ def convert(
         for note in infer_events(name, converted[name], types, taken, places, service_places, examples_file):
             notes.append(f"{source}: {note}")
         origins[name] = places
+    # Waiters pair an action with another: found once every action is converted.
+    for found in detect_waiters(types, converted).found:
+        converted[found.action]["waiter"] = {"action": found.block["action"], "kind": found.kind, **found.block}
+        origins[found.action][("waiter",)] = (api_file, json_pointer("actions", found.block["action"]))
     service_doc: dict[str, Any] = {
         "service": service,
         "version": version,

@@ -38,6 +38,7 @@ __all__ = [
     "DeadlineExceeded",
     "CredentialsError",
     "RequestValidationError",
+    "WaiterError",
 ]
 
 
@@ -246,3 +247,36 @@ class RequestValidationError(SDKError, ValueError):
         self.action = action
         where = f"{path}: " if path else ""
         super().__init__(f"{action or 'request'}: {where}{reason}")
+
+
+class WaiterError(SDKError):
+    """A waiter stopped before the work was done (see ``waiting``).
+
+    ``reason`` is "failure" (the polled action reported a failure state) or
+    "timeout" (the timeout passed first). ``state`` is the last state seen
+    (for an error code the waiter polls through, ``"error <code>"``),
+    ``response`` the last typed answer (None when none came), ``attempts``
+    how many polls were made, ``elapsed`` the seconds spent, ``action`` the
+    action that started the work and ``poller`` the action polled.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        action: str,
+        poller: str,
+        state: str,
+        response: Any,
+        attempts: int,
+        elapsed: float,
+    ) -> None:
+        self.reason = reason
+        self.action = action
+        self.poller = poller
+        self.state = state
+        self.response = response
+        self.attempts = attempts
+        self.elapsed = elapsed
+        super().__init__(message)

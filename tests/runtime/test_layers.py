@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     "aio": 5,
     # 6: tools
     "paging": 6,
+    "waiting": 6,
     "testing": 6,
     "fake_checks": 6,
     "fake_catalog": 6,

@@ -79,6 +79,76 @@ class AsyncTrtcClient(_aio.AsyncBaseClient):
         )
 
     @overload
+    async def wait_for_create_cloud_recording(
+        self,
+        request: _models.DescribeCloudRecordingRequest,
+        /,
+        *,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+    ) -> _models.DescribeCloudRecordingResponse: ...
+
+    @overload
+    async def wait_for_create_cloud_recording(
+        self,
+        /,
+        *,
+        started: _models.CreateCloudRecordingResponse | None = None,
+        sdk_app_id: int,
+        task_id: str | None = None,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+    ) -> _models.DescribeCloudRecordingResponse: ...
+
+    async def wait_for_create_cloud_recording(
+        self,
+        request: _models.DescribeCloudRecordingRequest | None = None,
+        /,
+        *,
+        started: _models.CreateCloudRecordingResponse | None = None,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> _models.DescribeCloudRecordingResponse:
+        """Wait for the work of ``create_cloud_recording``.
+
+        Like ``TrtcClient.wait_for_create_cloud_recording``, for asyncio; see there.
+        """
+        from ...common import waiting as _waiting
+
+        waiting: _waiting.Waiting[
+            _models.DescribeCloudRecordingRequest,
+            _models.DescribeCloudRecordingResponse,
+        ] = _waiting.Waiting(
+            "CreateCloudRecording",
+            "DescribeCloudRecording",
+            _models.DescribeCloudRecordingRequest,
+            status=("status",),
+            success=("InProgress",),
+            failure=("Exited",),
+            pending=("Idle",),
+            inputs=(("task_id", "task_id", False),),
+        )
+        return await _waiting.async_wait(
+            self,
+            self.describe_cloud_recording,
+            waiting,
+            request,
+            fields,
+            started,
+            extra_params,
+            min_delay,
+            max_delay,
+            timeout,
+        )
+
+    @overload
     async def delete_cloud_recording(
         self,
         request: _models.DeleteCloudRecordingRequest,

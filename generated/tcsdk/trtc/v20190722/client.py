@@ -146,6 +146,89 @@ class TrtcClient(_client.BaseClient):
         return self._invoke(_CREATE_CLOUD_RECORDING, request, fields, extra_params)
 
     @overload
+    def wait_for_create_cloud_recording(
+        self,
+        request: _models.DescribeCloudRecordingRequest,
+        /,
+        *,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+    ) -> _models.DescribeCloudRecordingResponse: ...
+
+    @overload
+    def wait_for_create_cloud_recording(
+        self,
+        /,
+        *,
+        started: _models.CreateCloudRecordingResponse | None = None,
+        sdk_app_id: int,
+        task_id: str | None = None,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+    ) -> _models.DescribeCloudRecordingResponse: ...
+
+    def wait_for_create_cloud_recording(
+        self,
+        request: _models.DescribeCloudRecordingRequest | None = None,
+        /,
+        *,
+        started: _models.CreateCloudRecordingResponse | None = None,
+        min_delay: float = 1.0,
+        max_delay: float = 10.0,
+        timeout: float = 120.0,
+        extra_params: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> _models.DescribeCloudRecordingResponse:
+        """Wait for the work of ``create_cloud_recording``: poll
+        ``describe_cloud_recording`` until it is done.
+
+        Reads ``Status`` of each answer: done when it is ``InProgress`` (the answer is
+        returned); a failure when it is ``Exited`` (``WaiterError``, ``reason``
+        "failure"); any other state, or none yet, means asking again.
+
+        Takes the arguments of ``describe_cloud_recording`` (or its request model);
+        ``started``, the answer of ``create_cloud_recording``, fills ``task_id`` from
+        its ``task_id``.
+
+        Waits ``min_delay`` to ``max_delay`` seconds between polls (jittered exponential
+        back-off, never less than ``min_delay``; defaults 1 and 10); after ``timeout``
+        seconds (default 120) raises ``WaiterError`` (``reason`` "timeout", with the
+        last state). Each poll is an ordinary call: retries, deadline and interceptors
+        apply to it; see ``common.waiting``.
+        """
+        from ...common import waiting as _waiting
+
+        waiting: _waiting.Waiting[
+            _models.DescribeCloudRecordingRequest,
+            _models.DescribeCloudRecordingResponse,
+        ] = _waiting.Waiting(
+            "CreateCloudRecording",
+            "DescribeCloudRecording",
+            _models.DescribeCloudRecordingRequest,
+            status=("status",),
+            success=("InProgress",),
+            failure=("Exited",),
+            pending=("Idle",),
+            inputs=(("task_id", "task_id", False),),
+        )
+        return _waiting.wait(
+            self,
+            self.describe_cloud_recording,
+            waiting,
+            request,
+            fields,
+            started,
+            extra_params,
+            min_delay,
+            max_delay,
+            timeout,
+        )
+
+    @overload
     def delete_cloud_recording(
         self,
         request: _models.DeleteCloudRecordingRequest,
