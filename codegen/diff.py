@@ -38,6 +38,8 @@ KINDS: dict[str, Severity] = {
     "streaming_changed": "breaking",
     "paginator_removed": "breaking",
     "paginator_changed": "breaking",
+    "waiter_removed": "breaking",
+    "waiter_changed": "breaking",
     "action_deprecated": "deprecation",
     "field_deprecated": "deprecation",
     "service_version_added": "compatible",
@@ -53,6 +55,8 @@ KINDS: dict[str, Severity] = {
     "common_error_added": "compatible",
     "retry_safety_gained": "compatible",
     "paginator_added": "compatible",
+    "waiter_added": "compatible",
+    "waiter_defaults_changed": "compatible",
     "action_undeprecated": "compatible",
     "field_undeprecated": "compatible",
     "endpoint_changed": "compatible",
@@ -189,6 +193,34 @@ def _sides(usage: str) -> frozenset[str]:
     return frozenset({"in"}) if usage == "in" else frozenset({"out"}) if usage == "out" else frozenset({"in", "out"})
 
 
+def _waiter(service: ServiceSurface, name: str, old: ActionSurface, new: ActionSurface) -> Iterator[Change]:
+    where = f"{service.client}.wait_for_{(new.method or old.method).rstrip('_')}"
+    if old.waiter and not new.waiter:
+        yield _at(service, name, "waiter_removed", where, "waiter removed", old.waiter)
+    elif new.waiter and not old.waiter:
+        yield _at(service, name, "waiter_added", where, f"waiter added: {new.waiter}", "", new.waiter)
+    elif old.waiter != new.waiter:
+        yield _at(
+            service,
+            name,
+            "waiter_changed",
+            where,
+            f"waiter changed: {old.waiter} -> {new.waiter}",
+            old.waiter,
+            new.waiter,
+        )
+    elif old.waiter_defaults != new.waiter_defaults:
+        yield _at(
+            service,
+            name,
+            "waiter_defaults_changed",
+            where,
+            f"waiter defaults changed: {old.waiter_defaults} -> {new.waiter_defaults}",
+            old.waiter_defaults,
+            new.waiter_defaults,
+        )
+
+
 def _action(
     service: ServiceSurface, name: str, old: ActionSurface, new: ActionSurface, new_common: set[str]
 ) -> Iterator[Change]:
@@ -251,6 +283,7 @@ def _action(
                 old.paging,
                 new.paging,
             )
+    yield from _waiter(service, name, old, new)
     yield from _fields(service, name, "request field", old.request, new.request, frozenset({"in"}))
     yield from _fields(service, name, "response field", old.response, new.response, frozenset({"out"}))
     enum = new.error_enum

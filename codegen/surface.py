@@ -69,6 +69,10 @@ class ActionSurface:
     # How the request travels: "json", or "octet-stream" and each header
     # parameter ("octet-stream TopicId=X-CLS-TopicId").
     request_format: str = "json"
+    # "<poller> <status path>: <success> / <failure>" when the clients have a
+    # wait_for_ method for the action, else ""; its delays and timeout apart.
+    waiter: str = ""
+    waiter_defaults: str = ""
 
     @property
     def retry_safe(self) -> bool:
@@ -131,7 +135,23 @@ def _action(action: Action) -> ActionSurface:
         doc=digest(action.summary, action.description),
         paging=_paging(action),
         request_format=_request_format(action),
+        waiter=_waiter(action),
+        waiter_defaults=_waiter_defaults(action),
     )
+
+
+def _waiter(action: Action) -> str:
+    waiter = action.waiter
+    if waiter is None:
+        return ""
+    return f"{waiter.poller} {waiter.status_wire}: {', '.join(waiter.success)} / {', '.join(waiter.failure) or '-'}"
+
+
+def _waiter_defaults(action: Action) -> str:
+    waiter = action.waiter
+    if waiter is None:
+        return ""
+    return f"min_delay={waiter.min_delay:g} max_delay={waiter.max_delay:g} timeout={waiter.timeout:g}"
 
 
 def _request_format(action: Action) -> str:

@@ -14,6 +14,7 @@ import yaml
 
 from codegen.diff import KINDS, Change, diff_surfaces
 from codegen.diff_report import as_json, as_markdown, as_text
+from codegen.diagnostics import SpecError
 from codegen.diff_sources import changed_surfaces, folder_side
 from codegen.pipeline import load_project
 from codegen.surface import from_json, from_project, to_json
@@ -21,6 +22,10 @@ from codegen.surface import from_json, from_project, to_json
 from ..conftest import ROOT, SPECS, run_codegen
 
 ERRORS = {"errors": {"InternalError": "Internal error.", "AuthFailure.SignatureFailure": "Bad signature."}}
+
+
+# CreateWidget waits until every listed widget's Name reads "ready" (a made-up state field).
+WAITER = {"action": "DescribeWidgets", "status": "Widgets[].Name", "success": ["ready"], "failure": ["broken"]}
 
 
 def _base() -> dict[str, Any]:
@@ -301,6 +306,11 @@ RULES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         },
     ),
     (
+        "waiter added",
+        lambda d: _set(d["CreateWidget.yaml"], "waiter", dict(WAITER)),
+        {("waiter_added", "DemoClient.wait_for_create_widget")},
+    ),
+    (
         "optional request field added",
         lambda d: _set(props(d, "CreateWidget.yaml"), "Color", {"type": "string"}),
         {("request_field_added", "CreateWidgetRequest.color")},
@@ -561,3 +571,28 @@ def test_tencent_format_folders(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     kinds = {(c["kind"], c["subject"]) for c in json.loads(result.stdout)["changes"]}
     assert ("action_removed", removed) in kinds
+
+
+@pytest.mark.parametrize(
+    "change, kind",
+    [
+        ({"success": ["done"]}, "waiter_changed"),
+        ({"status": "Widgets[].Tags"}, None),  # a list is no state: the new side is refused
+        ({"timeout": 60}, "waiter_defaults_changed"),
+        (None, "waiter_removed"),
+    ],
+)
+def test_waiter_changes(tmp_path: Path, change: dict[str, Any] | None, kind: str | None) -> None:
+    old_docs, new_docs = _base(), _base()
+    old_docs["CreateWidget.yaml"]["waiter"] = dict(WAITER)
+    if change is not None:
+        new_docs["CreateWidget.yaml"]["waiter"] = {**WAITER, **change}
+    old = _write(tmp_path / "old", old_docs)
+    new = _write(tmp_path / "new", new_docs)
+    if kind is None:
+        with pytest.raises(SpecError, match="is a list: write Tags"):
+            changed_surfaces(folder_side(old, "specs"), folder_side(new, "specs"))
+        return
+    changes = diff_surfaces(*changed_surfaces(folder_side(old, "specs"), folder_side(new, "specs")))
+    assert _found(changes) == {(kind, "DemoClient.wait_for_create_widget")}
+    assert KINDS[kind] == ("compatible" if kind == "waiter_defaults_changed" else "breaking")
