@@ -29,6 +29,7 @@ from tcsdk.common.credentials import Credentials
 assert not loaded("asyncio", "httpx"), loaded("asyncio", "httpx")
 # Interceptors and deadlines cost nothing until a client or a call uses them.
 assert not {"tcsdk.common.interceptors", "tcsdk.common.deadlines"} & set(sys.modules)
+assert "tcsdk.common.waiting" not in sys.modules  # a waiter loads it at its first call
 with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], region="ap-beijing") as trtc:
     assert "httpx" not in sys.modules  # not even to build the client
     response = trtc.dismiss_room(sdk_app_id=1400000001, room_id=1234)
