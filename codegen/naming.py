@@ -188,6 +188,7 @@ RUNTIME_EXCEPTIONS = frozenset(
         "TransportError",
         "CredentialsError",
         "RequestValidationError",
+        "WaiterError",
     }
 )
 

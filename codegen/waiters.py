@@ -70,7 +70,8 @@ _READY = re.compile(r"\b(?:running|normal|available|active|ready|online)\b", re.
 _NOT_READY = re.compile(r"\b(?:pending|creating|starting|initiali[sz]\w*|launching|deploying|provisioning)\b", re.I)
 # A value and what it means: ``0: running``, ``SUCCESS - done``, ``Idle: the task is idle``.
 _PAIR = re.compile(
-    r"(?<![\w.-])`?(?P<value>-?\d{1,3}|[A-Za-z][A-Za-z_]{1,40})`?[ \t]*(?:[:：=]|\s-\s|\s–\s)[ \t]*(?P<meaning>[^;；,，.。\n]{1,80})"
+    r"(?<![\w.-])`?(?P<value>-?\d{1,3}|[A-Za-z][A-Za-z_]{1,40})`?"
+    r"[ \t]*(?:[:：=]|\s-\s|\s–\s)[ \t]*(?P<meaning>[^;；,，.。\n]{1,80})"
 )
 # A value named alone, in capitals or in backquotes: ``SUCCESS``, `Done`.
 _NAMED = re.compile(

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from codegen.diagnostics import SpecError
 from codegen.diff import KINDS, Change, diff_surfaces
 from codegen.diff_report import as_json, as_markdown, as_text
-from codegen.diagnostics import SpecError
 from codegen.diff_sources import changed_surfaces, folder_side
 from codegen.pipeline import load_project
 from codegen.surface import from_json, from_project, to_json
