@@ -72,8 +72,9 @@ def _waiter(
             )
         if into is None or out is None:
             continue
-        wrap = into.type.kind == "list" and out.type.kind != "list" and into.type.item == out.type
-        if into.type != out.type and not wrap:
+        # Formats (int64, uint64) do not change the Python type: compare the annotations.
+        wrap = out.type.kind != "list" and into.type.annotation == f"list[{out.type.annotation}]"
+        if into.type.annotation != out.type.annotation and not wrap:
             problems.append(
                 place.problem(
                     f"waiter: input {target!r} is {into.type.annotation} but {source!r} is {out.type.annotation}",

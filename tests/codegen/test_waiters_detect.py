@@ -372,3 +372,15 @@ def test_import_writes_the_block_overlays_change_it_and_generate_uses_it(tmp_pat
     )
     assert result.returncode == 0, result.stderr
     assert "wait_for_" not in (tmp_path / "out2" / "tcsdk" / "sqlserver" / "v20180328" / "client.py").read_text("utf-8")
+
+
+def test_an_identifier_of_another_integer_format_still_maps(tmp_path: Path) -> None:
+    """Tencent gives one id int64 here and uint64 there: the Python type is the same."""
+    job = JOB.replace("JobId: {type: string}", "JobId: {type: integer, format: int64}")
+    poll = POLL.replace("JobId: {type: string}", "JobId: {type: integer, format: uint64}")
+    block = "waiter: {action: DescribeJob, input: {JobId: JobId}, status: Status, success: [A]}\n"
+    specs = write_specs(
+        tmp_path, {"demo/2020-01-01/StartJob.yaml": job + block, "demo/2020-01-01/DescribeJob.yaml": poll}
+    )
+    (start,) = [a for a in load_project(specs).services[0].actions if a.name == "StartJob"]
+    assert start.waiter is not None and start.waiter.inputs == (("job_id", "job_id", False),)
