@@ -198,3 +198,91 @@ def test_a_stubber_drives_the_waiter_without_sleeping(mode: str, generated_on_pa
     assert error.reason == "timeout" and error.state == "Idle"
     assert 30 - 10 <= error.elapsed <= 30 + 0.5  # virtual seconds: at most max_delay short of the timeout
     assert 4 <= error.attempts < 40
+
+
+def test_a_list_status_waits_for_every_item_and_fails_on_any(generated_on_path: Path) -> None:
+    """A resource waiter's path (``InstanceSet[].InstanceState``): every item ready, or any failed."""
+    from types import SimpleNamespace as Item
+
+    from tcsdk.common.waiting import Waiting
+    from tcsdk.trtc.v20190722.models import DescribeCloudRecordingRequest
+
+    waiting = Waiting(
+        "RunInstances",
+        "DescribeInstances",
+        DescribeCloudRecordingRequest,
+        status=("instance_set", "[]", "instance_state"),
+        success=("RUNNING",),
+        failure=("LAUNCH_FAILED",),
+    )
+
+    def answer(*states: str | None) -> Item:
+        return Item(instance_set=[Item(instance_state=s) for s in states])
+
+    assert waiting.judge(answer("RUNNING", "RUNNING")) == ("success", "RUNNING")
+    assert waiting.judge(answer("RUNNING", "PENDING")) == ("pending", "PENDING")
+    assert waiting.judge(answer("PENDING", "LAUNCH_FAILED")) == ("failure", "LAUNCH_FAILED")
+    assert waiting.judge(answer()) == ("pending", "")  # not listed yet
+    assert waiting.judge(Item(instance_set=None)) == ("pending", "")
+    numeric = Waiting("A", "B", DescribeCloudRecordingRequest, status=("status",), success=("0",), failure=("1",))
+    assert numeric.judge(Item(status=0)) == ("success", "0")
+    assert numeric.judge(Item(status=1)) == ("failure", "1")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_retry_errors_mean_asking_again(mode: str, generated_on_path: Path) -> None:
+    """A code in ``retry_errors`` (the task not visible yet) is a pending state; the waiter asks again."""
+    from tcsdk.common import waiting as _waiting
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.common.errors import WaiterError
+    from tcsdk.common.testing import Stubber
+    from tcsdk.trtc.v20190722.client import AsyncTrtcClient, TrtcClient
+    from tcsdk.trtc.v20190722.models import DescribeCloudRecordingRequest
+
+    waiting = _waiting.Waiting(
+        "CreateCloudRecording",
+        ACTION,
+        DescribeCloudRecordingRequest,
+        status=("status",),
+        success=("InProgress",),
+        retry_errors=("FailedOperation.NotFound",),
+    )
+    fields = {"sdk_app_id": 1, "task_id": "t"}
+    credentials = Credentials("AKIDstub", "stub-secret")
+
+    def queue(stubber: Stubber) -> None:
+        stubber.add_error(ACTION, "FailedOperation.NotFound")
+        stubber.add_response(ACTION, {"Status": "InProgress"})
+        stubber.add_error(ACTION, "FailedOperation.NotFound")
+
+    if mode == "sync":
+        client = TrtcClient(credentials, region="ap-beijing")
+        with Stubber(client) as stubber:
+            queue(stubber)
+            done = _waiting.wait(client, client.describe_cloud_recording, waiting, None, fields, None, None, 1, 2, 9)
+            with pytest.raises(WaiterError) as caught:
+                _waiting.wait(client, client.describe_cloud_recording, waiting, None, fields, None, None, 5, 5, 4)
+    else:
+
+        async def main() -> tuple[Any, Any]:
+            client = AsyncTrtcClient(credentials, region="ap-beijing")
+            async with Stubber(client) as stubber:
+                queue(stubber)
+                done = await _waiting.async_wait(
+                    client, client.describe_cloud_recording, waiting, None, fields, None, None, 1, 2, 9
+                )
+                with pytest.raises(WaiterError) as caught:
+                    await _waiting.async_wait(
+                        client, client.describe_cloud_recording, waiting, None, fields, None, None, 5, 5, 4
+                    )
+                return done, caught
+
+        done, caught = asyncio.run(main())
+    assert done.status == "InProgress"
+    # One poll, an error code to wait through, then 5 s more would pass the 4 s timeout.
+    assert (caught.value.reason, caught.value.state, caught.value.attempts) == (
+        "timeout",
+        "error FailedOperation.NotFound",
+        1,
+    )
+    assert caught.value.response is None
