@@ -14,7 +14,8 @@ Hierarchy::
     |   +-- DeadlineExceeded       the call's deadline passed
     +-- CredentialsError           no usable API key was found
     +-- RequestValidationError     a request did not fit its model (also a
-                                   ValueError); nothing was sent
+    |                              ValueError); nothing was sent
+    +-- WaiterError                a waiter saw a failure state or timed out
 
 The classes every package shares are defined in ``exceptions``; this module
 adds the common codes and the category classes, and exports them all.
@@ -36,6 +37,7 @@ from .exceptions import (
     StreamError,
     TencentCloudError,
     TransportError,
+    WaiterError,
 )
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "DeadlineExceeded",
     "CredentialsError",
     "RequestValidationError",
+    "WaiterError",
     "error_class",
     "AuthFailureError",
     "InternalError",
