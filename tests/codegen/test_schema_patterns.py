@@ -36,7 +36,7 @@ PATTERNS = sorted(_patterns(spec_schema()))
 
 
 def test_the_schema_has_the_patterns_this_file_checks() -> None:
-    assert len(PATTERNS) == 7, PATTERNS
+    assert len(PATTERNS) == 8, PATTERNS
 
 
 @pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[where for where, _ in PATTERNS])
