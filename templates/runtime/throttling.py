@@ -25,8 +25,12 @@ books one and says how long to wait for it (a :class:`Ticket`).
 Unlike the AWS SDKs, one cut is made per round, as TCP does: a throttled
 answer to an attempt let out before the last cut does not cut again (those
 attempts were sent at the old rate; cutting for each of them would take
-the rate to its floor after one burst). And the rate measured before the
-first half second has passed is the answers so far over half a second,
+the rate to its floor after one burst), nor does one within a second of
+the cut (Tencent Cloud counts calls per second: for that second the
+service still counts what was sent before the cut). Callers already
+waiting when the rate changes keep their turns, and the next turn follows
+the last of them at the new rate. And the rate measured before the first
+half second has passed is the attempts let out so far over half a second,
 not 0.
 
 :func:`limiter_for` keeps one limiter per secret id, region and service for
@@ -110,6 +114,7 @@ class RateLimiter:
     SMOOTHING = 0.8  # weight of the newest half second in the measured rate
     BUCKET = 0.5  # seconds per measurement of the send rate
     GROWTH = 2.0  # the allowed rate stays under this many times the measured one
+    HOLD = 1.0  # seconds after a cut in which throttled answers cut no further
     _MAX_SINCE = 1e4  # seconds: the cubic curve is flat enough past this
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -162,7 +167,10 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             measured = self._measure(now)
-            if throttled and number is not None and number <= self._cut_after:
+            if throttled and (
+                (number is not None and number <= self._cut_after)
+                or (self.enabled and now - self._cut_at < self.HOLD)
+            ):
                 return  # the last cut was made for this round already
             if throttled:
                 self._cut_after = self._let_out
@@ -195,9 +203,10 @@ class RateLimiter:
             self._bucket = bucket
         elif self._first:
             # Before the first half second ends (the AWS SDKs measure 0 then,
-            # and a throttled answer cuts the rate to its floor): the answers
-            # so far as if over a whole half second.
-            self.measured = self._count / self.BUCKET
+            # and a throttled answer cuts the rate to its floor): the attempts
+            # let out so far as if over a whole half second (counting only
+            # the answers would undercount when a refusal comes back first).
+            self.measured = max(self._count, self._let_out) / self.BUCKET
         return self.measured
 
     def _fill(self, now: float) -> None:
@@ -207,7 +216,14 @@ class RateLimiter:
 
     def _set_rate(self, now: float, rate: float) -> None:
         self._fill(now)  # what accrued so far, at the old rate
-        self.rate = max(rate, self.MIN_RATE)
+        rate = max(rate, self.MIN_RATE)
+        if self.tokens < 0.0:
+            # Callers already booked keep the turns they were given at the
+            # old rate: the backlog ends when it would have, and the next
+            # caller's turn follows it at the new rate (no gap after a cut,
+            # no burst after a raise).
+            self.tokens *= rate / self.rate
+        self.rate = rate
         self._capacity = max(rate, 1.0)
         self.tokens = min(self.tokens, self._capacity)
 

@@ -108,10 +108,17 @@ def test_a_throttled_answer_cuts_the_rate_to_70_percent_of_the_measured_one(thro
     limiter.record(True)
     assert limiter.enabled
     assert limiter.rate == pytest.approx(0.7 * limiter.measured)
-    # A second throttled answer at once cuts again, from the lower rate.
+    # Another throttled answer within a second of the cut (the service's
+    # window still counts what was sent before it) cuts no further...
     first = limiter.rate
+    clock.now += 0.9
     limiter.record(True)
-    assert limiter.rate == pytest.approx(0.7 * first)
+    assert limiter.rate == first
+    # ...one after it cuts again, from the lower rate.
+    clock.now += 0.2
+    limiter.record(True)
+    assert limiter.rate == pytest.approx(0.7 * min(first, limiter.measured))
+    assert limiter.rate < first
 
 
 def test_one_cut_per_round_of_attempts(throttling: Any) -> None:
@@ -121,13 +128,34 @@ def test_one_cut_per_round_of_attempts(throttling: Any) -> None:
     burst = [limiter.acquire() for _ in range(30)]  # all sent at once, before any answer
     burst[0].record(True)
     cut = limiter.rate
-    assert cut == pytest.approx(0.7 * 2.0)  # one answer so far: 2/s measured
+    # One answer so far, but 30 attempts let out: 60/s measured.
+    assert cut == pytest.approx(0.7 * 60.0)
+    clock.now += 2.0  # past the hold: only the round counts now
     for ticket in burst[1:]:
         ticket.record(True)
     assert limiter.rate == cut
     later = limiter.acquire()
     later.record(True)
     assert limiter.rate < cut
+
+
+def test_a_cut_keeps_the_turns_already_given(throttling: Any) -> None:
+    """Callers waiting when the rate is cut keep their turns; the next one
+    comes right after the last of them, at the new rate (no gap, no burst)."""
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    for _ in range(49):
+        limiter.record(False)
+    limiter.record(True)  # 50 answers: 100/s measured, 70/s allowed
+    assert limiter.rate == pytest.approx(70.0)
+    waits = [limiter.acquire().wait for _ in range(100)]  # 100 turns booked at 70/s
+    assert waits[-1] == pytest.approx(100 / 70)
+    clock.now += 1.01  # past the hold; 70.7 of the turns have come
+    backlog = (100 - 1.01 * 70) / 70  # seconds until the last booked turn
+    limiter.record(True)
+    cut = limiter.rate
+    assert cut < 70.0
+    assert limiter.acquire().wait == pytest.approx(backlog + 1 / cut)
 
 
 def test_a_throttled_answer_in_the_first_half_second_is_not_cut_to_the_floor(throttling: Any) -> None:
