@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ..client_harness import SECRET_ID, SECRET_KEY, Harness, spec_examples
 from ..fake_tencent import Behaviour, FakeTencentCloud
+from .stubbed_pages import run_stubbed_pages
 
 READ = {"sdk_app_id": 1, "task_id": "t"}  # DescribeCloudRecording: read-only, retried on 5xx
 
@@ -227,36 +228,8 @@ def test_the_base_class_only_costs_what_is_overridden(generated_on_path: Path) -
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_stubbed_calls_and_paginators_go_through_them(mode: str, pager_package: Path) -> None:
-    from pagerpkg.common.credentials import Credentials
-    from pagerpkg.common.errors import TencentCloudError
-    from pagerpkg.common.testing import Stubber
-    from pagerpkg.pager.v20210101.client import AsyncPagerClient, PagerClient
-
     log: list[tuple[Any, ...]] = []
-    options: dict[str, Any] = {"endpoint": "http://127.0.0.1:9", "interceptors": [Recorder("r", log)]}
-
-    def queue(stubber: Any) -> None:
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "a"}, {"Id": "b"}]})
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "c"}]})
-        stubber.add_error("ListWidgets", "InvalidParameter")
-
-    credentials = Credentials("AKIDstub", "stub-secret")
-    if mode == "sync":
-        with PagerClient(credentials, **options) as client, Stubber(client) as stubber:
-            queue(stubber)
-            assert [w.id for w in client.iter_list_widgets(limit=2)] == ["a", "b", "c"]
-            with pytest.raises(TencentCloudError):
-                client.list_widgets(limit=2)
-    else:
-
-        async def main() -> None:
-            async with AsyncPagerClient(credentials, **options) as client, Stubber(client) as stubber:
-                queue(stubber)
-                assert [w.id async for w in client.iter_list_widgets(limit=2)] == ["a", "b", "c"]
-                with pytest.raises(TencentCloudError):
-                    await client.list_widgets(limit=2)
-
-        asyncio.run(main())
+    run_stubbed_pages(mode, {"interceptors": [Recorder("r", log)]})
     calls = [entry for entry in log if entry[1] == "after_call"]
     assert [entry[3] for entry in calls] == [None, None, "InvalidParameterError"]
     assert [entry for entry in log if entry[1] == "before_attempt"] == [("r", "before_attempt", 1)] * 3

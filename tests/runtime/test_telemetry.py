@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from ..client_harness import SECRET_ID, SECRET_KEY, Harness
 from ..conftest import GENERATED
 from ..fake_tencent import Behaviour
+from .stubbed_pages import run_stubbed_pages
 
 READ = {"sdk_app_id": 1, "task_id": "t"}  # DescribeCloudRecording: read-only, retried
 
@@ -259,39 +260,9 @@ def test_a_tracer_provider_alone_and_the_option_checked(generated_on_path: Path,
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_stubbed_calls_and_paginators_are_traced(mode: str, pager_package: Path, telemetry: Telemetry) -> None:
-    from pagerpkg.common.credentials import Credentials
-    from pagerpkg.common.errors import TencentCloudError
     from pagerpkg.common.telemetry import Tracing
-    from pagerpkg.common.testing import Stubber
-    from pagerpkg.pager.v20210101.client import AsyncPagerClient, PagerClient
 
-    options: dict[str, Any] = {
-        "endpoint": "http://127.0.0.1:9",
-        "tracing": Tracing(telemetry.tracer_provider, telemetry.meter_provider),
-    }
-
-    def queue(stubber: Any) -> None:
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "a"}, {"Id": "b"}]})
-        stubber.add_response("ListWidgets", {"TotalCount": 3, "WidgetSet": [{"Id": "c"}]})
-        stubber.add_error("ListWidgets", "InvalidParameter")
-
-    credentials = Credentials("AKIDstub", "stub-secret")
-    if mode == "sync":
-        with PagerClient(credentials, **options) as client, Stubber(client) as stubber:
-            queue(stubber)
-            assert [w.id for w in client.iter_list_widgets(limit=2)] == ["a", "b", "c"]
-            with pytest.raises(TencentCloudError):
-                client.list_widgets(limit=2)
-    else:
-
-        async def main() -> None:
-            async with AsyncPagerClient(credentials, **options) as client, Stubber(client) as stubber:
-                queue(stubber)
-                assert [w.id async for w in client.iter_list_widgets(limit=2)] == ["a", "b", "c"]
-                with pytest.raises(TencentCloudError):
-                    await client.list_widgets(limit=2)
-
-        asyncio.run(main())
+    run_stubbed_pages(mode, {"tracing": Tracing(telemetry.tracer_provider, telemetry.meter_provider)})
     spans = telemetry.spans()
     assert [s.name for s in spans] == ["pager/ListWidgets"] * 3
     assert [(s.attributes or {}).get("error.type") for s in spans] == [None, None, "InvalidParameter"]
