@@ -54,6 +54,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 __all__ = [
@@ -117,7 +118,7 @@ class RateLimiter:
     SMOOTHING = 0.8  # weight of the newest half second in the measured rate
     BUCKET = 0.5  # seconds per measurement of the send rate
     GROWTH = 2.0  # the allowed rate stays under this many times the measured one
-    HOLD = 1.0  # seconds after a cut in which throttled answers cut no further
+    HOLD = 1.0  # seconds: the service's window (no second cut within it)
     _MAX_SINCE = 1e4  # seconds: the cubic curve is flat enough past this
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -141,6 +142,8 @@ class RateLimiter:
         self._count = 0
         self._bucket = self._bucket_of(now)
         self._first = True  # no half second measured yet
+        self._started = now
+        self._accepted: deque[float] = deque()  # answers not throttled, last second
         self._let_out = 0  # tickets given
         self._cut_after = 0  # the tickets given before the last cut
 
@@ -170,6 +173,11 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             measured = self._measure(now)
+            accepted = self._accepted
+            if not throttled:
+                accepted.append(now)
+            while accepted and accepted[0] <= now - self.HOLD:
+                accepted.popleft()
             if throttled and (
                 (number is not None and number <= self._cut_after)
                 or (self.enabled and now - self._cut_at < self.HOLD)
@@ -178,6 +186,9 @@ class RateLimiter:
             if throttled:
                 self._cut_after = self._let_out
                 rate = measured if not self.enabled else min(measured, self.rate)
+                # Never below what the service accepted in the last second:
+                # the limit is at least that, however slowly the callers sent.
+                rate = max(rate, float(len(accepted)))
                 self._peak = rate
                 self._climb = (rate * (1.0 - self.BETA) / self.SCALE) ** (1.0 / 3.0)
                 self._cut_at = now
@@ -193,23 +204,30 @@ class RateLimiter:
 
     def _measure(self, now: float) -> float:
         self._count += 1
+        if self._first:
+            elapsed = now - self._started
+            if elapsed < self.BUCKET:
+                # Before the first half second ends (the AWS SDKs measure 0
+                # then, and a throttled answer cuts the rate to its floor):
+                # the attempts let out so far as if over a whole half second
+                # (counting only the answers would undercount when a refusal
+                # comes back first).
+                self.measured = max(self._count, self._let_out) / self.BUCKET
+                return self.measured
+            # The first measure spans the time since the limiter was made,
+            # not a clock-aligned half second that may have just begun.
+            self.measured, self._first = self._count / elapsed, False
+            self._count = 0
+            self._bucket = self._bucket_of(now)
+            return self.measured
         bucket = self._bucket_of(now)
         if bucket > self._bucket:
             current = self._count / (bucket - self._bucket)
-            if self._first:  # nothing to smooth with yet
-                self.measured, self._first = current, False
-            else:
-                self.measured = current * self.SMOOTHING + self.measured * (
-                    1.0 - self.SMOOTHING
-                )
+            self.measured = current * self.SMOOTHING + self.measured * (
+                1.0 - self.SMOOTHING
+            )
             self._count = 0
             self._bucket = bucket
-        elif self._first:
-            # Before the first half second ends (the AWS SDKs measure 0 then,
-            # and a throttled answer cuts the rate to its floor): the attempts
-            # let out so far as if over a whole half second (counting only
-            # the answers would undercount when a refusal comes back first).
-            self.measured = max(self._count, self._let_out) / self.BUCKET
         return self.measured
 
     def _fill(self, now: float) -> None:
