@@ -167,6 +167,44 @@ def test_a_throttled_answer_in_the_first_half_second_is_not_cut_to_the_floor(thr
     assert limiter.rate == pytest.approx(0.7 * 60.0)
 
 
+def test_the_first_half_second_counts_from_when_the_limiter_was_made(throttling: Any) -> None:
+    """Not from a clock-aligned boundary that may come at once: 60 answers
+    in 0.15 s, across such a boundary, still count as if over half a second."""
+    clock = FakeClock(1000.45)  # 0.05 s before a half-second boundary
+    limiter = throttling.RateLimiter(clock)
+    for _ in range(30):
+        limiter.record(False)
+    clock.now = 1000.51
+    for _ in range(29):
+        limiter.record(False)
+    clock.now = 1000.60
+    limiter.record(True)
+    assert limiter.rate == pytest.approx(0.7 * 60 / 0.5)
+    # The first measure then spans the time since it was made.
+    clock.now = 1001.05
+    limiter.record(False)
+    assert limiter.measured == pytest.approx(61 / 0.6)
+
+
+def test_a_cut_never_goes_below_what_the_service_accepted_in_the_last_second(throttling: Any) -> None:
+    """Callers that slowed down (paused after failures) measure a low send
+    rate; the 80 answers accepted in the last second say the limit is higher."""
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    for _ in range(99):
+        limiter.record(False)
+    limiter.record(True)  # 100 answers in no time: 200/s, cut to 140/s
+    # A pause (callers asleep after failures), then 80 answers accepted over
+    # the last second: the smoothed send rate still lags behind them.
+    clock.now = 1004.0
+    for _ in range(80):
+        limiter.record(False)
+        clock.now += 0.0124
+    assert limiter.measured < 80
+    limiter.record(True)
+    assert limiter.rate == pytest.approx(0.7 * 80)
+
+
 def test_waits_follow_the_allowed_rate(throttling: Any) -> None:
     clock = FakeClock(1000.0)
     limiter = throttling.RateLimiter(clock)

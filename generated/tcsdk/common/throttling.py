@@ -30,11 +30,13 @@ answer to an attempt let out before the last cut does not cut again (those
 attempts were sent at the old rate; cutting for each of them would take
 the rate to its floor after one burst), nor does one within a second of
 the cut (Tencent Cloud counts calls per second: for that second the
-service still counts what was sent before the cut). Callers already
+service still counts what was sent before the cut); nor does a cut go
+below what the service accepted in the last second (callers that paused
+after failures send slowly, but the limit is at least that). Callers already
 waiting when the rate changes keep their turns, and the next turn follows
 the last of them at the new rate. And the rate measured before the first
-half second has passed is the attempts let out so far over half a second,
-not 0.
+half second (from when the limiter was made) has passed is the attempts
+let out so far over half a second, not 0.
 
 :func:`limiter_for` keeps one limiter per secret id, region and service for
 the whole process, so every client of one account and service in one
