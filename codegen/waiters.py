@@ -67,7 +67,10 @@ _SUCCESS = re.compile(
     re.IGNORECASE,
 )
 _READY = re.compile(r"\b(?:running|normal|available|active|ready|online)\b", re.IGNORECASE)
-_NOT_READY = re.compile(r"\b(?:pending|creating|starting|initiali[sz]\w*|launching|deploying|provisioning)\b", re.I)
+# "not ready", "not running yet": a negated ready word is not a ready state.
+_NOT_READY = re.compile(
+    r"\b(?:not\s+(?:yet\s+)?\w+|pending|creating|starting|initiali[sz]\w*|launching|deploying|provisioning)\b", re.I
+)
 # A value and what it means: ``0: running``, ``SUCCESS - done``, ``Idle: the task is idle``.
 _PAIR = re.compile(
     r"(?<![\w.-])`?(?P<value>-?\d{1,3}|[A-Za-z][A-Za-z_]{1,40})`?"

@@ -205,7 +205,11 @@ def _attempts(
                 if paced is None:  # the wait for it would outlast the deadline
                     raise _late(call, context, attempt - 1, sent)
                 if paced.wait:
-                    yield Sleep(paced.wait)
+                    try:
+                        yield Sleep(paced.wait)
+                    except BaseException:  # cancelled while waiting its turn
+                        paced.release()
+                        raise
                     left = None if end is None else end - time.monotonic()
             prepared = core.prepare(
                 call.name, sending, credentials, content_type, context, left, ticket
@@ -230,17 +234,11 @@ def _attempts(
                 sent or not isinstance(error, exceptions.TransportError) or error.sent
             )
             if paced is not None:
-                paced.record(throttled(error))
+                answered = not isinstance(error, exceptions.TransportError)
+                paced.record(throttled(error), answered)
             delay = retry_delay(
                 policy, error, attempt, call.safe, core.clock(), core.uniform
             )
-            if delay is not None and policy.retry_quota is not None:
-                taken = core.retry_budget(error)
-                if not taken:  # the client's retry quota is spent
-                    delay = None
-                    error.add_note(
-                        f"Not retried after {attempt} attempt(s): retry quota spent"
-                    )
             late = None
             if end is not None:
                 remaining = end - time.monotonic()
@@ -250,6 +248,14 @@ def _attempts(
                     delay is not None and delay >= remaining
                 ):
                     late, delay = _late(call, context, attempt, sent), None
+            # Only a retry that will be made takes from the retry quota.
+            if delay is not None and policy.retry_quota is not None:
+                taken = core.retry_budget(error)
+                if not taken:  # the client's retry quota is spent
+                    delay = None
+                    error.add_note(
+                        f"Not retried after {attempt} attempt(s): retry quota spent"
+                    )
             core.log(call.name, attempt, started, error, delay)
             context.error, context.delay = error, delay
             context.retrying = delay is not None

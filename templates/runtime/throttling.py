@@ -129,7 +129,8 @@ class RateLimiter:
         self.rate = 1.0
         """Attempts per second let out once enabled."""
         self.measured = 0.0
-        """The smoothed rate at which answers came back (attempts sent), per second."""
+        """The smoothed rate at which answers came back (attempts sent), per
+        second; never below the calls the service accepted in the last second."""
         self.tokens = 0.0  # below 0: booked ahead by callers now waiting
         self._capacity = 1.0
         self._filled = now
@@ -163,20 +164,29 @@ class RateLimiter:
             self.tokens -= 1.0
             return Ticket(self, self._let_out, wait)
 
-    def record(self, throttled: bool, number: int | None = None) -> None:
+    def record(
+        self, throttled: bool, number: int | None = None, answered: bool = True
+    ) -> None:
         """Count an answer (or a failure to get one) and adjust the allowed rate.
 
         ``number``: the ticket's, when the attempt had one; a throttled
         answer to an attempt let out before the last cut cuts no further.
+        ``answered``: False when no answer came (a transport failure): it
+        does not count as a call the service accepted.
         """
         with self._lock:
             now = self._clock()
             measured = self._measure(now)
             accepted = self._accepted
-            if not throttled:
+            if answered and not throttled:
                 accepted.append(now)
             while accepted and accepted[0] <= now - self.HOLD:
                 accepted.popleft()
+            # Calls the service took in the last second: the limit is at least
+            # that, however slowly the callers sent (after a pause, or when
+            # the limiter was made long before), so neither the cut nor the
+            # cap below goes under it.
+            self.measured = measured = max(measured, float(len(accepted)))
             if throttled and (
                 (number is not None and number <= self._cut_after)
                 or (self.enabled and now - self._cut_at < self.HOLD)
@@ -185,8 +195,6 @@ class RateLimiter:
             if throttled:
                 self._cut_after = self._let_out
                 rate = measured if not self.enabled else min(measured, self.rate)
-                # Never below what the service accepted in the last second:
-                # the limit is at least that, however slowly the callers sent.
                 rate = max(rate, float(len(accepted)))
                 self._peak = rate
                 self._climb = (rate * (1.0 - self.BETA) / self.SCALE) ** (1.0 / 3.0)
@@ -197,6 +205,11 @@ class RateLimiter:
                 since = min(now - self._cut_at - self._climb, self._MAX_SINCE)
                 allowed = self.SCALE * since**3 + self._peak
             self._set_rate(now, min(allowed, self.GROWTH * measured))
+
+    def release(self) -> None:
+        """A booked turn that will not be used: the next caller need not wait for it."""
+        with self._lock:
+            self.tokens = min(self._capacity, self.tokens + 1.0)
 
     def _bucket_of(self, now: float) -> float:
         return math.floor(now / self.BUCKET) * self.BUCKET
@@ -262,9 +275,13 @@ class Ticket:
         self.number = number
         self.wait = wait
 
-    def record(self, throttled: bool) -> None:
+    def record(self, throttled: bool, answered: bool = True) -> None:
         """Count the attempt's answer (throttled or not) with the limiter."""
-        self.limiter.record(throttled, self.number)
+        self.limiter.record(throttled, self.number, answered)
+
+    def release(self) -> None:
+        """Give the turn back: the caller stopped before sending (cancelled)."""
+        self.limiter.release()
 
 
 _KEY = os.urandom(32)

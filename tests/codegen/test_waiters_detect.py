@@ -57,6 +57,12 @@ def described(text: str, kind: dict[str, Any] = STR) -> dict[str, Any]:
             False,
             (["RUNNING"], ["LAUNCH_FAILED"], ["PENDING"]),
         ),
+        # A negated ready word is no ready state.
+        (
+            "Disk state: NOT_READY, READY, `NotRunning`: not running yet.",
+            False,
+            (["READY"], [], ["NotRunning", "NOT_READY"]),
+        ),
         ("Status of the task.", True, ([], [], [])),
     ],
 )

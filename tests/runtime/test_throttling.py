@@ -200,9 +200,49 @@ def test_a_cut_never_goes_below_what_the_service_accepted_in_the_last_second(thr
     for _ in range(80):
         limiter.record(False)
         clock.now += 0.0124
-    assert limiter.measured < 80
     limiter.record(True)
     assert limiter.rate == pytest.approx(0.7 * 80)
+
+
+def test_a_limiter_made_long_before_is_not_cut_to_its_floor(throttling: Any) -> None:
+    """One call, ten idle seconds, then a burst: the send rate measured over
+    the whole time is tiny, but 60 calls were accepted in the last second."""
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    limiter.record(False)
+    clock.now = 1010.0
+    for _ in range(60):
+        limiter.record(False)
+        clock.now += 0.005
+    limiter.record(True)
+    assert limiter.rate == pytest.approx(0.7 * 60)
+    # 100 callers at once: the last one waits for about 100 turns at 42/s, not minutes.
+    waits = [limiter.acquire().wait for _ in range(100)]
+    assert max(waits) <= 100 / 42
+
+
+def test_a_call_that_got_no_answer_was_not_accepted(throttling: Any) -> None:
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    limiter.record(False)
+    clock.now = 1010.0
+    for _ in range(60):
+        limiter.record(False, answered=False)  # connections refused, timeouts
+        clock.now += 0.005
+    limiter.record(True)
+    assert limiter.rate < 0.7 * 60
+
+
+def test_a_released_turn_is_given_to_the_next_caller(throttling: Any) -> None:
+    clock = FakeClock(1000.0)
+    limiter = throttling.RateLimiter(clock)
+    for _ in range(14):
+        limiter.record(False)
+    limiter.record(True)  # 21/s allowed
+    booked = [limiter.acquire() for _ in range(50)]  # then all cancelled while waiting
+    for ticket in booked:
+        ticket.release()
+    assert limiter.acquire().wait == pytest.approx(1 / 21)
 
 
 def test_waits_follow_the_allowed_rate(throttling: Any) -> None:

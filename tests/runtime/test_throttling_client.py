@@ -110,6 +110,29 @@ def test_an_empty_quota_stops_retries_and_says_so(harness: Harness) -> None:
     assert second.__notes__ == ["Not retried after 1 attempt(s): retry quota spent"]
 
 
+def test_a_retry_the_deadline_cancels_takes_nothing_from_the_quota(harness: Harness) -> None:
+    from tcsdk.common.errors import DeadlineExceeded, RequestLimitExceededError
+    from tcsdk.common.retry import RetryPolicy
+
+    harness.server.limit = 0
+    first, second = harness.run(
+        lambda c: calls(
+            harness,
+            c,
+            lambda c: c.dismiss_room(**ROOM),  # its 5 s back-off would pass the 1 s deadline
+            lambda c: c.with_options(deadline=None).dismiss_room(**ROOM),
+        ),
+        retry=RetryPolicy(base_delay=5.0, max_delay=5.0, retry_quota=10),
+        deadline=1.0,
+        uniform=lambda low, high: high,
+    )
+    assert isinstance(first, DeadlineExceeded)
+    # The 10 tokens are still there: the second call makes both its retries.
+    assert isinstance(second, RequestLimitExceededError)
+    assert harness.server.refused == 1 + 3
+    assert not getattr(second, "__notes__", None)
+
+
 def test_successes_refund_the_quota(harness: Harness) -> None:
     harness.server.then("DismissRoom", THROTTLED, Behaviour("success"))
     harness.server.then("DismissRoom", THROTTLED, THROTTLED, Behaviour("success"))
@@ -330,3 +353,21 @@ def test_async_calls_wait_for_the_limiter_without_blocking_the_loop(
     assert server.accepted == 8 and ticks > 0
     # Each task booked the token after the one before: successive waits.
     assert waits == pytest.approx([n / limiter.rate for n in range(1, 9)])
+
+
+def test_a_call_cancelled_while_waiting_its_turn_gives_the_turn_back(
+    server: ThrottlingFake, throttling: Any, generated_on_path: Path
+) -> None:
+    harness = Harness("async", server, generated_on_path)
+    limiter = throttling.limiter_for(SECRET_ID, "ap-beijing", "trtc")
+    limiter.record(True)  # one throttled answer: 2/s measured, 1.4/s allowed
+
+    async def body(client: Any) -> None:
+        for _ in range(5):  # each books the next turn, then is cancelled
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.dismiss_room(**ROOM), 0.05)
+
+    harness.run(body, retry=policy(mode="adaptive"), sleep=asyncio.sleep)
+    # Without the turns given back, the next caller would wait behind 5 of them (3.6 s).
+    assert limiter.acquire().wait < 1 / 1.4
+    assert server.accepted == 0
