@@ -40,7 +40,7 @@ import msgspec
 from .meta import Deviation, path_text
 from .redaction import scrub
 
-__all__ = ["decode", "message", "warn"]
+__all__ = ["decode", "decode_fields", "message", "warn"]
 
 T = TypeVar("T")
 
@@ -59,47 +59,21 @@ _SECRET = re.compile(
 
 _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
-_NOT_ARRAY: Any = object()
 
 
 class _Walk:
     """The state of one tolerant decode: where it is and what it found.
 
-    ``source`` is the body's JSON text, when there is one: a number kept as
-    text is cut from it, so that it is the number exactly as sent.
+    ``text`` is the JSON text of the value being decoded, when the answer
+    came as text: a number kept as text is that text, exactly as sent.
     """
 
-    __slots__ = ("path", "found", "source", "_levels")
+    __slots__ = ("path", "found", "text")
 
-    def __init__(self, source: bytes | str | None) -> None:
+    def __init__(self) -> None:
         self.path: list[str | int] = []
         self.found: list[Deviation] = []
-        self.source = source
-        # Containers on the way to such numbers, each decoded one level deep
-        # (its items left as JSON text) once: by their path from the body.
-        self._levels: dict[tuple[str | int, ...], Any] = {}
-
-    def json_text(self) -> str | None:
-        """The JSON text of the value at ``path``, from ``source``."""
-        if self.source is None:
-            return None
-        node: Any = self.source
-        level: Any
-        prefix: tuple[str | int, ...] = ()
-        for step in ("Response", *self.path):
-            level = self._levels.get(prefix)
-            if level is None:
-                try:
-                    level = (_ARRAY if isinstance(step, int) else _OBJECT).decode(node)
-                except msgspec.ValidationError:
-                    # One value where a list is expected: its index 0 is
-                    # the walk's, not the body's.
-                    level = _NOT_ARRAY
-                self._levels[prefix] = level
-            if level is not _NOT_ARRAY:
-                node = level[step]
-            prefix += (step,)
-        return bytes(node).decode()
+        self.text: msgspec.Raw | None = None
 
     def note(self, expected: str, value: Any, kept: Any, coerced: bool = False) -> Any:
         self.found.append(
@@ -183,9 +157,8 @@ def _text(value: Any, walk: _Walk) -> Any:
     if value is True or value is False:
         return walk.note("str", value, "true" if value else "false", True)
     if isinstance(value, (int, float)):
-        sent = walk.json_text()
-        if sent is not None:
-            return walk.note("str", value, sent, True)
+        if walk.text is not None:
+            return walk.note("str", value, bytes(walk.text).decode(), True)
         # A decoded mapping has no text: the number as JSON writes it.
         if isinstance(value, int):
             return walk.note("str", value, int.__repr__(value), True)
@@ -214,46 +187,181 @@ def _list_plan(item_type: Any) -> _Plan:
     return run
 
 
+# (wire name, attribute, shape, required) of each struct type's fields;
+# built on first use, so types referring to each other need no special care.
+_FIELDS: dict[type[Any], list[tuple[str, str, _Shape, bool]]] = {}
+
+
+def _fields(cls: type[msgspec.Struct]) -> list[tuple[str, str, _Shape, bool]]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        fields = msgspec.structs.fields(cls)
+        found = _FIELDS.setdefault(
+            cls, [(f.encode_name, f.name, _shape(f.type), f.required) for f in fields]
+        )
+    return found
+
+
+def _missing(wire: str, shape: _Shape, walk: _Walk) -> Any:
+    """A required field the answer left out: None, and noted."""
+    walk.path.append(wire)
+    kept = walk.note(shape.expected, _ABSENT, None)
+    walk.path.pop()
+    return kept
+
+
 def _struct_plan(cls: type[msgspec.Struct]) -> _Plan:
     expected = cls.__name__
-    # (wire name, attribute, type, required); built on first use, so that
-    # types referring to themselves or to each other need no special care.
-    table: list[tuple[str, str, Any, bool]] | None = None
 
     def run(value: Any, walk: _Walk) -> Any:
-        nonlocal table
         if not isinstance(value, Mapping):
             return walk.note(expected, value, value)
-        if table is None:
-            table = [
-                (f.encode_name, f.name, f.type, f.required)
-                for f in msgspec.structs.fields(cls)
-            ]
         values: dict[str, Any] = {}
-        for wire, name, tp, required in table:
+        for wire, name, shape, required in _fields(cls):
             item = value.get(wire, _ABSENT)
-            if item is _ABSENT:
-                if required:
-                    walk.path.append(wire)
-                    values[name] = walk.note(_type_name(tp), _ABSENT, None)
-                    walk.path.pop()
-                continue
-            values[name] = _convert(item, tp, _plan(tp), walk, wire)
+            if item is not _ABSENT:
+                values[name] = _convert(item, shape.tp, shape.plan, walk, wire)
+            elif required:
+                values[name] = _missing(wire, shape, walk)
         return cls(**values)
 
     return run
 
 
-def decode(
-    cls: type[T], inner: Mapping[str, Any], source: bytes | str | None = None
-) -> tuple[T, list[Deviation]]:
-    """``inner`` (a body's ``Response`` object) as ``cls``, and where it disagreed.
+# An answer that came as JSON text is walked without decoding it into Python
+# values first: each field is decoded from its own text by the typed decoder
+# of its type, and only a field that decoder refuses is split further (an
+# object into its fields, an array into its items), down to the values that
+# do not fit. The plans above then judge those values, with their text.
 
-    ``source`` is the whole body's JSON text, when there is one. Raises
-    ``RecursionError`` for values nested deeper than the walk can follow.
-    """
-    walk = _Walk(source)
+
+class _Shape:
+    """What the walk needs to know of one type, worked out once per type."""
+
+    __slots__ = ("tp", "decode", "struct", "expected", "plan", "_item")
+
+    def __init__(self, tp: Any) -> None:
+        self.tp = tp
+        self.decode = msgspec.json.Decoder(tp, strict=False).decode
+        core = _core(tp)
+        is_struct = isinstance(core, type) and issubclass(core, msgspec.Struct)
+        self.struct = core if is_struct else None
+        # A list's item type, its shape made on first use (types may refer
+        # to themselves); _ABSENT for a type that is no list.
+        self._item: Any = _ABSENT
+        if typing.get_origin(core) is list or core is list:
+            self._item = (typing.get_args(core) or (Any,))[0]
+        self.expected = _type_name(core)
+        self.plan = _plan(core)
+
+    def item(self) -> _Shape | None:
+        if self._item is _ABSENT:
+            return None
+        if not isinstance(self._item, _Shape):
+            self._item = _shape(self._item)
+        return self._item
+
+
+_SHAPES: dict[Any, _Shape] = {}
+
+
+def _shape(tp: Any) -> _Shape:
+    found = _SHAPES.get(tp)
+    if found is None:
+        found = _SHAPES.setdefault(tp, _Shape(tp))
+    return found
+
+
+def _core(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and without ``| None`` (null always fits)."""
+    while True:
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is typing.Annotated:
+            tp = args[0]
+        elif origin is typing.Union or origin is types.UnionType:
+            others = [a for a in args if a is not type(None)]
+            if len(others) != 1:
+                return tp
+            tp = others[0]
+        else:
+            return tp
+
+
+def _descend(raw: msgspec.Raw, shape: _Shape, walk: _Walk, step: str | int) -> Any:
+    """The value of JSON text ``raw`` as ``shape``'s type, split where it does not fit."""
+    try:
+        return shape.decode(raw)
+    except msgspec.ValidationError:
+        pass
+    walk.path.append(step)
+    try:
+        return _split(raw, shape, walk)
+    finally:
+        walk.path.pop()
+
+
+def _split(raw: msgspec.Raw, shape: _Shape, walk: _Walk) -> Any:
+    if shape.struct is not None:
+        try:
+            return _struct_of(shape.struct, _OBJECT.decode(raw), walk)
+        except msgspec.ValidationError:
+            pass  # not an object: the plan below keeps it as it came
+    else:
+        item = shape.item()
+        if item is not None:
+            try:
+                items = _ARRAY.decode(raw)
+            except msgspec.ValidationError:
+                pass  # one value where a list is expected
+            else:
+                return [
+                    _descend(value, item, walk, index)
+                    for index, value in enumerate(items)
+                ]
+            value = msgspec.json.decode(raw)
+            if value is None:
+                return walk.note(shape.expected, None, None)
+            kept: list[Any] = []
+            walk.note(shape.expected, value, kept, True)
+            kept.append(_descend(raw, item, walk, 0))
+            return kept
+    walk.text = raw
+    try:
+        return shape.plan(msgspec.json.decode(raw), walk)
+    finally:
+        walk.text = None
+
+
+def _struct_of(
+    cls: type[msgspec.Struct], fields: dict[str, msgspec.Raw], walk: _Walk
+) -> Any:
+    values: dict[str, Any] = {}
+    for wire, name, shape, required in _fields(cls):
+        raw = fields.get(wire)
+        if raw is not None:
+            values[name] = _descend(raw, shape, walk, wire)
+        elif required:
+            values[name] = _missing(wire, shape, walk)
+    return cls(**values)
+
+
+def decode(cls: type[T], inner: Mapping[str, Any]) -> tuple[T, list[Deviation]]:
+    """``inner`` (a body's ``Response`` object, decoded) as ``cls``, and where
+    it disagreed. Raises ``RecursionError`` for values nested deeper than the
+    walk can follow."""
+    walk = _Walk()
     response: T = _plan(cls)(inner, walk)
+    return response, walk.found
+
+
+def decode_fields(
+    cls: type[T], inner: dict[str, msgspec.Raw]
+) -> tuple[T, list[Deviation]]:
+    """The same for a ``Response`` object that came as JSON text, split into
+    the text of each of its fields."""
+    walk = _Walk()
+    response: T = _struct_of(cls, inner, walk)  # type: ignore[arg-type]
     return response, walk.found
 
 
@@ -312,6 +420,7 @@ def _holds_secret(value: Any) -> bool:
 
 
 _LOGGED: set[tuple[str, str]] = set()
+_INDEX = re.compile(r"\[\d+\]")
 _LOGGED_LOCK = threading.Lock()
 _LOGGED_MAX = 10_000
 
@@ -322,7 +431,10 @@ def warn(action: str, found: list[Deviation]) -> None:
     Known secrets are taken out of every line (``redaction.scrub``).
     """
     for deviation in found:
-        key = (action, re.sub(r"\[\d+\]", "[]", deviation.path))
+        path = deviation.path
+        key = (action, _INDEX.sub("[]", path) if "[" in path else path)
+        if key in _LOGGED:  # the usual case, read without the lock
+            continue
         with _LOGGED_LOCK:
             if key in _LOGGED:
                 continue

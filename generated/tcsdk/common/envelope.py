@@ -63,6 +63,7 @@ class _RequestIdEnvelope(msgspec.Struct, gc=False):
 
 
 _ERROR_DECODER = msgspec.json.Decoder(_ErrorEnvelope, strict=False)
+_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _REQUEST_ID_DECODER = msgspec.json.Decoder(_RequestIdEnvelope)
 _TOO_DEEP = "it is nested too deeply to be decoded"
 
@@ -268,14 +269,14 @@ def parse(
     ``decoder`` is the typed decoder of ``cls``'s envelope, and ``refused``
     its error when it already ran on ``body`` and failed.
     """
-    if isinstance(body, Mapping):
-        return _parse_mapping(cls, body, strict)
-    if isinstance(body, (bytearray, memoryview)):
+    if not isinstance(body, (bytes, str)):  # checked first: the usual case
+        if isinstance(body, Mapping):
+            return _parse_mapping(cls, body, strict)
+        if not isinstance(body, (bytearray, memoryview)):
+            raise TypeError(
+                f"body must be bytes, str or a mapping, not {type(body).__name__}"
+            )
         body = bytes(body)
-    if not isinstance(body, (bytes, str)):
-        raise TypeError(
-            f"body must be bytes, str or a mapping, not {type(body).__name__}"
-        )
     error = envelope_error(cls, body)
     if error is not None:
         raise error
@@ -290,21 +291,22 @@ def parse(
             raise invalid_json(exc, body, action) from None
     if _no_envelope(str(refused)):
         raise shape_error(refused, body, action) from None
+    # Split into the text of each field, not decoded: the tolerant walk
+    # decodes each with its type and splits further only where it misfits.
     try:
-        decoded = msgspec.json.decode(body)
-    except RecursionError as exc:
-        # The typed decode stopped at the first misfit, before this nesting.
-        raise invalid_json(exc, body, action) from None
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        # Past the first misfit, a part that cannot be held as Python values
-        # (a number out of range, broken JSON): nothing to recover.
-        raise shape_error(refused, body, action) from None
-    inner = decoded.get("Response") if isinstance(decoded, dict) else None
-    if not isinstance(inner, dict):
+        inner = _FIELDS.decode(_FIELDS.decode(body)["Response"])
+    except (msgspec.ValidationError, KeyError):
         raise exceptions.MissingEnvelopeError(
             "no Response object in the body", excerpt=excerpt(body), action=action
-        )
-    return _tolerate(cls, body, decoded, inner, strict)
+        ) from None
+    except RecursionError as exc:  # nested past where the typed decode stopped
+        raise invalid_json(exc, body, action) from None
+    except (msgspec.DecodeError, UnicodeDecodeError):  # broken past the misfit
+        raise shape_error(refused, body, action) from None
+    try:
+        return _tolerate(cls, body, inner, strict)
+    except (msgspec.DecodeError, UnicodeDecodeError):  # a number out of range
+        raise shape_error(refused, body, action) from None
 
 
 def _request_id(body: bytes | str | Mapping[str, Any]) -> str:
@@ -376,44 +378,76 @@ def _parse_mapping(
             excerpt=excerpt(body),
             action=action,
         ) from None
-    return _tolerate(cls, body, body, inner, strict)
+    return _tolerate(cls, body, inner, strict)
 
 
 def _tolerate(
     cls: type[T],
     body: bytes | str | Mapping[str, Any],
-    decoded: Mapping[str, Any],
     inner: Mapping[str, Any],
     strict: bool,
 ) -> tuple[T, tuple[Deviation, ...]]:
-    """Decode an answer the typed decoder refused: tolerantly, or raise if strict."""
-    action = _action(cls)
-    error = error_of(cls, inner.get("Error"), inner.get("RequestId"), body)
-    if error is not None:
-        raise error  # an Error key the byte check above did not see (escaped)
-    from . import tolerant  # only answers that do not fit pay for importing it
+    """Decode an answer the typed decoder refused: tolerantly, or raise if strict.
 
+    ``inner`` is its ``Response`` object: decoded for a mapping body, the
+    text of each field (``msgspec.Raw``) for a body that came as text.
+    """
+    action = _action(cls)
+    text = isinstance(body, (bytes, str))
+    error, request_id = inner.get("Error"), inner.get("RequestId")
+    if text:
+        error = None if error is None else msgspec.json.decode(error)
+        request_id = None if request_id is None else msgspec.json.decode(request_id)
+    found_error = error_of(cls, error, request_id, body)
+    if found_error is not None:
+        raise found_error  # an Error key the byte check above did not see (escaped)
+    tolerant = _tolerant()
     try:
-        response, found = tolerant.decode(
-            cls, inner, None if isinstance(body, Mapping) else body
-        )
+        if text:
+            response, found = tolerant.decode_fields(cls, cast("Any", inner))
+        else:
+            response, found = tolerant.decode(cls, inner)
     except RecursionError:
         raise exceptions.ResponseShapeError(
             "response nested too deeply to be decoded",
             excerpt=excerpt(body),
-            body=decoded,
+            body=_decoded(body),
             action=action,
         ) from None
     if found and strict:
-        request_id = inner.get("RequestId")
         raise exceptions.ResponseShapeError(
             tolerant.message(found),
             request_id=request_id if isinstance(request_id, str) else "",
             excerpt=excerpt(body),
-            body=decoded,
+            body=_decoded(body),
             deviations=found,
             action=action,
         )
     if found:
         tolerant.warn(action or cls.__name__, found)
     return response, tuple(found)
+
+
+_TOLERANT: Any = None
+
+
+def _tolerant() -> Any:
+    """The ``tolerant`` module, imported by the first answer that does not fit
+    (and held: an import statement costs a microsecond each time)."""
+    global _TOLERANT
+    if _TOLERANT is None:
+        from . import tolerant
+
+        _TOLERANT = tolerant
+    return _TOLERANT
+
+
+def _decoded(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body as plain values, for an exception that carries it."""
+    if isinstance(body, Mapping):
+        return body
+    try:
+        decoded = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
