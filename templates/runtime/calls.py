@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import msgspec
 
 from . import exceptions, validation
-from .model import Request, Response, parse_envelope
+from .model import Request, Response
 
 if TYPE_CHECKING:
     import httpx
@@ -186,7 +186,9 @@ def typed_call(
         action.name,
         action.encode(request, extra),
         action.safe_to_repeat(request),
-        lambda content: parse_envelope(cls, content, strict=strict),
+        # The class's own from_envelope is looked up each time: its first
+        # answer replaces it with a faster one (see model._install).
+        lambda content: cls.from_envelope(content, strict),
         error_of,
         action,
         request,

@@ -21,6 +21,9 @@ A successful answer costs one typed decode and one reference kept (to the
 body: nothing is copied) and nothing else: every response
 model has a hidden ``Error`` field typed ``None``, so an error envelope fails
 that decode and only then is it read as an error (see :func:`parse_envelope`).
+Each response class gets its own ``from_envelope`` function on its first
+answer, bound to that class's decoder, so the call itself finds nothing by
+lookup.
 
 This module holds the classes and that one decode, with the decoders it
 uses. It imports ``meta`` and msgspec; ``envelope`` (which never imports
@@ -29,7 +32,7 @@ this module) only for an answer the typed decode did not settle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -86,13 +89,18 @@ R = TypeVar("R", bound="Response")
 T = TypeVar("T")
 
 
-class Response(Model, Kept, weakref=True):
+# gc=False: a response object itself is not tracked by the cyclic garbage
+# collector (the models and lists inside it are). Tracking cost every answer
+# a fifth of a small one's decode; the price is that a reference cycle a
+# program makes through a response object (putting the response inside
+# itself) is never freed.
+class Response(Model, Kept, gc=False):
     """Base of every ``<Action>Response``.
 
-    ``meta`` (a :class:`ResponseMeta`) tells how the answer arrived; it is
-    kept beside the fields, so it changes neither the JSON nor equality.
-    The body the response was parsed from is kept in a slot that is no field
-    (``meta.raw`` reads it); a copy of the response keeps none.
+    ``meta`` (a :class:`ResponseMeta`) tells how the answer arrived. It and
+    the body the response was parsed from (``meta.raw`` reads it) are kept in
+    a slot that is no field, so they change neither the JSON nor equality; a
+    copy of the response keeps neither.
     """
 
     request_id: str = msgspec.field(name="RequestId")
@@ -109,15 +117,20 @@ class Response(Model, Kept, weakref=True):
     # imported only when an error arrives: importing the models should not
     # pay for building every enum.
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each class holds its own entry, so the function installed on a
+        # class's first answer (see _install) is never inherited by another.
+        type.__setattr__(cls, "from_envelope", _FROM_ENVELOPE)
+
     @property
     def meta(self) -> ResponseMeta:
         """HTTP status and headers, attempts, elapsed time, deviations, and the
         answer as it came (``raw``, ``unknown``)."""
-        found = _METAS.get(id(self))
-        if found is not None and found[0]() is self:
-            return found[1]
-        body = getattr(self, "_kept", None)
-        return NO_META if body is None else kept_meta(NO_META, body, type(self))
+        kept = getattr(self, "_kept", None)
+        if isinstance(kept, ResponseMeta):
+            return kept
+        return NO_META if kept is None else kept_meta(NO_META, kept, type(self))
 
     # ``strict`` is not keyword-only: CPython (3.11) runs a call of a method
     # with keyword-only parameters on its slow generic path, which costs this
@@ -135,18 +148,12 @@ class Response(Model, Kept, weakref=True):
         an error, and a :class:`~.errors.ResponseError` subclass when the
         body is not a usable response.
         """
-        # The hot path of every call: one typed decode, and the body kept
-        # (a reference: ``meta.raw`` decodes it only when read).
-        try:
-            result: R = _FAST[cls].decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
-            result._kept = body
-            return result
-        except msgspec.ValidationError as exc:
-            refused: msgspec.ValidationError | None = exc
-        # First use, a mapping, not JSON: the full path tells.
-        except Exception:  # noqa: BLE001
-            refused = None
-        return _parse(cls, body, refused, strict)
+        # Reached until the class's first answer installs its own function.
+        return _parse(cls, body, None, strict)
+
+
+# What each response class starts with (see Response.__init_subclass__).
+_FROM_ENVELOPE = vars(Response)["from_envelope"]
 
 
 class ResponseWithErrorField(Response):
@@ -160,29 +167,22 @@ class ResponseWithErrorField(Response):
     _error: None = msgspec.field(default=None, name="Response.Error")
 
 
-# response id -> (weak reference to it, its meta). Kept beside the responses,
-# not in them: an instance __dict__ would give every response class a key
-# table of its own (0.8 KiB each, a tenth of what the models add to msgspec).
-_METAS: dict[int, tuple[Callable[[], object], ResponseMeta]] = {}
+def _kept_body(response: Response) -> Any:
+    """The body ``response`` keeps: in its slot, or in the meta held there."""
+    kept = getattr(response, "_kept", None)
+    if isinstance(kept, ResponseMeta):
+        source = getattr(kept, "_kept", None)
+        return None if source is None else source[0]
+    return kept
 
 
 def attach_meta(response: Response, meta: ResponseMeta) -> None:
-    """Set what ``response.meta`` returns (for as long as ``response`` lives).
+    """Set what ``response.meta`` returns (it is held by ``response``).
 
     Its ``raw`` and ``unknown`` read the body ``response`` keeps, if any.
     """
-    import weakref  # here: importing the models alone does not need it
-
-    body = getattr(response, "_kept", None)
-    if body is not None:
-        meta = kept_meta(meta, body, type(response))
-    key = id(response)
-    pop = _METAS.pop  # bound now: at exit the module's names may already be cleared
-
-    def forget(_: object) -> None:  # runs as the response is freed
-        pop(key, None)
-
-    _METAS[key] = (weakref.ref(response, forget), meta)
+    body = _kept_body(response)
+    response._kept = meta if body is None else kept_meta(meta, body, type(response))
 
 
 # Not tracked by the cyclic collector: it lives only while its answer is
@@ -205,18 +205,42 @@ def _decoder(cls: type[R]) -> msgspec.json.Decoder[_Envelope[R]]:
         fields = cls.__struct_fields__
         if cls.__struct_encode_fields__[fields.index("_error")] == "Error":
             _FAST[cls] = decoder
+            _install(cls, decoder)
     return decoder
+
+
+def _install(cls: type[R], decoder: msgspec.json.Decoder[_Envelope[R]]) -> None:
+    """Give ``cls`` its own ``from_envelope``: the hot path of every call,
+    one typed decode and the body kept (a reference: ``meta.raw`` decodes it
+    only when read), with the decoder held by the function itself."""
+    decode = decoder.decode
+
+    def from_envelope(body: bytes | str | Mapping[str, Any], strict: bool = False) -> R:
+        try:
+            result: R = decode(body).Response  # type: ignore[arg-type]  # a mapping: TypeError
+            result._kept = body
+            return result
+        except msgspec.ValidationError as exc:
+            refused: msgspec.ValidationError | None = exc
+        except Exception:  # noqa: BLE001 - a mapping, not JSON: the full path tells
+            refused = None
+        return _parse(cls, body, refused, strict)
+
+    from_envelope.__doc__ = _FROM_ENVELOPE.__func__.__doc__
+    from_envelope.__qualname__ = f"{cls.__qualname__}.from_envelope"
+    type.__setattr__(cls, "from_envelope", staticmethod(from_envelope))
 
 
 def keep(response: Response, body: Any) -> None:
     """Have ``response.meta.raw`` read ``body`` (a body as received, or a
     ``meta.InnerText``) instead of what it was parsed from; ``None`` drops it."""
-    response._kept = body
-    found = _METAS.get(id(response))
-    if found is not None and found[0]() is response:
-        # A copy keeps no body: with ``body`` None the meta forgets the old one.
-        meta = found[1] if body is not None else msgspec.structs.replace(found[1])
-        attach_meta(response, meta)
+    meta = getattr(response, "_kept", None)
+    if not isinstance(meta, ResponseMeta):
+        response._kept = body
+    elif body is None:
+        response._kept = msgspec.structs.replace(meta)  # a copy keeps no body
+    else:
+        response._kept = kept_meta(meta, body, type(response))
 
 
 def parse_envelope(
@@ -245,10 +269,25 @@ def _parse(
                 refused = exc
             except Exception:  # noqa: BLE001 - envelope reports it
                 pass
-    from . import envelope  # only answers the typed decode did not settle pay for it
-
-    response, deviations = envelope.parse(cls, body, refused, strict, decoder)
-    response._kept = body
+    response: R
+    response, deviations = _envelope().parse(cls, body, refused, strict, decoder)
     if deviations:
-        attach_meta(response, ResponseMeta(deviations=deviations))
+        response._kept = kept_meta(ResponseMeta(deviations=deviations), body, cls)
+    else:
+        response._kept = body
     return response
+
+
+_ENVELOPE: Any = None
+
+
+def _envelope() -> Any:
+    """The ``envelope`` module: only answers the typed decode did not settle
+    pay for importing it, and held here because a relative import statement
+    costs a microsecond each time."""
+    global _ENVELOPE
+    if _ENVELOPE is None:
+        from . import envelope
+
+        _ENVELOPE = envelope
+    return _ENVELOPE

@@ -417,3 +417,25 @@ def test_stream_events_with_keep_raw_false_keep_no_data(mode: str, streams: Fake
     assert [i.delta.content for i in items] == ["Hel", "7"]
     assert [d.path for d in items[1].meta.deviations] == ["Delta.Content"]
     assert [(i.meta.raw, i.meta.unknown) for i in items] == [(None, ()), (None, ())]
+
+
+def test_each_response_class_parses_as_itself_whichever_is_parsed_first(generated_on_path: Path) -> None:
+    # A class's first answer gives it its own from_envelope; a subclass made
+    # before or after that must never inherit it and decode as its parent.
+    from tcsdk.trtc.v20190722 import models
+
+    class Before(models.DismissRoomResponse):
+        note: str | None = msgspec.field(default=None, name="Note")
+
+    body = b'{"Response": {"RequestId": "r", "Note": "n"}}'
+    parent = models.DismissRoomResponse.from_envelope(body)
+    assert type(parent) is models.DismissRoomResponse
+
+    class After(models.DismissRoomResponse):
+        note: str | None = msgspec.field(default=None, name="Note")
+
+    for cls in (Before, After, Before, After):
+        child = cls.from_envelope(body)
+        assert type(child) is cls and child.note == "n" and child.meta.raw == {"RequestId": "r", "Note": "n"}
+    assert type(models.DismissRoomResponse.from_envelope(body)) is models.DismissRoomResponse
+    assert models.DismissRoomResponse.from_envelope.__doc__ == Before.from_envelope.__doc__
