@@ -2,7 +2,7 @@
 
 A generated package decodes an answer that does not fit its model field by
 field and records each place (``response.meta.deviations``), logging it once
-as a WARNING (``common/tolerant.py`` writes the line). This module reads those
+as a WARNING (``common/tolerant_report.py`` writes the line). This module reads those
 records, from log lines or from a JSON dump of the deviations, finds the spec
 node each path names (a field of a type or of an action's response, or the
 items of a list), and proposes for each node a type that fits every value

@@ -43,6 +43,7 @@ RUNTIME_MODULES = (
     "model.py",
     "envelope.py",
     "tolerant.py",
+    "tolerant_report.py",
     "validation.py",
     "signing.py",
     "wire.py",

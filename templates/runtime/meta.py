@@ -137,6 +137,14 @@ def kept_meta(meta: ResponseMeta, body: Any, model: type[Any] | None) -> Respons
     return copy
 
 
+def new_meta(body: Any, model: type[Any], **fields: Any) -> ResponseMeta:
+    """A new meta with ``fields`` whose ``raw`` reads ``body`` (no copy made,
+    unlike :func:`kept_meta`)."""
+    meta = ResponseMeta(**fields)
+    _set_kept(meta, (body, model))
+    return meta
+
+
 def raw_of(body: Any) -> Any:
     """The ``Response`` object of a kept body, freshly decoded (or copied)."""
     if isinstance(body, Mapping):

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from .meta import NO_META, Deviation, Kept, ResponseMeta, kept_meta
+from .meta import NO_META, Deviation, Kept, ResponseMeta, kept_meta, new_meta
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -272,7 +272,7 @@ def _parse(
     response: R
     response, deviations = _envelope().parse(cls, body, refused, strict, decoder)
     if deviations:
-        response._kept = kept_meta(ResponseMeta(deviations=deviations), body, cls)
+        response._kept = new_meta(body, cls, deviations=deviations)
     else:
         response._kept = body
     return response

@@ -595,7 +595,7 @@ def test_suggest_refuses_unreadable_input_at_its_place(
 
 
 def test_suggest_hides_values_at_secret_paths_as_the_runtime_does() -> None:
-    tolerant = (ROOT / "templates" / "runtime" / "tolerant.py").read_text("utf-8")
+    tolerant = (ROOT / "templates" / "runtime" / "tolerant_report.py").read_text("utf-8")
     assert f'r"{SECRET_WORDS.pattern}"' in tolerant
     records = [
         {"action": "A", "path": "Keys[0].SecretKey", "expected": "int", "value": "s3cr3t"},

@@ -242,10 +242,10 @@ def test_an_error_quoting_a_known_secret_hides_it(generated_on_path: Path) -> No
 def test_a_secret_nested_under_a_harmless_path_is_not_logged(
     generated_on_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tcsdk.common import redaction, tolerant
+    from tcsdk.common import redaction, tolerant_report
     from tcsdk.cvm.v20170312 import models
 
-    tolerant._LOGGED.clear()
+    tolerant_report._LOGGED.clear()
     hidden = "sk-" + "7" * 12  # not registered: hidden because of its key
     body = {
         "Response": {

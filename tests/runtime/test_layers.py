@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "model": 1,
     "envelope": 1,
     "tolerant": 1,
+    "tolerant_report": 1,
     "validation": 1,
     # 2: credentials
     "credentials": 2,

@@ -97,7 +97,7 @@ def nested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def fresh_warnings(generated_on_path: Path) -> None:
     """Forget which places have been warned about, so every test sees its warnings."""
-    importlib.import_module("tcsdk.common.tolerant")._LOGGED.clear()
+    importlib.import_module("tcsdk.common.tolerant_report")._LOGGED.clear()
 
 
 def parse(cls: Any, body: Any, strict: bool = False) -> Any:

@@ -289,7 +289,8 @@ def parse(
             refused = exc
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise invalid_json(exc, body, action) from None
-    if _no_envelope(str(refused)):
+    misfit = str(refused)
+    if _no_envelope(misfit):
         raise shape_error(refused, body, action) from None
     # Split into the text of each field, not decoded: the tolerant walk
     # decodes each with its type and splits further only where it misfits.
@@ -304,7 +305,7 @@ def parse(
     except (msgspec.DecodeError, UnicodeDecodeError):  # broken past the misfit
         raise shape_error(refused, body, action) from None
     try:
-        return _tolerate(cls, body, inner, strict)
+        return _tolerate(cls, body, inner, strict, misfit)
     except (msgspec.DecodeError, UnicodeDecodeError):  # a number out of range
         raise shape_error(refused, body, action) from None
 
@@ -386,12 +387,11 @@ def _tolerate(
     body: bytes | str | Mapping[str, Any],
     inner: Mapping[str, Any],
     strict: bool,
+    misfit: str = "",
 ) -> tuple[T, tuple[Deviation, ...]]:
-    """Decode an answer the typed decoder refused: tolerantly, or raise if strict.
-
-    ``inner`` is its ``Response`` object: decoded for a mapping body, the
-    text of each field (``msgspec.Raw``) for a body that came as text.
-    """
+    """Decode an answer the typed decoder refused (``misfit``: its message)
+    tolerantly, or raise if strict. ``inner`` is its ``Response`` object:
+    decoded for a mapping body, each field's ``msgspec.Raw`` for text."""
     action = _action(cls)
     text = isinstance(body, (bytes, str))
     error, request_id = inner.get("Error"), inner.get("RequestId")
@@ -401,10 +401,10 @@ def _tolerate(
     found_error = error_of(cls, error, request_id, body)
     if found_error is not None:
         raise found_error  # an Error key the byte check above did not see (escaped)
-    tolerant = _tolerant()
+    tolerant, report = _tolerant()
     try:
         if text:
-            response, found = tolerant.decode_fields(cls, cast("Any", inner))
+            response, found = tolerant.decode_fields(cls, cast("Any", inner), misfit)
         else:
             response, found = tolerant.decode(cls, inner)
     except RecursionError:
@@ -416,7 +416,7 @@ def _tolerate(
         ) from None
     if found and strict:
         raise exceptions.ResponseShapeError(
-            tolerant.message(found),
+            report.message(found),
             request_id=request_id if isinstance(request_id, str) else "",
             excerpt=excerpt(body),
             body=_decoded(body),
@@ -424,7 +424,7 @@ def _tolerate(
             action=action,
         )
     if found:
-        tolerant.warn(action or cls.__name__, found)
+        report.warn(action or cls.__name__, found)
     return response, tuple(found)
 
 
@@ -432,13 +432,13 @@ _TOLERANT: Any = None
 
 
 def _tolerant() -> Any:
-    """The ``tolerant`` module, imported by the first answer that does not fit
-    (and held: an import statement costs a microsecond each time)."""
+    """``tolerant`` and ``tolerant_report``, imported by the first answer that
+    does not fit (and held: an import statement costs a microsecond)."""
     global _TOLERANT
     if _TOLERANT is None:
-        from . import tolerant
+        from . import tolerant, tolerant_report
 
-        _TOLERANT = tolerant
+        _TOLERANT = (tolerant, tolerant_report)
     return _TOLERANT
 
 

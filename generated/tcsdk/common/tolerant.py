@@ -18,21 +18,19 @@ module decodes it again, field by field, so that nothing is lost:
   ``meta.unknown`` still reach them).
 
 Each such place is recorded as a :class:`~.meta.Deviation`. :func:`decode`
-is a function of the type and the values alone: ``envelope`` calls it,
-attaches what it found to ``response.meta.deviations`` and calls :func:`warn`
-to log it once per action and place on this module's logger (or, strict, raises
-``ResponseShapeError`` with the body and the deviations).
+(decoded values) and :func:`decode_fields` (JSON text) are functions of the
+type and the answer alone: ``envelope`` calls them, attaches what they found
+to ``response.meta.deviations`` and has ``tolerant_report`` log it (or,
+strict, raises ``ResponseShapeError`` with the body and the deviations).
 
 Only answers the typed decoder refused come here, so the normal path pays
 nothing for it; ``envelope`` imports this module on first use. It imports
-``meta``, ``redaction`` and msgspec, nothing of the runtime above them.
+``meta`` and msgspec, nothing of the runtime above them.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -41,23 +39,12 @@ from typing import Any, TypeVar
 import msgspec
 
 from .meta import Deviation, path_text
-from .redaction import scrub
 
-__all__ = ["decode", "decode_fields", "message", "warn"]
+__all__ = ["decode", "decode_fields"]
 
 T = TypeVar("T")
 
-_log = logging.getLogger(__name__)
-
 _ABSENT: Any = msgspec.UNSET
-_BRIEF = 60
-# Values at paths with one of these words (SecretKey, Password, UserSig, ...)
-# are not shown in log lines or exception messages; the response and the
-# deviations keep them.
-_SECRET = re.compile(
-    r"secret|passw|token|credential|private|signature|sig\b|accesskey|apikey",
-    re.IGNORECASE,
-)
 
 
 _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -291,23 +278,41 @@ def _core(tp: Any) -> Any:
             return tp
 
 
-def _descend(raw: msgspec.Raw, shape: _Shape, walk: _Walk, step: str | int) -> Any:
+# A hint is the path below a value to a place known not to fit (taken from
+# the typed decoder's error), so that no decode is tried there only to fail
+# again; None where nothing is known. A wrong hint only costs time: a value
+# split into parts that all fit is the value the typed decode would give.
+_Hint = tuple[str | int, ...] | None
+
+
+def _descend(
+    raw: msgspec.Raw, shape: _Shape, walk: _Walk, step: str | int, hint: _Hint = None
+) -> Any:
     """The value of JSON text ``raw`` as ``shape``'s type, split where it does not fit."""
-    try:
-        return shape.decode(raw)
-    except msgspec.ValidationError:
-        pass
+    if hint is None:
+        try:
+            return shape.decode(raw)
+        except msgspec.ValidationError:
+            pass
     walk.path.append(step)
     try:
-        return _split(raw, shape, walk)
+        return _split(raw, shape, walk, hint)
     finally:
         walk.path.pop()
 
 
-def _split(raw: msgspec.Raw, shape: _Shape, walk: _Walk) -> Any:
+def _below(hint: _Hint, step: str | int) -> _Hint:
+    return hint[1:] if hint and hint[0] == step else None
+
+
+def _split(raw: msgspec.Raw, shape: _Shape, walk: _Walk, hint: _Hint) -> Any:
     if shape.struct is not None:
+        if hint:
+            found = _all_but(shape.struct, raw, walk, hint)
+            if found is not _ABSENT:
+                return found
         try:
-            return _struct_of(shape.struct, _OBJECT.decode(raw), walk)
+            return _struct_of(shape.struct, _OBJECT.decode(raw), walk, hint)
         except msgspec.ValidationError:
             pass  # not an object: the plan below keeps it as it came
     else:
@@ -319,7 +324,7 @@ def _split(raw: msgspec.Raw, shape: _Shape, walk: _Walk) -> Any:
                 pass  # one value where a list is expected
             else:
                 return [
-                    _descend(value, item, walk, index)
+                    _descend(value, item, walk, index, _below(hint, index))
                     for index, value in enumerate(items)
                 ]
             value = msgspec.json.decode(raw)
@@ -337,16 +342,62 @@ def _split(raw: msgspec.Raw, shape: _Shape, walk: _Walk) -> Any:
 
 
 def _struct_of(
-    cls: type[msgspec.Struct], fields: dict[str, msgspec.Raw], walk: _Walk
+    cls: type[msgspec.Struct],
+    fields: dict[str, msgspec.Raw],
+    walk: _Walk,
+    hint: _Hint,
 ) -> Any:
     values: dict[str, Any] = {}
     for wire, name, shape, required in _fields(cls):
         raw = fields.get(wire)
         if raw is not None:
-            values[name] = _descend(raw, shape, walk, wire)
+            values[name] = _descend(raw, shape, walk, wire, _below(hint, wire))
         elif required:
             values[name] = _missing(wire, shape, walk)
     return cls(**values)
+
+
+def _all_but(
+    cls: type[msgspec.Struct], raw: msgspec.Raw, walk: _Walk, hint: _Hint
+) -> Any:
+    """``cls`` from JSON text ``raw``: every field but the one ``hint`` names
+    in one typed decode, that one walked; _ABSENT when the others do not all
+    fit (the caller then walks each)."""
+    assert hint
+    entry = _variant(cls, hint[0])
+    if entry is None:
+        return _ABSENT
+    name, shape, decoder = entry
+    try:
+        partial = decoder.decode(raw)
+    except msgspec.ValidationError:
+        return _ABSENT
+    text = getattr(partial, name)
+    if not isinstance(text, msgspec.Raw):
+        return _ABSENT
+    values = msgspec.structs.asdict(partial)
+    values[name] = _descend(text, shape, walk, hint[0], hint[1:])
+    return cls(**values)
+
+
+# (struct type, wire name) -> (attribute, shape, decoder of a subclass whose
+# field of that name is kept as JSON text); made for misfits only.
+_VARIANTS: dict[tuple[type[Any], str | int], tuple[str, _Shape, Any] | None] = {}
+
+
+def _variant(
+    cls: type[msgspec.Struct], wire: str | int
+) -> tuple[str, _Shape, Any] | None:
+    key = (cls, wire)
+    if key not in _VARIANTS:
+        found = None
+        for field_wire, name, shape, _ in _fields(cls):
+            if field_wire == wire:
+                text = (name, msgspec.Raw, msgspec.field(default=None, name=wire))
+                variant = msgspec.defstruct(cls.__name__, [text], bases=(cls,))
+                found = (name, shape, msgspec.json.Decoder(variant, strict=False))
+        _VARIANTS[key] = found
+    return _VARIANTS[key]
 
 
 def decode(cls: type[T], inner: Mapping[str, Any]) -> tuple[T, list[Deviation]]:
@@ -358,95 +409,19 @@ def decode(cls: type[T], inner: Mapping[str, Any]) -> tuple[T, list[Deviation]]:
     return response, walk.found
 
 
+_STEP = re.compile(r"\.([^.\[`]+)|\[(\d+)\]")
+
+
 def decode_fields(
-    cls: type[T], inner: dict[str, msgspec.Raw]
+    cls: type[T], inner: dict[str, msgspec.Raw], refused: str = ""
 ) -> tuple[T, list[Deviation]]:
     """The same for a ``Response`` object that came as JSON text, split into
-    the text of each of its fields."""
+    the text of each of its fields; ``refused`` is the typed decoder's error
+    (its path, ``... - at `$.Response.A[0].B```, is where to split first)."""
+    _, _, at = refused.partition(" - at `$.Response")
+    hint: _Hint = None
+    if at:
+        hint = tuple(k or int(i) for k, i in _STEP.findall(at.rstrip("`")))
     walk = _Walk()
-    response: T = _struct_of(cls, inner, walk)  # type: ignore[arg-type]
+    response: T = _struct_of(cls, inner, walk, hint)  # type: ignore[arg-type]
     return response, walk.found
-
-
-def message(found: list[Deviation]) -> str:
-    """One line naming the first deviation (and how many more)."""
-    first = found[0]
-    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return (
-        f"response does not match the model at {first.path}: {_describe(first)}{more}"
-    )
-
-
-def _describe(deviation: Deviation) -> str:
-    secret = _SECRET.search(deviation.path) is not None
-    text = f"expected {deviation.expected}, got {_brief(deviation.value, secret)}"
-    if deviation.coerced:
-        text += f", kept {_brief(deviation.kept, secret)}"
-    return text
-
-
-def _brief(value: Any, secret: bool) -> str:
-    if value is _ABSENT:
-        return "nothing"
-    kind = {
-        type(None): "null",
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-    }.get(type(value), type(value).__name__)
-    if secret or value is None or _holds_secret(value):
-        return kind
-    try:
-        shown = msgspec.json.encode(value).decode()
-    except (TypeError, ValueError, OverflowError):
-        shown = repr(value)  # not a JSON value (a mapping given by the caller)
-    if len(shown) > _BRIEF:
-        shown = shown[: _BRIEF - 3] + "..."
-    return f"{kind} {shown}"
-
-
-def _holds_secret(value: Any) -> bool:
-    """Whether an object inside ``value`` has a key that looks secret."""
-    stack = [value]
-    while stack:  # not recursive: the value may be nested deeply
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            if any(_SECRET.search(str(key)) for key in item):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return False
-
-
-_LOGGED: set[tuple[str, str]] = set()
-_INDEX = re.compile(r"\[\d+\]")
-_LOGGED_LOCK = threading.Lock()
-_LOGGED_MAX = 10_000
-
-
-def warn(action: str, found: list[Deviation]) -> None:
-    """Log each deviation once per action and place (list indexes aside).
-
-    Known secrets are taken out of every line (``redaction.scrub``).
-    """
-    for deviation in found:
-        path = deviation.path
-        key = (action, _INDEX.sub("[]", path) if "[" in path else path)
-        if key in _LOGGED:  # the usual case, read without the lock
-            continue
-        with _LOGGED_LOCK:
-            if key in _LOGGED:
-                continue
-            if len(_LOGGED) >= _LOGGED_MAX:
-                _LOGGED.clear()  # bounded memory; warnings may then repeat
-            _LOGGED.add(key)
-        line = (
-            f"{action} answer does not match its model at {deviation.path}:"
-            f" {_describe(deviation)}; decoded tolerantly"
-            " (see response.meta.deviations)"
-        )
-        _log.warning("%s", scrub(line))
