@@ -73,6 +73,7 @@ RUNTIME_MODULES = (
     "plan.py",
     "telemetry.py",
     "wiring.py",
+    "sync_http.py",
     "httpx_http.py",
     "generic.py",
     "client.py",

@@ -40,6 +40,9 @@ from codegen.importers.tencent_api import request_body
 from ..conftest import FIXTURES, GENERATED, ROOT, SHARED, importable_package
 from ..fake_tencent import tc3_signature, verify
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 MODES = ["sync", "async"]
 CORPUS = SHARED / "tencentcloud-api"
 VECTORS = CORPUS / "tc3-signing-vectors.json"

@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "telemetry": 4,
     # 5: wiring, the generic client and the drivers
     "wiring": 5,
+    "sync_http": 5,
     "httpx_http": 5,
     "generic": 5,
     "client": 5,

@@ -89,5 +89,35 @@ def test_the_transport_option_is_checked_when_the_client_is_made(generated_on_pa
     with pytest.raises(ValueError, match="transport must be one of"):
         TrtcClient(credentials, region="ap-beijing", transport="curl")
     with httpx.Client() as http:
+        with pytest.raises(TypeError, match="http_client= is an httpx client"):
+            TrtcClient(credentials, region="ap-beijing", http_client=http, transport="stdlib")
         TrtcClient(credentials, region="ap-beijing", http_client=http, transport="httpx").close()
         assert not http.is_closed  # the user's own client stays open
+
+
+def test_the_environment_chooses_the_sync_transport_when_the_client_does_not(
+    generated_on_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tcsdk.common.credentials import Credentials
+    from tcsdk.trtc.v20190722.aio import AsyncTrtcClient
+    from tcsdk.trtc.v20190722.client import TrtcClient
+
+    credentials = Credentials("AKIDexample", "secret")
+    endpoint = "http://127.0.0.1:9"
+
+    def made(**options: object) -> str:
+        client = TrtcClient(credentials, endpoint=endpoint, **options)
+        try:
+            return type(client._connections.get()).__name__
+        finally:
+            client.close()
+
+    monkeypatch.delenv("TENCENTCLOUD_SDK_TRANSPORT", raising=False)
+    assert made() == "StdlibTransport" and made(transport="httpx") == "HttpxTransport"
+    monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", "httpx")
+    assert made() == "HttpxTransport" and made(transport="stdlib") == "StdlibTransport"
+    monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", "curl")
+    with pytest.raises(ValueError, match="TENCENTCLOUD_SDK_TRANSPORT"):
+        made()
+    with pytest.raises(ValueError, match="async clients' transport is 'httpx'"):
+        AsyncTrtcClient(credentials, endpoint=endpoint, transport="stdlib")

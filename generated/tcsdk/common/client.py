@@ -11,7 +11,8 @@ attempt, ``wire`` checks endpoints and headers. :class:`BaseClient` only
 carries a call plan's steps out with blocking I/O; the async driver
 (``aio``) carries out the same plans, so the two cannot behave differently.
 
-Importing this module stays cheap: the transport (``httpx_http``) is made at
+Importing this module stays cheap: the transport (``sync_http``, the
+standard library's ``http.client``; httpx only when asked for) is made at
 the first request, streams and uploads live in modules of their own
 imported only when used, and the error modules at the first error. It imports layers 0-4 and
 ``wiring``/``generic`` (layer 5), never ``aio``: the async clients are in
@@ -95,7 +96,8 @@ def __getattr__(name: str) -> Any:
 class BaseClient(ClientBase):
     """Base of the generated sync clients. Safe to share between threads.
 
-    The transport is made at the first call: httpx's (``transport="httpx"``,
+    The transport is made at the first call: the standard library's
+    (``transport="stdlib"``, the default) or httpx's (``transport="httpx"``,
     or the user's own ``http_client=httpx.Client(...)``).
     """
 

@@ -3,8 +3,10 @@
 
 """The transport seam: what a driver hands to a transport and gets back.
 
-A client sends each attempt through one transport, today ``httpx_http``
-(httpx; the user's own client with ``http_client=``). Transports take the same
+A client sends each attempt through one transport: ``sync_http`` (the sync
+clients' default, the standard library's ``http.client`` with a pool of its
+own) or ``httpx_http`` (httpx, the async clients' transport, and the sync
+clients' with ``transport="httpx"`` or ``http_client=``). Both take the same
 arguments (``send(url, headers, content, timeouts, stream)``) and give back
 an :class:`Answer`: the part of ``httpx.Response`` the runtime reads, so an
 ``httpx.Response`` is one as it is (a responder may still return one).
@@ -277,7 +279,7 @@ def is_event_stream(response: Answer) -> bool:
 
 
 class SyncTransport(Protocol):
-    """A sync client's transport (``httpx_http.HttpxTransport``)."""
+    """A sync client's transport: ``sync_http.StdlibTransport``, ``httpx_http.HttpxTransport``."""
 
     def send(
         self,

@@ -8,14 +8,15 @@ region, endpoint, timeout, retry, headers, TLS...), checks them with the
 rules of ``wire`` and keeps them in an ``attempt.Core``; ``with_options`` makes a
 copy sharing the connections. :class:`Connections` opens the transport at
 the first request and also holds the testing seam (``set_responder``). The
-helpers below make the sync transport (``httpx_http``), give each attempt its URL and timeouts,
+helpers below choose the sync transport (``sync_http``, or ``httpx_http``
+when httpx is asked for or needed), give each attempt its URL and timeouts,
 and turn a transport's failure into the SDK's ``TransportError``.
 
 The runtime's internal API, for the drivers ``client`` and ``aio`` and the
 generic client: every name here without an underscore. The lowest module of
 layer 5: it may use layers 0-4 (``wire``, ``retry``, ``exceptions``,
-``credentials``, ``plan``, ``transport``), and the transport (``httpx_http``)
-lazily.
+``credentials``, ``plan``, ``transport``), and the transports (``sync_http``,
+``httpx_http``) lazily.
 """
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ ENV_REGION = "TENCENTCLOUD_REGION"
 # Every client's endpoint when ``endpoint=`` is not given: points a whole
 # program at a test server (``common.fake_server``) or a private gateway.
 ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
-# The sync clients' transport when ``transport=`` is not given, for a whole
-# program without changing its code.
+# The sync clients' transport when ``transport=`` is not given: "stdlib"
+# (the default) or "httpx", for a whole program without changing its code.
 ENV_TRANSPORT = "TENCENTCLOUD_SDK_TRANSPORT"
-TRANSPORTS = ("httpx",)
+TRANSPORTS = ("stdlib", "httpx")
 # The default timeout (30 s, 5 s to connect) as the 4-tuple httpx also
 # reads (connect, read, write, pool), so that it needs no httpx.
 DEFAULT_TIMEOUT_TUPLE: Any = (5.0, 30.0, 30.0, 30.0)
@@ -373,17 +374,17 @@ def failed(exc: Failure, action: str) -> exceptions.TransportError:
 
 
 def transport_choice(transport: str | None, http_client: object) -> str:
-    """The transport's name: the option, else ``TENCENTCLOUD_SDK_TRANSPORT``, else httpx."""
+    """ "stdlib" (the default) or "httpx": the option, else ``TENCENTCLOUD_SDK_TRANSPORT``."""
     if transport is not None and transport not in TRANSPORTS:
         raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, or None")
     if http_client is not None:
-        if transport is not None and transport != "httpx":
+        if transport == "stdlib":
             raise TypeError(
                 "http_client= is an httpx client: give transport='httpx' or none"
             )
         return "httpx"
     if transport is None:
-        transport = os.environ.get(ENV_TRANSPORT, "").strip().lower() or "httpx"
+        transport = os.environ.get(ENV_TRANSPORT, "").strip().lower() or "stdlib"
         if transport not in TRANSPORTS:
             raise ValueError(f"{ENV_TRANSPORT} must be one of {', '.join(TRANSPORTS)}")
     return transport
@@ -392,7 +393,30 @@ def transport_choice(transport: str | None, http_client: object) -> str:
 def sync_transport(
     choice: str, urls: Sequence[str], proxy: str | None, verify: bool | ssl.SSLContext
 ) -> SyncTransport:
-    """The sync client's transport, made at its first request: httpx's."""
+    """The sync client's transport, made at its first request.
+
+    The standard library's, unless httpx was chosen or a proxy that it
+    cannot reach (over https, or socks) is given or set in the environment
+    for one of ``urls`` (the endpoint and a failover backup): then httpx's,
+    said in a DEBUG line.
+    """
+    if choice == "stdlib":
+        from .sync_http import StdlibTransport
+
+        made = StdlibTransport(proxy, verify)
+        odd = [url for url in urls if _unreachable(made.proxy_for(url))]
+        if not odd:
+            return made
+        made.close()
+        log().debug(
+            "%s: the proxy for %s is not an http:// proxy: httpx sends the requests",
+            "transport",
+            odd[0],
+        )
     from .httpx_http import HttpxTransport, sync_client
 
     return HttpxTransport(sync_client(urls[0], proxy, verify))
+
+
+def _unreachable(proxy: str) -> bool:
+    return bool(proxy) and not proxy.lower().startswith("http://")
