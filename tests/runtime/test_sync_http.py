@@ -207,6 +207,18 @@ def test_hostile_answer_heads_are_refused_as_sent_and_their_connection_closed(st
         server.close()
 
 
+def test_a_header_that_would_end_its_line_is_never_sent(stdlib: Any) -> None:
+    server = RawServer(lambda n, i: (ANSWER, False))
+    try:
+        for value in ["x\r\nX-Injected: 1", "x\nX-Injected: 1", "x\0"]:
+            with pytest.raises(ValueError, match="line break or NUL"):
+                stdlib.send(server.url, {"Host": "h", "X-Extra": value}, b"{}", _timeouts(), False)
+        assert server.requests == [] and stdlib._open == 0
+        assert _post(stdlib, server.url).content == OK  # the pool is whole
+    finally:
+        server.close()
+
+
 def test_the_same_length_twice_is_read(stdlib: Any) -> None:
     same = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}"
     server = RawServer(lambda n, i: (same, False))

@@ -41,6 +41,7 @@ from __future__ import annotations
 import base64
 import http.client
 import os
+import re
 import select
 import ssl
 import threading
@@ -57,6 +58,7 @@ MAX_CONNECTIONS = 100
 MAX_IDLE = 20
 IDLE_EXPIRY = 5.0
 _READ_SIZE = 65536
+_BREAK = re.compile("[\r\n\0]")
 _contexts: dict[tuple[str, str], ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
 
@@ -381,30 +383,35 @@ class StdlibTransport:
             except OSError as exc:
                 raise Failure("ConnectError", str(exc), sent=False) from None
         sock = connection.sock
+        # The head written here, with the body in the same write when it is
+        # bytes (one system call, one packet for a small request).
+        lines = [f"POST {route.target} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in route.headers().items()]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if isinstance(content, bytes) and "Content-Length" not in headers:
+            lines.append(f"Content-Length: {len(content)}")
+        if _BREAK.search("".join(lines)):  # checked by ``wire`` already: never sent
+            raise ValueError("a request header holds a line break or NUL")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         sock.settimeout(timeouts.write)
         try:
-            connection.putrequest(
-                "POST", route.target, skip_host=True, skip_accept_encoding=True
-            )
-            for name, value in route.headers().items():
-                connection.putheader(name, value)
-            for name, value in headers.items():
-                connection.putheader(name, value)
             if isinstance(content, bytes):
-                if "Content-Length" not in headers:
-                    connection.putheader("Content-Length", str(len(content)))
-                connection.endheaders(content)
+                sock.sendall(head + content)
             else:
-                connection.endheaders()
+                sock.sendall(head)
                 for chunk in content:
-                    connection.send(chunk)
+                    sock.sendall(chunk)
         except OSError as exc:
             raise _sent_failure(exc, False) from None
         sock.settimeout(timeouts.read)
+        answer = http.client.HTTPResponse(sock, method="POST")
         try:
-            answer = connection.getresponse()
+            answer.begin()
         except (OSError, http.client.HTTPException) as exc:
+            answer.close()
             raise _sent_failure(exc, True) from None
+        if answer.will_close:  # the answer ends the connection: it owns the socket now
+            connection.close()
         problem = _refused(answer)
         if problem:
             raise Failure("RemoteProtocolError", problem, sent=True)
