@@ -51,6 +51,7 @@ RUNTIME_MODULES = (
     "deadlines.py",
     "failover.py",
     "throttling.py",
+    "transport.py",
     # A package: what it holds is listed in its __init__.py.
     "credentials/__init__.py",
     "credentials/types.py",
@@ -73,6 +74,8 @@ RUNTIME_MODULES = (
     "plan.py",
     "telemetry.py",
     "wiring.py",
+    "sync_http.py",
+    "httpx_http.py",
     "generic.py",
     "client.py",
     "aio.py",

@@ -76,6 +76,14 @@ def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield out
 
 
+@pytest.fixture(params=["stdlib", "httpx"])
+def both_transports(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The sync clients' transport for this test (``TENCENTCLOUD_SDK_TRANSPORT``):
+    the fake-server suites run on each (async clients use httpx either way)."""
+    monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", request.param)
+    return str(request.param)
+
+
 @pytest.fixture()
 def fake() -> Iterator[FakeTencentCloud]:
     server = FakeTencentCloud("trtc", {SECRET_ID: SECRET_KEY}, spec_examples("trtc")).start()

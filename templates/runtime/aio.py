@@ -2,8 +2,8 @@
 ``Async<Service>Client`` classes) and :class:`AsyncCommonClient`.
 
 They carry out the same call plans (``plan``) as the sync clients of the
-``client`` module, with ``httpx.AsyncClient`` and without blocking the event
-loop: credentials come from ``credentials.resolve_async``, files are read
+``client`` module, with ``httpx.AsyncClient`` (through ``httpx_http``) and
+without blocking the event loop: credentials come from ``credentials.resolve_async``, files are read
 and hashed in a worker thread. This module is imported only when an async
 client is used, so the sync clients never pay for asyncio. It imports
 layers 0-4 and ``wiring``/``generic`` (layer 5); nothing from ``client``.
@@ -32,15 +32,13 @@ from .plan import (
     action_call,
     advance,
     call_plan,
-    opened_stream,
 )
-from .wiring import ClientBase, Connections, http_request, tls, transport_error
+from .wiring import ClientBase, Connections, failed, timeouts
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx
 
+    from .httpx_http import AsyncHttpxTransport
     from .streaming import AsyncStream
 
 __all__ = ["AsyncBaseClient", "AsyncCommonClient"]
@@ -50,17 +48,21 @@ Resp = TypeVar("Resp", bound=Response)
 
 
 def _async_http(
-    url: str, proxy: str | None, verify: bool | ssl.SSLContext
-) -> httpx.AsyncClient:
-    import httpx
+    url: str, proxy: str | None, verify: Any, given: httpx.AsyncClient | None = None
+) -> AsyncHttpxTransport:
+    from .httpx_http import AsyncHttpxTransport, async_client
 
-    return httpx.AsyncClient(proxy=proxy, verify=tls(url, proxy, verify))
+    if given is not None:
+        return AsyncHttpxTransport(given, owned=False)
+    return AsyncHttpxTransport(async_client(url, proxy, verify))
 
 
 class AsyncBaseClient(ClientBase):
     """Base of the generated async clients. Safe to share between tasks.
 
-    The connections (an ``httpx.AsyncClient``) are opened at the first call.
+    The connections (an ``httpx.AsyncClient``, or the user's own given as
+    ``http_client``) are opened at the first call. ``transport`` is "httpx"
+    or None: the async clients send through httpx.
     """
 
     def __init__(
@@ -68,14 +70,20 @@ class AsyncBaseClient(ClientBase):
         credentials: CredentialsProvider | Credentials | None = None,
         *,
         http_client: httpx.AsyncClient | None = None,
+        transport: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **settings: Any,
     ) -> None:
+        if transport not in (None, "httpx"):
+            raise ValueError("the async clients' transport is 'httpx' (or None)")
         super().__init__(credentials, **settings)
         self._sleep = sleep
         url, proxy, verify = self.endpoint, self._proxy, self._verify
-        self._connections: Connections[httpx.AsyncClient] = Connections(
-            lambda: _async_http(url, proxy, verify), http_client
+        supplied = (
+            None if http_client is None else _async_http("", None, True, http_client)
+        )
+        self._connections: Connections[AsyncHttpxTransport] = Connections(
+            lambda: _async_http(url, proxy, verify), supplied
         )
 
     async def aclose(self) -> None:
@@ -133,17 +141,15 @@ class AsyncBaseClient(ClientBase):
 
     async def _send(self, prepared: Any, stream: bool, action: str) -> tuple[Any, Any]:
         """One exchange: the response, or the SDK error that sending raised."""
-        import httpx
+        from .transport import Failure
 
+        url, limits = timeouts(self._core, prepared)
         try:
             response = await self._connections.get().send(
-                http_request(self._core, prepared), stream=stream
+                url, prepared.headers, prepared.content, limits, stream
             )
-            if stream and not opened_stream(response):
-                await response.aread()  # an ordinary answer: judged like any other
-                await response.aclose()
-        except httpx.TransportError as exc:
-            return None, transport_error(exc, action)
+        except Failure as exc:
+            return None, failed(exc, action)
         except exceptions.SDKError as exc:  # an upload's file failed while sent
             return None, exc
         return response, None

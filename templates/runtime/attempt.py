@@ -1,6 +1,6 @@
 """One attempt of a call, without I/O: the client's :class:`Settings`, and the
 :class:`Core` that signs an attempt (a :class:`Prepared`: headers, body, URL
-and time left; no httpx object) and judges its answer.
+and time left; no transport's object) and judges its answer.
 
 Every attempt carries a ``User-Agent`` naming the generated package, the
 generator and Python, and the call's ``X-TC-TraceId`` (made per call, kept
@@ -33,12 +33,11 @@ from .retry import RetryPolicy
 if TYPE_CHECKING:
     import logging
 
-    import httpx
-
     from .interceptors import CallContext, Hook
     from .multipart import Body
     from .signing import Signer
     from .throttling import RateLimiter, RetryQuota, Ticket
+    from .transport import Answer
 
 __all__ = [
     "JSON",
@@ -126,7 +125,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     region: str | None
     language: str | None
     # As given (seconds, an httpx.Timeout, None, or the default 4-tuple); made
-    # into httpx's form at the first request, so building a client needs no httpx.
+    # into ``transport.Timeouts`` at the first request (``wiring.timeouts``).
     timeout: Any
     retry: RetryPolicy
     strict: bool = False
@@ -146,7 +145,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class Prepared:
-    """A signed attempt before the driver hands it to httpx.
+    """A signed attempt before the driver hands it to its transport.
 
     ``url`` is where it goes (None: the client's endpoint) and ``timeout``
     the seconds left before the call's deadline (None: no deadline), which
@@ -336,7 +335,7 @@ class Core:
         if not isinstance(body, bytes):
             # A raw body's parameters (``octet``) as headers: not signed either.
             headers.update(getattr(body, "headers", ()))
-            # httpx sends a stream with chunked framing unless told its length.
+            # Sent with this length (httpx would chunk a stream not told it).
             headers["Content-Length"] = str(body.length)
         return Prepared(headers, body, url, timeout)
 
@@ -396,7 +395,7 @@ class Core:
 
         return limiter_for(secret_id, self.settings.region, self.settings.service)
 
-    def judge(self, call: Call, response: httpx.Response) -> Any:
+    def judge(self, call: Call, response: Answer) -> Any:
         """The call's result, or the exception the answer stands for."""
         content = response.content
         status = response.status_code

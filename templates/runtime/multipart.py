@@ -20,14 +20,14 @@ file object (anything whose ``read(size)`` returns bytes). The body is never
 built whole: TC3 signs the SHA-256 of the exact body, so a :class:`Body` is
 read twice, in chunks of :data:`CHUNK_SIZE` bytes, once by
 :meth:`Body.measure` before the first attempt (boundary, length, hash) and
-once per attempt while httpx sends it (a ``Body`` is an httpx request
-stream, sync and async). A file is read from where it stood when the call
-began and sought back there for each attempt; a stream that cannot seek is
-read once, by the measuring pass, and kept in memory for the call's retries
-(a file changed since measured, or unreadable, raises :class:`UploadError`
+once per attempt while it is sent (iterating a ``Body``, sync or async,
+gives its chunks). A file is read from where it stood when the call began
+and sought back there for each attempt; a stream that cannot seek is read
+once, by the measuring pass, and kept in memory for the call's retries (a
+file changed since measured, or unreadable, raises :class:`UploadError`
 before the closing boundary, so no complete body goes out with a wrong hash).
 
-Layer 3 (bodies): imports ``exceptions``, httpx and msgspec only.
+Layer 3 (bodies): imports ``exceptions`` and msgspec only.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Iterator
 from typing import Any, Protocol
 
-import httpx
 import msgspec
 
 from .exceptions import SDKError
@@ -306,7 +305,7 @@ class _File:
             ) from exc
 
 
-class Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+class Body:
     """The multipart body of one upload call; :meth:`measure` it, then send it.
 
     ``content_type``, ``length`` (the Content-Length) and ``sha256`` (hex,

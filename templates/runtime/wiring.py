@@ -1,17 +1,19 @@
-"""How a client is put together: its options, connections and httpx's forms.
+"""How a client is put together: its options, connections and transport.
 
 :class:`ClientBase` reads the options both clients take (credentials,
 region, endpoint, timeout, retry, headers, TLS...), checks them with the
 rules of ``wire`` and keeps them in an ``attempt.Core``; ``with_options`` makes a
-copy sharing the connections. :class:`Connections` opens the HTTP client at
+copy sharing the connections. :class:`Connections` opens the transport at
 the first request and also holds the testing seam (``set_responder``). The
-helpers below turn the plan's prepared requests and httpx's failures into
-each other's terms for the drivers.
+helpers below choose the sync transport (``sync_http``, or ``httpx_http``
+when httpx is asked for or needed), give each attempt its URL and timeouts,
+and turn a transport's failure into the SDK's ``TransportError``.
 
 The runtime's internal API, for the drivers ``client`` and ``aio`` and the
 generic client: every name here without an underscore. The lowest module of
 layer 5: it may use layers 0-4 (``wire``, ``retry``, ``exceptions``,
-``credentials``, ``plan``), and httpx lazily.
+``credentials``, ``plan``, ``transport``), and the transports (``sync_http``,
+``httpx_http``) lazily.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .failover import Failover
+    from .transport import Failure, SyncTransport, Timeouts
 
 __all__ = [
     "ENV_REGION",
@@ -48,15 +51,22 @@ __all__ = [
     "DEFAULT_TIMEOUT_TUPLE",
     "ClientBase",
     "Connections",
-    "tls",
-    "http_request",
-    "transport_error",
+    "ENV_TRANSPORT",
+    "TRANSPORTS",
+    "timeouts",
+    "failed",
+    "transport_choice",
+    "sync_transport",
 ]
 
 ENV_REGION = "TENCENTCLOUD_REGION"
 # Every client's endpoint when ``endpoint=`` is not given: points a whole
 # program at a test server (``common.fake_server``) or a private gateway.
 ENV_ENDPOINT = "TENCENTCLOUD_ENDPOINT"
+# The sync clients' transport when ``transport=`` is not given: "stdlib"
+# (the default) or "httpx", for a whole program without changing its code.
+ENV_TRANSPORT = "TENCENTCLOUD_SDK_TRANSPORT"
+TRANSPORTS = ("stdlib", "httpx")
 # The default timeout (30 s, 5 s to connect) as the 4-tuple httpx also
 # reads (connect, read, write, pool), so that it needs no httpx.
 DEFAULT_TIMEOUT_TUPLE: Any = (5.0, 30.0, 30.0, 30.0)
@@ -155,6 +165,7 @@ class ClientBase:
             url, host = wire.parse_endpoint(f"https://{default_host}")
         if region is None:
             region = os.environ.get(ENV_REGION, "").strip() or None
+        _timeouts(timeout)  # a timeout that cannot be read fails here
         settings = Settings(
             service=service,
             version=version,
@@ -232,6 +243,7 @@ class ClientBase:
         if region is not _KEEP:
             changes["region"] = _header_setting("region", region)
         if timeout is not _KEEP:
+            _timeouts(timeout)
             changes["timeout"] = timeout
         if retry is not _KEEP:
             changes["retry"] = retry
@@ -337,70 +349,71 @@ def _credentials_provider(
     return credentials
 
 
-def tls(
-    url: str, proxy: str | None, verify: bool | ssl.SSLContext
-) -> bool | ssl.SSLContext:
-    """``verify`` for httpx; for an http:// endpoint reached directly, a context that trusts nothing.
+def _timeouts(timeout: Any) -> Timeouts:
+    from .transport import Timeouts  # with the first client, not the import
 
-    httpx builds its TLS context up front, and loading the CA bundle takes
-    tens of milliseconds; with no TLS to make (no https endpoint, no proxy)
-    that is skipped, and a context that trusts nothing fails closed anyway.
-    """
-    if verify is True and proxy is None and url.startswith("http://"):
-        if not any(name.lower().endswith("_proxy") for name in os.environ):
-            import ssl
-
-            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return verify
+    return Timeouts.of(timeout)
 
 
-def http_request(core: Core, prepared: Prepared) -> httpx.Request:
-    """httpx's request for a prepared one, made just before it is sent."""
-    import httpx  # at the first request, not when the client is imported
-
+def timeouts(core: Core, prepared: Prepared) -> tuple[str, Timeouts]:
+    """Where an attempt goes and its timeouts, capped by the deadline's time left."""
     target = core.http_target
-    if target is None:
-        settings = core.settings
-        target = core.http_target = (
-            httpx.URL(settings.url),
-            {"timeout": httpx.Timeout(settings.timeout).as_dict()},
-        )
-    url, extensions = target
-    if prepared.url is not None:
-        url = httpx.URL(prepared.url)
-    left = prepared.timeout
-    if left is not None:  # the call's deadline: no wait may outlast it
-        extensions = {
-            "timeout": {
-                name: left if value is None else min(value, left)
-                for name, value in extensions["timeout"].items()
-            }
-        }
-    content = prepared.content
-    if isinstance(content, bytes):
-        return httpx.Request(
-            "POST",
-            url,
-            headers=prepared.headers,
-            content=content,
-            extensions=extensions,
-        )
-    return httpx.Request(
-        "POST", url, headers=prepared.headers, stream=content, extensions=extensions
-    )
+    if target is None:  # the client's timeout, read at its first request
+        target = core.http_target = _timeouts(core.settings.timeout)
+    return prepared.url or core.settings.url, target.capped(prepared.timeout)
 
 
-def transport_error(
-    exc: httpx.TransportError, action: str
-) -> exceptions.TransportError:
-    """The SDK's TransportError for httpx's; ``sent`` unless the connection failed."""
-    import httpx
-
-    # Only a failure to connect proves nothing was sent; any later failure
-    # may have happened after the service received the request.
-    unsent = isinstance(
-        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-    )
+def failed(exc: Failure, action: str) -> exceptions.TransportError:
+    """The SDK's TransportError for a transport's failure."""
     return exceptions.TransportError(
-        f"{action}: {type(exc).__name__}: {exc}", sent=not unsent, action=action
+        f"{action}: {exc.kind}: {exc}", sent=exc.sent, action=action
     )
+
+
+def transport_choice(transport: str | None, http_client: object) -> str:
+    """ "stdlib" (the default) or "httpx": the option, else ``TENCENTCLOUD_SDK_TRANSPORT``."""
+    if transport is not None and transport not in TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, or None")
+    if http_client is not None:
+        if transport == "stdlib":
+            raise TypeError(
+                "http_client= is an httpx client: give transport='httpx' or none"
+            )
+        return "httpx"
+    if transport is None:
+        transport = os.environ.get(ENV_TRANSPORT, "").strip().lower() or "stdlib"
+        if transport not in TRANSPORTS:
+            raise ValueError(f"{ENV_TRANSPORT} must be one of {', '.join(TRANSPORTS)}")
+    return transport
+
+
+def sync_transport(
+    choice: str, urls: Sequence[str], proxy: str | None, verify: bool | ssl.SSLContext
+) -> SyncTransport:
+    """The sync client's transport, made at its first request.
+
+    The standard library's, unless httpx was chosen or a proxy that it
+    cannot reach (over https, or socks) is given or set in the environment
+    for one of ``urls`` (the endpoint and a failover backup): then httpx's,
+    said in a DEBUG line.
+    """
+    if choice == "stdlib":
+        from .sync_http import StdlibTransport
+
+        made = StdlibTransport(proxy, verify)
+        odd = [url for url in urls if _unreachable(made.proxy_for(url))]
+        if not odd:
+            return made
+        made.close()
+        log().debug(
+            "%s: the proxy for %s is not an http:// proxy: httpx sends the requests",
+            "transport",
+            odd[0],
+        )
+    from .httpx_http import HttpxTransport, sync_client
+
+    return HttpxTransport(sync_client(urls[0], proxy, verify))
+
+
+def _unreachable(proxy: str) -> bool:
+    return bool(proxy) and not proxy.lower().startswith("http://")

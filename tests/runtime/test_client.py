@@ -21,6 +21,9 @@ from ..client_harness import SECRET_ID, SECRET_KEY, Harness
 from ..conftest import GENERATED, SPECS
 from ..fake_tencent import Behaviour, FakeTencentCloud
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 
 def test_call_with_keywords_returns_the_typed_response(harness: Harness) -> None:
     from tcsdk.trtc.v20190722 import models

@@ -18,6 +18,9 @@ from ..client_harness import SECRET_ID, SECRET_KEY, Harness
 from ..conftest import GENERATED
 from ..fake_tencent import Behaviour, FakeTencentCloud
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 READ = {"sdk_app_id": 1, "task_id": "t"}  # DescribeCloudRecording: read-only
 WRITE = {"sdk_app_id": 1, "task_id": "t"}  # DeleteCloudRecording: never repeated once sent
 
@@ -206,6 +209,7 @@ LOGGED = """
 import sys
 from tcsdk.common.credentials import Credentials
 from tcsdk.trtc.v20190722.client import TrtcClient
+
 with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], region="ap-beijing") as trtc:
     trtc.describe_cloud_recording(sdk_app_id=1, task_id="t")
 """

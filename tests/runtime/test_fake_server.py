@@ -40,6 +40,9 @@ from codegen.importers.tencent_api import request_body
 from ..conftest import FIXTURES, GENERATED, ROOT, SHARED, importable_package
 from ..fake_tencent import tc3_signature, verify
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 MODES = ["sync", "async"]
 CORPUS = SHARED / "tencentcloud-api"
 VECTORS = CORPUS / "tc3-signing-vectors.json"
@@ -828,19 +831,17 @@ def test_multipart_uploads_are_verified_and_read(mode: str, upload_package: Path
         assert caught.value.code == "AuthFailure.SignatureFailure"
         # A multipart body is checked against the model like JSON.
         server.add_response("UploadMedicalFile", {"FileId": "f-1"})
-        with httpx.Client() as http:
 
-            def drop_file(request: httpx.Request) -> None:
-                body = request.read()
-                start = body.index(b"--", 2)  # the second part onwards
-                request.stream = httpx.ByteStream(body[start:])
-                request.headers["Content-Length"] = str(len(body) - start)
+        def drop_file(request: httpx.Request) -> None:
+            body = request.read()
+            start = body.index(b"--", 2)  # the second part onwards
+            request.stream = httpx.ByteStream(body[start:])
+            request.headers["Content-Length"] = str(len(body) - start)
 
-            with CiiClient(server.credentials, **options) as cii:
-                cii._connections.http = httpx.Client(event_hooks={"request": [drop_file]})
+        with httpx.Client(event_hooks={"request": [drop_file]}) as http:
+            with CiiClient(server.credentials, http_client=http, **options) as cii:
                 with pytest.raises((AuthFailureError, MissingParameterError)):
                     cii.upload_medical_file(file=b"scan", comment="x")
-                cii._connections.http.close()
         server.reset()
 
 

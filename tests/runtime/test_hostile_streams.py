@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 from .test_streaming import MODES, SECRET_ID, SECRET_KEY, Answer, FakeStreams, event, fake, stream_package
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 __all__ = ["fake", "stream_package"]  # fixtures used here
 
 

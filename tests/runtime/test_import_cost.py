@@ -1,6 +1,7 @@
 """What importing a generated client costs: a fresh interpreter imports the
-sync client without asyncio, httpx or anything async; httpx comes with the
-first request. (Timings are for benchmarks/runtime.py, not for tests.)"""
+sync client without asyncio, httpx or anything async, and makes its first
+calls (on the standard library transport) without them; httpx comes only
+when asked for. (Timings are for benchmarks/runtime.py, not for tests.)"""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], reg
     assert "httpx" not in sys.modules  # not even to build the client
     response = trtc.dismiss_room(sdk_app_id=1400000001, room_id=1234)
     assert response.request_id, response
-    assert "httpx" in sys.modules
+    # The default transport is the standard library's: no httpx, no asyncio.
+    assert "tcsdk.common.sync_http" in sys.modules and "httpx" not in sys.modules
     # envelope may come with a class's first answer (it makes the typed decoder);
     # the error modules, tolerant decoding and asyncio do not.
     assert [m for m in loaded("asyncio") if m != "tcsdk.common.envelope"] == [], loaded("asyncio")
@@ -47,6 +49,7 @@ with TrtcClient(Credentials(sys.argv[2], sys.argv[3]), endpoint=sys.argv[1], reg
         raise AssertionError("the second call should fail")
 assert "tcsdk.common.envelope" in sys.modules and "tcsdk.common.errors" in sys.modules
 assert "asyncio" not in sys.modules and "tcsdk.common.aio" not in sys.modules
+assert "httpx" not in sys.modules and "tcsdk.common.httpx_http" not in sys.modules
 # OpenTelemetry is installed (a test dependency) but this program never imported
 # it: two calls, one failed, and neither it nor common.telemetry was loaded.
 assert not [m for m in sys.modules if m.split(".")[0] == "opentelemetry" or m == "tcsdk.common.telemetry"]
@@ -57,7 +60,7 @@ assert "tcsdk.common.throttling" not in sys.modules
 """
 
 
-def test_sync_client_imports_no_asyncio_and_httpx_only_at_the_first_request(generated_on_path: Path) -> None:
+def test_a_sync_client_and_its_first_calls_load_neither_asyncio_nor_httpx(generated_on_path: Path) -> None:
     """Nor the async client, envelope/tolerant decoding or any error module: those load on the first error.
 
     Nor OpenTelemetry, when the program does not use it."""

@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "deadlines": 0,
     "failover": 0,
     "throttling": 0,
+    "transport": 0,
     # 1: decoding
     "model": 1,
     "envelope": 1,
@@ -54,6 +55,8 @@ LAYERS: dict[str, int] = {
     "telemetry": 4,
     # 5: wiring, the generic client and the drivers
     "wiring": 5,
+    "sync_http": 5,
+    "httpx_http": 5,
     "generic": 5,
     "client": 5,
     "aio": 5,

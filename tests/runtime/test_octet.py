@@ -31,6 +31,9 @@ from ..conftest import FIXTURES, SHARED, importable_package
 from ..fake_tencent import Behaviour, FakeTencentCloud
 from .test_uploads import OneWayStream
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 VECTOR_FILE = SHARED / "tencentcloud-api" / "tc3-octet-stream-vector.json"
 MODES = ["sync", "async"]
 TOPIC = "f6c4fa6f-0000-4d3e-8289-1ff6f77ed975"

@@ -26,6 +26,9 @@ from codegen.importers.tencent_api import request_body
 from ..conftest import FIXTURES, SHARED, importable_package, run_codegen
 from ..fake_tencent import verify
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 SECRET_ID = "AKIDstreamtest"
 SECRET_KEY = "stream-secret-key"
 MODES = ["sync", "async"]

@@ -40,6 +40,9 @@ from ..conftest import FIXTURES, GENERATED, SHARED, importable_package, run_code
 from ..fake_tencent import Behaviour, FakeTencentCloud
 from ..spec_helpers import write_specs
 
+# The sync clients on each transport (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_transports")
+
 ROOT = FIXTURES / "tencent-upload"
 SOURCE = ROOT / "cii" / "v20210408"
 VECTOR_FILE = SHARED / "tencentcloud-api" / "tc3-multipart-vector.json"
@@ -288,6 +291,7 @@ from pathlib import Path
 from uppkg.cii.v20210408 import models
 from uppkg.cii.v20210408.aio import AsyncCiiClient
 from uppkg.cii.v20210408.client import CiiClient
+
 
 
 def uses(cii: CiiClient, path: Path) -> None:

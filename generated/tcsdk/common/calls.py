@@ -24,9 +24,8 @@ from . import exceptions, validation
 from .model import Request, Response
 
 if TYPE_CHECKING:
-    import httpx
-
     from .multipart import Body
+    from .transport import Answer
 
 __all__ = ["Action", "Call", "Responder", "typed_call", "with_params"]
 
@@ -159,13 +158,11 @@ class Responder(Protocol):
     ``respond`` returns the body of a 200 answer (decoded as the client
     decodes real ones) or a ready response model; it may raise. ``stream``
     is true for an action answering with events: it may then return an
-    ``httpx.Response`` holding a ``text/event-stream`` answer, read event by
-    event as a real one is.
+    response (a ``transport.Received``, or an ``httpx.Response``) holding a
+    ``text/event-stream`` answer, read event by event as a real one is.
     """
 
-    def respond(
-        self, call: Call, stream: bool
-    ) -> bytes | Response | httpx.Response: ...
+    def respond(self, call: Call, stream: bool) -> bytes | Response | Answer: ...
 
 
 def typed_call(

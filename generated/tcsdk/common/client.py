@@ -11,9 +11,10 @@ attempt, ``wire`` checks endpoints and headers. :class:`BaseClient` only
 carries a call plan's steps out with blocking I/O; the async driver
 (``aio``) carries out the same plans, so the two cannot behave differently.
 
-Importing this module stays cheap: httpx is imported at the first request,
-streams and uploads live in modules of their own imported only when used,
-and the error modules at the first error. It imports layers 0-4 and
+Importing this module stays cheap: the transport (``sync_http``, the
+standard library's ``http.client``; httpx only when asked for) is made at
+the first request, streams and uploads live in modules of their own
+imported only when used, and the error modules at the first error. It imports layers 0-4 and
 ``wiring``/``generic`` (layer 5), never ``aio``: the async clients are in
 ``common.aio``.
 """
@@ -41,7 +42,6 @@ from .plan import (
     action_call,
     advance,
     call_plan,
-    opened_stream,
 )
 from .wiring import (
     DEFAULT_TIMEOUT_TUPLE,
@@ -49,17 +49,17 @@ from .wiring import (
     ENV_REGION,
     ClientBase,
     Connections,
-    http_request,
-    tls,
-    transport_error,
+    failed,
+    sync_transport,
+    timeouts,
+    transport_choice,
 )
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx
 
     from .streaming import Opened, Stream
+    from .transport import Answer, SyncTransport
 
     # 30 s, 5 s to connect; made on first access (see __getattr__)
     DEFAULT_TIMEOUT: httpx.Timeout
@@ -93,18 +93,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _sync_http(
-    url: str, proxy: str | None, verify: bool | ssl.SSLContext
-) -> httpx.Client:
-    import httpx
-
-    return httpx.Client(proxy=proxy, verify=tls(url, proxy, verify))
-
-
 class BaseClient(ClientBase):
     """Base of the generated sync clients. Safe to share between threads.
 
-    The connections (an ``httpx.Client``) are opened at the first call.
+    The transport is made at the first call: the standard library's
+    (``transport="stdlib"``, the default) or httpx's (``transport="httpx"``,
+    or the user's own ``http_client=httpx.Client(...)``).
     """
 
     def __init__(
@@ -112,14 +106,23 @@ class BaseClient(ClientBase):
         credentials: CredentialsProvider | Credentials | None = None,
         *,
         http_client: httpx.Client | None = None,
+        transport: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         **settings: Any,
     ) -> None:
+        choice = transport_choice(transport, http_client)
         super().__init__(credentials, **settings)
         self._sleep = sleep
-        url, proxy, verify = self.endpoint, self._proxy, self._verify
-        self._connections: Connections[httpx.Client] = Connections(
-            lambda: _sync_http(url, proxy, verify), http_client
+        failover = self._core.settings.failover
+        urls = (self.endpoint,) if failover is None else (self.endpoint, failover[1])
+        proxy, verify = self._proxy, self._verify
+        supplied: SyncTransport | None = None
+        if http_client is not None:
+            from .httpx_http import HttpxTransport
+
+            supplied = HttpxTransport(http_client, owned=False)
+        self._connections: Connections[SyncTransport] = Connections(
+            lambda: sync_transport(choice, urls, proxy, verify), supplied
         )
 
     def close(self) -> None:
@@ -176,19 +179,23 @@ class BaseClient(ClientBase):
             except BaseException as exc:  # after_call runs, then it is raised
                 value, error = None, Interrupted(exc)
 
-    def _send(self, prepared: Any, stream: bool, action: str) -> tuple[Any, Any]:
-        """One exchange: the response, or the SDK error that sending raised."""
-        import httpx
+    def _send(
+        self, prepared: Any, stream: bool, action: str
+    ) -> tuple[Answer | None, Any]:
+        """One exchange: the response, or the SDK error that sending raised.
 
+        With ``stream``, an event stream comes back unread; any other answer
+        is read whole, and judged like any other.
+        """
+        from .transport import Failure  # loaded with the first client
+
+        url, limits = timeouts(self._core, prepared)
         try:
             response = self._connections.get().send(
-                http_request(self._core, prepared), stream=stream
+                url, prepared.headers, prepared.content, limits, stream
             )
-            if stream and not opened_stream(response):
-                response.read()  # an ordinary answer: judged like any other
-                response.close()
-        except httpx.TransportError as exc:
-            return None, transport_error(exc, action)
+        except Failure as exc:
+            return None, failed(exc, action)
         except exceptions.SDKError as exc:  # an upload's file failed while sent
             return None, exc
         return response, None

@@ -14,7 +14,8 @@ alike, whatever answers it (the service, the local endpoint or a Stubber):
   ``extra_params`` are: wire names the request does not declare) to that
   attempt, and change ``context.trace_id``.
 - ``after_attempt(context)``: after each attempt, with ``context.response``
-  (an ``httpx.Response``, or None when none came) and ``context.error`` (the
+  (the transport's response, ``transport.Answer``: a ``transport.Received``
+  or an ``httpx.Response``; None when none came) and ``context.error`` (the
   SDK error the attempt stands for, or None), ``context.retrying`` and the
   pause before the next attempt, ``context.delay``.
 - ``after_call(context)``: once, at the end, with ``context.result`` and

@@ -24,7 +24,7 @@ once before the first attempt, sent again from where the file stood for each
 attempt, a stream that cannot seek kept in memory, a file that changes in
 between refused with ``UploadError``.
 
-Layer 3 (bodies): imports ``multipart`` beside it, ``exceptions``, httpx and
+Layer 3 (bodies): imports ``multipart`` beside it, ``exceptions`` and
 msgspec only.
 """
 

@@ -57,9 +57,8 @@ from .steps import (
 )
 
 if TYPE_CHECKING:
-    import httpx
-
     from .interceptors import CallContext
+    from .transport import Answer
 
 __all__ = [
     "Action",
@@ -354,9 +353,9 @@ def _attach(result: Any, meta: ResponseMeta, keep_raw: bool) -> None:
         result.meta = meta if body is None else kept_meta(meta, body, None)
 
 
-def opened_stream(response: httpx.Response) -> bool:
+def opened_stream(response: Answer) -> bool:
     """Whether an answer is an event stream (only streaming actions ask)."""
-    from .streaming import is_event_stream
+    from .transport import is_event_stream
 
     return is_event_stream(response)
 

@@ -27,12 +27,14 @@ response model. The connection is closed when the iteration ends, when the
 - When the service answers with plain JSON instead (some actions stream only
   when asked to), that one response is the stream's only item.
 
-This module imports ``exceptions``, ``meta`` and ``model`` (layers below it),
-and httpx only for the types and errors of a stream being read.
+This module imports ``exceptions``, ``meta``, ``model`` and ``transport``
+(layers below it); a stream read from an httpx response may also fail with
+httpx's errors, caught when httpx is loaded.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -44,9 +46,10 @@ from . import exceptions
 from .events import MAX_EVENT_SIZE, EventDecoder, ServerSentEvent
 from .meta import InnerText, ResponseMeta
 from .model import Response, keep, parse_envelope
+from .transport import Failure, is_event_stream
 
 if TYPE_CHECKING:
-    import httpx
+    from .transport import Answer
 
 __all__ = [
     "ServerSentEvent",
@@ -63,12 +66,12 @@ R = TypeVar("R", bound=Response)
 DONE = "[DONE]"
 
 
-def is_event_stream(response: httpx.Response) -> bool:
-    kind = response.headers.get("content-type", "")
-    return (
-        response.status_code == 200
-        and kind.split(";", 1)[0].strip().lower() == "text/event-stream"
-    )
+def _stream_errors() -> tuple[type[Exception], ...]:
+    """What a broken stream raises: a transport's Failure, or httpx's errors."""
+    httpx = sys.modules.get("httpx")
+    if httpx is None:
+        return (Failure,)
+    return (Failure, httpx.TransportError, httpx.StreamError)
 
 
 def _typed(
@@ -101,7 +104,7 @@ def _typed(
 class Opened:
     """What a call plan hands over for a stream: the response, still unread."""
 
-    response: httpx.Response
+    response: Answer
     attempts: int
     elapsed: float
     deadline: float | None = (
@@ -162,7 +165,7 @@ class Stream(Generic[R]):
         self._action = action
         self._strict = strict
         self._single: R | None = None
-        self._response: httpx.Response | None = None
+        self._response: Answer | None = None
         self._opened = answer if isinstance(answer, Opened) else None
         if isinstance(answer, Opened):
             self._response = answer.response
@@ -176,8 +179,7 @@ class Stream(Generic[R]):
         response = self._response
         if response is None:
             return
-        import httpx
-
+        errors = _stream_errors()
         decoder = EventDecoder(self.max_event_size)
         waiting = self._opened
         try:
@@ -186,7 +188,7 @@ class Stream(Generic[R]):
                     waiting = None
                     yield event
             yield from decoder.end()
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except errors as exc:
             raise _broken(exc, self._action, waiting) from None
         except exceptions.StreamError as exc:
             raise _refused(exc, self._action) from None
@@ -251,7 +253,7 @@ class AsyncStream(Generic[R]):
         self._strict = strict
         self._open: Callable[[], Awaitable[Opened | R]] | None = open
         self._single: R | None = None
-        self._response: httpx.Response | None = None
+        self._response: Answer | None = None
         self._opened: Opened | None = None
         self.meta = ResponseMeta()
 
@@ -274,8 +276,7 @@ class AsyncStream(Generic[R]):
         response = self._response
         if response is None:
             return
-        import httpx
-
+        errors = _stream_errors()
         decoder = EventDecoder(self.max_event_size)
         waiting = self._opened
         try:
@@ -285,7 +286,7 @@ class AsyncStream(Generic[R]):
                     yield event
             for event in decoder.end():
                 yield event
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except errors as exc:
             raise _broken(exc, self._action, waiting) from None
         except exceptions.StreamError as exc:
             raise _refused(exc, self._action) from None

@@ -50,7 +50,7 @@ from .model import Response, parse_envelope
 from .wiring import ClientBase
 
 if TYPE_CHECKING:
-    import httpx
+    from .transport import Received
 
 __all__ = ["Stubber", "StubError"]
 
@@ -177,7 +177,7 @@ class Stubber:
 
     # What the client's call plan asks while stubbed.
 
-    def respond(self, call: Call, stream: bool) -> bytes | Response | httpx.Response:
+    def respond(self, call: Call, stream: bool) -> bytes | Response | Received:
         """The queued answer for ``call`` (``plan.Responder``), after checking its parameters."""
         action = call.action
         if action is None:
@@ -251,17 +251,20 @@ def _examples_of(package: str) -> dict[str, list[dict[str, Any]]]:
     return data
 
 
-def _event_stream(events: list[Any]) -> httpx.Response:
-    """An example's events as the ``httpx.Response`` of a ``text/event-stream`` answer."""
-    import httpx  # a stream is read from an httpx response, as a real one is
+def _event_stream(events: list[Any]) -> Received:
+    """An example's events as the response of a ``text/event-stream`` answer."""
+    from .transport import Headers, Received  # read as a real one is
 
     body = b"".join(
         b"".join(b"data: " + line.encode() + b"\n" for line in _text(data).split("\n"))
         + b"\n"
         for data in events
     )
-    headers = {"content-type": "text/event-stream", "x-tc-requestid": STUB_REQUEST_ID}
-    return httpx.Response(200, headers=headers, content=body)
+    headers = [
+        ("content-type", "text/event-stream"),
+        ("x-tc-requestid", STUB_REQUEST_ID),
+    ]
+    return Received(200, Headers(headers), body)
 
 
 def _text(data: Any) -> str:
