@@ -188,12 +188,16 @@ def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | 
     if not classes:
         return ""
     template = read_bounded(template_dir / "msgspec.jinja2").decode("utf-8")
-    order_key = digest(json.dumps(schema), json.dumps(aliases, sort_keys=True), template)
+    # The class names too: not in the schema, but a renamed class is not the order's.
+    order_key = digest(
+        json.dumps(schema), json.dumps(aliases, sort_keys=True), template, json.dumps(list(placeholders))
+    )
     # Only the built-in class template: an override may print what dmcg alone knows.
     builtin = template_dir.resolve() == (package_files.template_dir() / package_files.MODEL_TEMPLATE).parent.resolve()
     by_name = {obj.name: placeholders[obj.name] for obj in classes}
     known = run.known if run is not None else None
-    if known is not None and builtin and known.direct and known.key == order_key:
+    usable = known is not None and known.direct and known.key == order_key and sorted(known.names) == sorted(by_name)
+    if known is not None and usable and builtin:
         texts = _direct(template, [extra[by_name[name]] for name in known.names])
         order = known
     else:

@@ -73,7 +73,7 @@ def test_a_field_doc_edit_formats_that_class_alone_without_datamodel_code_genera
 
 # One edit of the demo's api.json: a kind and where, chosen by index.
 edits = st.tuples(
-    st.sampled_from(["action doc", "member doc", "drop member", "add member", "class doc"]),
+    st.sampled_from(["action doc", "member doc", "drop member", "add member", "class doc", "rename type"]),
     st.integers(0, 50),
     st.integers(0, 50),
     st.text(st.characters(blacklist_categories=["Cs"]), max_size=30),
@@ -85,6 +85,13 @@ def _apply(data: dict[str, Any], kind: str, first: int, second: int, text: str) 
     if kind == "action doc":
         action = actions[sorted(actions)[first % len(actions)]]
         action["document"] = f"{action['document']} {text}".strip()
+        return
+    if kind == "rename type":  # the same shapes under another name: the classes' order is not the old one's
+        shared = [name for name in sorted(objects) if not name.endswith(("Request", "Response"))]
+        old = shared[first % len(shared)]
+        objects[f"{old}Renamed"] = objects.pop(old)
+        for member in (m for obj in objects.values() for m in obj["members"]):
+            member["member"] = f"{old}Renamed" if member.get("member") == old else member.get("member")
         return
     owner = objects[sorted(objects)[first % len(objects)]]
     members = owner["members"]
