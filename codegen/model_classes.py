@@ -177,12 +177,14 @@ def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | 
             "base": _base(obj),
             "doc": _class_doc(obj, actions),
             "class_lines": _class_lines(obj, actions),
+            # In the order dmcg writes the fields (our own render follows it): a
+            # msgspec Struct takes those without a default first.
             "field_info": {
                 f.wire_name: {
                     "line": _field_line(f),
                     "doc": docstring(_field_doc(f), 4),
                 }
-                for f in obj.fields
+                for f in sorted(obj.fields, key=lambda f: f.optional)
             },
         }
     if not classes:

@@ -18,7 +18,7 @@ from codegen.model_chunks import assemble, chunks, pointer_key, previous, record
 from codegen.model_classes import ClassOrder
 from codegen.pipeline import Options, generate
 
-from ..conftest import ROOT
+from ..conftest import ROOT, SHARED
 
 DEMO = ROOT / "tests" / "fixtures" / "tencent" / "demo" / "v20200101"
 
@@ -172,3 +172,22 @@ def test_a_record_of_the_wrong_shape_is_not_used(tmp_path: Path, damage: Any) ->
 def test_a_pointer_is_per_service_version_and_run_options() -> None:
     assert pointer_key("base", "cvm/v20170312") != pointer_key("base", "cvm/v20170313")
     assert pointer_key("base", "cvm/v20170312") != pointer_key("other", "cvm/v20170312")
+
+
+CORPUS = SHARED / "tencentcloud-api"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="../shared corpus is not present")
+def test_the_class_template_rendered_alone_is_what_dmcg_writes_in_every_corpus_service_version() -> None:
+    # So a docstring edit skips datamodel-code-generator in every one of them.
+    from codegen.package_files import template_dir
+    from codegen.pipeline import load_project
+
+    folder = template_dir() / "models"
+    for service in load_project(CORPUS, "tencentcloud").services:
+        run = model_classes.ModelsRun()
+        text = model_classes.render_models(service, folder, run)
+        assert run.order is not None and run.order.direct, f"{service.service} {service.version}"
+        again = model_classes.ModelsRun(run.order)
+        assert model_classes.render_models(service, folder, again) == text and again.classes == run.classes
