@@ -167,7 +167,7 @@ class Job:
     cache_dir: Path | None
     templates: Path | None = None  # the --templates folder, read by the worker that renders
     overlays: tuple[Overlay, ...] = ()  # applied to what the importer gives, in order
-    pointer: str | None = None  # the key of the unit folder's "latest" entry (model_chunks)
+    pointer: str | None = None  # the key of the service version's "latest" entry (model_chunks)
 
 
 def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitResult:
