@@ -1,7 +1,7 @@
 """Generation time, cold and with the cache, against black alone on the same output.
 
     python benchmarks/generate.py [--corpus ../shared/tencentcloud-api] [--jobs N] [--runs 3] [--corpus-runs 2]
-    python benchmarks/generate.py --small-only     # only the one-service numbers (a minute)
+    python benchmarks/generate.py --small-only     # only the one-service numbers (a few minutes)
 
 Measures, in one run and with the same number of worker processes:
 1. black alone formatting the final output of the whole corpus (``black
@@ -13,7 +13,12 @@ Measures, in one run and with the same number of worker processes:
 4. one action's documentation changed in one service (cvm) of a copy of the
    corpus, regenerated with the warm cache; its output is checked against a
    cold generation of the changed input;
-5. cvm 2017-03-12 alone, cold and warm (medians of ``--runs``).
+5. cvm 2017-03-12 alone, and the service version with the most actions
+   (``--large``, cwp 2018-02-28: 486 actions), each cold and warm, and
+   regenerated with the warm cache after one action's documentation
+   changed, one field's documentation changed and one field added, against
+   its own cold time (medians of ``--runs``); the output of each change is
+   checked against a cold generation of the changed input.
 Prints seconds and the ratios to the baseline, next to the targets.
 
 The generator's own modules are byte-compiled first, as pip does when it
@@ -39,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "cvm/v20170312"
+LARGE = "cwp/v20180228"
 
 
 def timed(command: list[str], **kwargs: object) -> float:
@@ -121,19 +127,56 @@ def changed_copy(corpus: Path, into: Path) -> Path:
     return into
 
 
-def small(corpus: Path, scratch: Path, jobs: int, runs: int) -> None:
-    only = scratch / "only"
-    only.mkdir()
-    (only / SERVICE.split("/")[0]).symlink_to(corpus / SERVICE.split("/")[0])
+def edited_copy(corpus: Path, service: str, into: Path, edit: str, tag: str) -> Path:
+    """``service`` alone, copied, with one edit of its api.json (``tag`` makes each run's edit new)."""
+    shutil.copytree(corpus / service, into / service)
+    api = into / service / "api.json"
+    data = json.loads(api.read_text("utf-8"))
+    action = data["actions"][sorted(data["actions"])[0]]
+    members = data["objects"][action["input"]]["members"]
+    if edit == "doc":
+        action["document"] += f" ({tag})"
+    elif edit == "field doc":
+        members[0]["document"] = members[0].get("document", "") + f" ({tag})"
+    else:
+        members.append({"name": f"Added{tag}", "type": "string", "member": "string", "required": False})
+    api.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    return into
+
+
+EDITS = {"doc": "one action's doc changed", "field doc": "one field's doc changed", "field added": "one field added"}
+
+
+def small(corpus: Path, scratch: Path, jobs: int, runs: int, service: str) -> bool:
+    """One service version alone: cold, warm and each edit of ``EDITS``; whether every output was a cold run's."""
+    name = service.replace("/", "-")
+    only = scratch / f"only-{name}"
+    (only / service).parent.mkdir(parents=True)
+    (only / service).symlink_to(corpus / service)
     colds, warms = [], []
+    edits: dict[str, list[float]] = {edit: [] for edit in EDITS}
+    same = True
     for run in range(runs):
-        cache = scratch / f"small-cache-{run}"
-        out = scratch / f"small-{run}"
+        cache = scratch / f"{name}-cache-{run}"
+        out = scratch / f"{name}-{run}"
         colds.append(timed(generate_command(only, out, cache, jobs)))
         warms.append(timed(generate_command(only, out, cache, jobs)))
+        for edit in EDITS:
+            changed = edited_copy(corpus, service, scratch / f"{name}-{edit}-{run}", edit, f"run{run}")
+            edits[edit].append(timed(generate_command(changed, out, cache, jobs)))
+            if run == runs - 1:
+                reference = scratch / f"{name}-{edit}-reference"
+                timed(generate_command(changed, reference, None, jobs))
+                same = same and tree(out) == tree(reference)
     cold, warm = statistics.median(colds), statistics.median(warms)
-    print(f"{SERVICE} alone, cold:      {cold:8.2f} s (target <= 4 s)")
-    print(f"{SERVICE} alone, warm:      {warm:8.2f} s (target <= 0.3 s; nothing heavy imported)", flush=True)
+    print(f"{service} alone, cold:      {cold:8.2f} s")
+    print(f"{service} alone, warm:      {warm:8.2f} s ({warm / cold:.1%} of cold; nothing heavy imported)")
+    for edit, label in EDITS.items():
+        took = statistics.median(edits[edit])
+        target = "" if edit == "field added" else "; target <= 15%"
+        print(f"  {label + ':':27}{took:8.2f} s ({took / cold:.1%} of cold{target})")
+    print(f"  each output identical to a cold run of the changed input: {same}", flush=True)
+    return same
 
 
 def main() -> int:
@@ -143,15 +186,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of the one-service measurements (median)")
     parser.add_argument("--corpus-runs", type=int, default=2, help="cold corpus runs and black runs (median)")
     parser.add_argument("--small-only", action="store_true", help="only the one-service measurements")
+    parser.add_argument("--large", default=LARGE, help="the second service version measured alone")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     compileall.compile_dir(ROOT / "codegen", quiet=1)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         print(f"{args.jobs} worker processes", flush=True)
-        small(corpus, scratch, args.jobs, args.runs)
+        same = all([small(corpus, scratch, args.jobs, args.runs, service) for service in (SERVICE, args.large)])
         if args.small_only:
-            return 0
+            return 0 if same else 1
         # Cold generation and black alone take turns, so that a machine that
         # speeds up or slows down during the run weighs on both alike.
         colds, blacks, peaks = [], [], []
@@ -180,7 +224,7 @@ def main() -> int:
         print(f"one action changed (cvm):   {one_action:8.2f} s ({one_action / cold:.2%} of cold; target <= 5%)")
         reference = scratch / "reference"
         timed(generate_command(changed, reference, None, args.jobs))
-        same = tree(out) == tree(reference)
+        same = tree(out) == tree(reference) and same
     print(f"  output identical to a cold run of the changed input: {same}")
     return 0 if same else 1
 

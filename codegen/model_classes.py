@@ -29,19 +29,29 @@ step:
 
 Its timestamp, header and formatters are off; black runs once, later, on
 the whole file.
+
+dmcg's share, the order of the classes and of their fields, depends only on
+the schema and the aliases, not on names or docstrings. So a run given the
+order a past run found for the same schema (:class:`ModelsRun`) renders the
+built-in class template itself, class by class, and skips dmcg: an edited
+docstring then costs a template render, not a dmcg run. It does so only
+when that past run checked that its own render of every class was the very
+text dmcg wrote (``ClassOrder.direct``).
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from datamodel_code_generator import generate
-from datamodel_code_generator.enums import DataModelType, InputFileType
+import jinja2
 
-from . import layout
+from . import layout, package_files
+from .cache import digest
 from .docstrings import docstring
 from .ir import Action, Field, ObjectType, ServiceVersion, TypeRef
 from .reading import read_bounded
@@ -120,10 +130,31 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
     return docstring(text, 4)
 
 
-def render_models(service: ServiceVersion, template_dir: Path) -> str:
+@dataclass(frozen=True)
+class ClassOrder:
+    """What a dmcg run decided for one schema: the classes in output order."""
+
+    key: str  # digest of the schema, the aliases and the class template dmcg was given
+    names: tuple[str, ...]
+    direct: bool  # our own render of each class was dmcg's text, byte for byte
+
+
+@dataclass
+class ModelsRun:
+    """One run of :func:`render_models`: ``known`` is the order a past run found
+    (or None); the run leaves its ``order`` and each class's text (``classes``)."""
+
+    known: ClassOrder | None = None
+    order: ClassOrder | None = None
+    classes: list[str] = field(default_factory=list)
+
+
+def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | None = None) -> str:
     """The class definitions of ``service``'s models module (not yet formatted).
 
     ``template_dir`` is the folder holding the class template (``msgspec.jinja2``).
+    With ``run``, dmcg is skipped when ``run.known`` allows it, and the run records
+    what it rendered.
     """
     classes = object_types(service)
     actions = {a.name: a for a in service.actions}
@@ -146,16 +177,75 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
             "base": _base(obj),
             "doc": _class_doc(obj, actions),
             "class_lines": _class_lines(obj, actions),
+            # In the order dmcg writes the fields (our own render follows it): a
+            # msgspec Struct takes those without a default first.
             "field_info": {
                 f.wire_name: {
                     "line": _field_line(f),
                     "doc": docstring(_field_doc(f), 4),
                 }
-                for f in obj.fields
+                for f in sorted(obj.fields, key=lambda f: f.optional)
             },
         }
     if not classes:
         return ""
+    template = read_bounded(template_dir / "msgspec.jinja2").decode("utf-8")
+    # The class names too: not in the schema, but a renamed class is not the order's.
+    order_key = digest(
+        json.dumps(schema), json.dumps(aliases, sort_keys=True), template, json.dumps(list(placeholders))
+    )
+    # Only the built-in class template: an override may print what dmcg alone knows.
+    builtin = template_dir.resolve() == (package_files.template_dir() / package_files.MODEL_TEMPLATE).parent.resolve()
+    by_name = {obj.name: placeholders[obj.name] for obj in classes}
+    known = run.known if run is not None else None
+    usable = known is not None and known.direct and known.key == order_key and sorted(known.names) == sorted(by_name)
+    if known is not None and usable and builtin:
+        texts = _direct(template, [extra[by_name[name]] for name in known.names])
+        order = known
+    else:
+        texts = _dmcg(schema, aliases, extra, template_dir, [obj.name for obj in classes])
+        names = tuple(text[6:].split("(", 1)[0] for text in texts)
+        # Checked only when the result is kept for a later run (a cache is in use).
+        direct = run is not None and builtin and _direct(template, [extra[by_name[n]] for n in names]) == texts
+        order = ClassOrder(order_key, names, direct)
+    if run is not None:
+        run.order, run.classes = order, texts
+    return "\n\n\n".join(texts)
+
+
+class _Field:
+    """What the built-in class template reads of dmcg's field: its wire name."""
+
+    def __init__(self, original_name: str) -> None:
+        self.original_name = original_name
+
+
+def _direct(template: str, extras: list[dict[str, Any]]) -> list[str]:
+    """Each class rendered by the class template as dmcg renders it."""
+    compiled = _class_template(template)
+    return [
+        compiled.render(**data, fields=[_Field(wire) for wire in data["field_info"]]).strip("\n") for data in extras
+    ]
+
+
+@lru_cache(maxsize=2)
+def _class_template(text: str) -> jinja2.Template:
+    # dmcg's environment for this file: Jinja's defaults (its autoescape is for .html and .xml).
+    return jinja2.Environment(autoescape=False).from_string(text)  # noqa: S701
+
+
+def _dmcg(
+    schema: dict[str, Any],
+    aliases: dict[str, str],
+    extra: dict[str, dict[str, Any]],
+    template_dir: Path,
+    expected: list[str],
+) -> list[str]:
+    """The classes as dmcg renders and orders them."""
+    # Imported here: a run that renders every class itself never loads it.
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+
     _forget_changed_template(template_dir)
     with warnings.catch_warnings():
         # It warns about its own future defaults; we pin the version and pass
@@ -175,7 +265,7 @@ def render_models(service: ServiceVersion, template_dir: Path) -> str:
             collapse_root_models=True,
         )
     assert isinstance(output, str)
-    return _class_definitions(output, [obj.name for obj in classes])
+    return _class_definitions(output, expected)
 
 
 def _field_line(item: Field) -> str:
@@ -231,13 +321,13 @@ def _forget_changed_template(template_dir: Path) -> None:
     _TEMPLATES_SEEN[template_dir] = text
 
 
-def _class_definitions(output: str, expected: list[str]) -> str:
-    """Keep only the class statements; our template writes header and imports."""
+def _class_definitions(output: str, expected: list[str]) -> list[str]:
+    """Keep only the class statements, each as one text; our template writes header and imports."""
     start = output.find("\nclass ")
     body = output[start + 1 :] if start >= 0 else ""
     found = [line[6:].split("(", 1)[0] for line in body.splitlines() if line.startswith("class ")]
     if sorted(found) != sorted(expected):
         raise ClassesMissing(", ".join(sorted(set(found) ^ set(expected))))
-    # Two blank lines between classes, as black wants them (docstring lines are
-    # indented, so no line of one starts with "class ").
-    return "\n\n\nclass ".join(part.strip("\n") for part in body.split("\nclass "))
+    # Joined with two blank lines between classes, as black wants them (docstring
+    # lines are indented, so no line of one starts with "class ").
+    return [("class " + part if index else part).strip("\n") for index, part in enumerate(body.split("\nclass "))]

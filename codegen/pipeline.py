@@ -217,6 +217,7 @@ def _generate_units(
     """Each unit from its cache entry or generated; the generation and its "run" entry."""
     from .build import check_packages
     from .loader import load_unit
+    from .model_chunks import pointer_key
     from .overlay import parse, unknown_service_versions
     from .units import Job, UnitResult, run_jobs
 
@@ -246,6 +247,7 @@ def _generate_units(
             cache.root,
             options.templates,
             overlays,
+            pointer_key(base, unit.name),
         )
         for unit in missing
     ]
@@ -263,6 +265,8 @@ def _generate_units(
             continue
         results[job.unit.folder] = result
         cache.put("service", keys[job.unit.folder], result.to_json())
+        # The next run on this folder, if its input changed, reuses what it can of this one.
+        cache.put("latest", pointer_key(base, job.unit.name), {"service": keys[job.unit.folder]})
     if failed:
         raise SpecError([problem for folder in sorted(failed) for problem in failed[folder]])
     chosen = [results[unit.folder] for unit in sorted(units, key=lambda u: u.folder)]

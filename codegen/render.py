@@ -25,7 +25,7 @@ from . import __version__, layout
 from .diagnostics import Diagnostic, SpecError
 from .docstrings import docstring
 from .ir import Action, ErrorCategory, ErrorCode, Example, Field, ServiceIndex, ServiceVersion, TypeRef, Waiter
-from .model_classes import CLASS_TEMPLATE_NAMES, ClassesMissing, object_types, render_models
+from .model_classes import CLASS_TEMPLATE_NAMES, ClassesMissing, ModelsRun, object_types, render_models
 from .package_files import (
     MODEL_TEMPLATE,
     model_template_dir,
@@ -508,12 +508,17 @@ def render_service(service: ServiceVersion, package: str, templates: Path | None
 
 
 def iter_service(
-    service: ServiceVersion, package: str, templates: Path | None = None, kinds: Container[str] | None = None
+    service: ServiceVersion,
+    package: str,
+    templates: Path | None = None,
+    kinds: Container[str] | None = None,
+    models_run: ModelsRun | None = None,
 ) -> Iterator[tuple[str, str]]:
     """The files of :func:`render_service` one at a time, in manifest order: the
     slowest (models) last, so that a caller can format the others meanwhile.
 
-    ``kinds``: only the manifest entries of these kinds (``template``, ``models``, ``examples``)."""
+    ``kinds``: only the manifest entries of these kinds (``template``, ``models``, ``examples``).
+    ``models_run``: given to ``render_models`` (see ``model_classes.ModelsRun``)."""
     folders = template_folders(templates)
     env = _environment(folders)
     names = _version_names(service, package)
@@ -525,7 +530,7 @@ def iter_service(
         if entry.kind == "template":
             yield path, _render(env, entry, names, context, templates)
         elif entry.kind == "models":
-            classes = _model_classes(service, folders, templates)
+            classes = _model_classes(service, folders, templates, models_run)
             exported = [obj.name for obj in object_types(service)]
             models = {**context, "exported": exported, "classes": classes}
             yield path, _render(env, entry, names, models, templates, roots=(MODEL_TEMPLATE,))
@@ -534,12 +539,20 @@ def iter_service(
             yield path, examples_data(service)
 
 
-def _model_classes(service: ServiceVersion, folders: tuple[Path, ...], templates: Path | None) -> str:
+def models_path(service: ServiceVersion, package: str) -> str:
+    """Where the models module of ``service`` goes in the output."""
+    (entry,) = (entry for entry in MANIFEST if entry.kind == "models")
+    return entry.path.format(**_version_names(service, package))
+
+
+def _model_classes(
+    service: ServiceVersion, folders: tuple[Path, ...], templates: Path | None, run: ModelsRun | None
+) -> str:
     """The model classes, through the user's class template when there is one."""
     folder = model_template_dir(folders)
     with users_errors(templates):
         try:
-            return render_models(service, folder)
+            return render_models(service, folder, run)
         except ClassesMissing as exc:
             if templates is None or not inside(folder, templates):
                 raise

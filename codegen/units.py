@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Container, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,10 @@ from .inputs import Unit
 from .ir import ServiceIndex, ServiceVersion
 from .layout import class_pieces, join_pieces, may_need_black
 from .loader import load_unit
+from .model_chunks import Previous, assemble, chunks
+from .model_chunks import previous as chunks_of
+from .model_chunks import record as record_chunks
+from .model_classes import ModelsRun
 
 if TYPE_CHECKING:
     from .importers import Importer
@@ -65,33 +70,61 @@ def service_files(
     the models in up to ``pieces`` parts at once.
 
     ``templates``: a folder of templates replacing built-in ones of the same name."""
-    from .render import black_clean_files, iter_service
+    return service_output(service, package, pool, templates, pieces)[0]
+
+
+def service_output(
+    service: ServiceVersion,
+    package: str,
+    pool: Executor | None = None,
+    templates: Path | None = None,
+    pieces: int = 1,
+    previous: Previous | None = None,
+    record: bool = False,
+) -> tuple[dict[str, str], dict[str, Any] | None]:
+    """:func:`service_files`, reusing what ``previous`` holds (then in this process,
+    whatever the pool), and with ``record`` (a cache keeps the result) the record
+    of the models file's chunks for a later run (``model_chunks.record``)."""
+    from .render import black_clean_files, iter_service, models_path
 
     clean = black_clean_files(service, package, templates)
-    if pool is None:
-        return formatted(dict(iter_service(service, package, templates)), laid_out=clean)
-    # The models (datamodel-code-generator, then black on the biggest file)
-    # take longest: a worker renders them while this process renders the
-    # other files and hands them out for formatting; then every worker
-    # formats a part of the models.
-    models = pool.submit(_models_file, service, package, templates)
-    pending = {
-        path: pool.submit(_format, text) if _needs_black(path, text, (), clean) else text
-        for path, text in iter_service(service, package, templates, kinds=("template", "examples"))
-    }
-    parts = {
-        path: [pool.submit(_format, part) for part in class_pieces(text, pieces)]
-        for path, text in models.result().items()
-    }
-    files = {path: value if isinstance(value, str) else value.result() for path, value in pending.items()}
-    return {**files, **{path: join_pieces([part.result() for part in done]) for path, done in parts.items()}}
+    run = ModelsRun(previous.order if previous else None) if record or previous else None
+    path = models_path(service, package)
+    if pool is None or previous is not None:
+        rendered = dict(iter_service(service, package, templates, models_run=run))
+        parts = chunks(rendered[path], run.classes) if run else None
+        if previous is None or parts is None:
+            files = formatted(rendered, laid_out=clean)
+        else:
+            others = formatted({name: text for name, text in rendered.items() if name != path}, laid_out=clean)
+            models = assemble(parts, previous.formatted, _format)
+            files = {name: models if name == path else others[name] for name in rendered}
+    else:
+        # The models (datamodel-code-generator, then black on the biggest file)
+        # take longest: a worker renders them while this process renders the
+        # other files and hands them out for formatting; then every worker
+        # formats a part of the models.
+        models_job = pool.submit(_models_file, service, package, templates, run)
+        pending = {
+            name: pool.submit(_format, text) if _needs_black(name, text, (), clean) else text
+            for name, text in iter_service(service, package, templates, kinds=("template", "examples"))
+        }
+        rendered_models, run = models_job.result()
+        parts = chunks(rendered_models[path], run.classes) if run else None
+        formatting = [pool.submit(_format, part) for part in class_pieces(rendered_models[path], pieces)]
+        files = {name: value if isinstance(value, str) else value.result() for name, value in pending.items()}
+        files[path] = join_pieces([part.result() for part in formatting])
+    kept = record_chunks(path, parts, files[path], run.order) if record and parts and run and run.order else None
+    return files, kept
 
 
-def _models_file(service: ServiceVersion, package: str, templates: Path | None) -> dict[str, str]:
-    """The service version's models module, rendered, not formatted (in a worker process)."""
+def _models_file(
+    service: ServiceVersion, package: str, templates: Path | None, run: ModelsRun | None
+) -> tuple[dict[str, str], ModelsRun | None]:
+    """The service version's models module, rendered, not formatted (in a worker process), and its run."""
     from .render import iter_service
 
-    return dict(iter_service(service, package, templates, kinds=("models",)))
+    return dict(iter_service(service, package, templates, kinds=("models",), models_run=run)), run
 
 
 @dataclass(frozen=True)
@@ -102,9 +135,11 @@ class UnitResult:
     index: ServiceIndex | None = None  # None: the unit holds none of the chosen actions
     surface: dict[str, Any] | None = None  # its ServiceSurface as JSON data, with a changelog
     problems: tuple[Diagnostic, ...] = ()
+    models: dict[str, Any] | None = None  # where its models file's chunks are (model_chunks.record)
 
     def to_json(self) -> dict[str, Any]:
-        return {"files": self.files, "index": asdict(self.index) if self.index else None, "surface": self.surface}
+        index = asdict(self.index) if self.index else None
+        return {"files": self.files, "index": index, "surface": self.surface, "models": self.models}
 
     @classmethod
     def from_json(cls, data: Any) -> UnitResult | None:
@@ -113,7 +148,10 @@ class UnitResult:
             files, index, surface = data["files"], data["index"], data["surface"]
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
                 return None
-            return cls(files, ServiceIndex(**index) if index is not None else None, surface)
+            models = data.get("models")
+            if models is not None and not isinstance(models, dict):
+                return None
+            return cls(files, ServiceIndex(**index) if index is not None else None, surface, models=models)
         except (TypeError, KeyError, AttributeError):
             return None
 
@@ -129,6 +167,7 @@ class Job:
     cache_dir: Path | None
     templates: Path | None = None  # the --templates folder, read by the worker that renders
     overlays: tuple[Overlay, ...] = ()  # applied to what the importer gives, in order
+    pointer: str | None = None  # the key of the service version's "latest" entry (model_chunks)
 
 
 def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitResult:
@@ -153,11 +192,14 @@ def _run_job(job: Job, pool: Executor | None = None, pieces: int = 1) -> UnitRes
         from .surface import service_surface
 
         surface = asdict(service_surface(service))
+    previous = chunks_of(cache, job.pointer)
     try:
-        files = service_files(service, job.package, pool, job.templates, pieces)
+        files, models = service_output(
+            service, job.package, pool, job.templates, pieces, previous, record=cache.root is not None
+        )
     except SpecError as exc:  # the user's templates failed (see template_errors)
         return UnitResult(problems=tuple(exc.diagnostics))
-    return UnitResult(files, service.index, surface)
+    return UnitResult(files, service.index, surface, models=models)
 
 
 # Black's time varies along a models file (two halves of cvm's took 0.36 s
@@ -184,8 +226,10 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
     """Results in the order of ``jobs``, using up to ``workers`` processes.
 
     With at least as many jobs as workers, each worker takes whole jobs.
-    With fewer (one service regenerated), the jobs run here and the worker
-    processes render the models and format every file, which is most of the time.
+    With fewer (one service regenerated), the jobs run here: a job with the
+    chunks of a past run on its folder to reuse alone (little is left to
+    format), any other with worker processes, started for it, rendering the
+    models and formatting every file, which is most of the time.
     """
     if workers < 2 or not jobs:
         yield from map(_run_job, jobs)
@@ -193,11 +237,25 @@ def run_jobs(jobs: list[Job], workers: int) -> Iterator[UnitResult]:
     # Spawned, not forked: a forked worker would inherit the output lock and
     # keep it after a killed run, blocking the next one.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-        if len(jobs) >= workers:
+    if len(jobs) >= workers:
+        with ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
             yield from pool.map(_run_job, jobs, chunksize=1)
-            return
-        for _ in range(workers):
-            pool.submit(_format, "")  # the workers import black while this process renders
+        return
+    with ExitStack() as stack:
+        started: ProcessPoolExecutor | None = None
         for job in jobs:
-            yield _run_job(job, pool, _MODEL_PARTS_PER_WORKER * workers)
+            if _has_previous(job):
+                yield _run_job(job)
+                continue
+            if started is None:
+                started = stack.enter_context(
+                    ProcessPoolExecutor(workers, context, initializer=_watch_parent, initargs=(os.getpid(),))
+                )
+                for _ in range(workers):
+                    started.submit(_format, "")  # the workers import black while this process renders
+            yield _run_job(job, started, _MODEL_PARTS_PER_WORKER * workers)
+
+
+def _has_previous(job: Job) -> bool:
+    """Whether a past run on the job's folder left an entry to reuse (checked in full by the job)."""
+    return job.pointer is not None and Cache(job.cache_dir).get("latest", job.pointer) is not None

@@ -97,33 +97,65 @@ _CHECKED_FIRST = frozenset({"errors", "examples"})
 
 
 @cache
+def _schema_text() -> str:
+    return resources.files("codegen").joinpath("tencent_schema.json").read_text("utf-8")
+
+
+@cache
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
     import jsonschema  # slow to import; a run served by the cache never needs it
 
-    schema = json.loads(resources.files("codegen").joinpath("tencent_schema.json").read_text("utf-8"))
+    schema = json.loads(_schema_text())
     return jsonschema.Draft202012Validator({**schema["$defs"][kind], "$defs": schema["$defs"]})
 
 
-def _shape_problems(values: list[Any], paths: list[str], kinds: frozenset[str]) -> list[Diagnostic]:
-    """Where each file of ``kinds`` departs from the shapes the mapping reads (tencent_schema.json)."""
-    import jsonschema
+def _shape_problems(
+    values: list[Any],
+    paths: list[str],
+    kinds: frozenset[str],
+    raws: Sequence[bytes | None] = (),
+    cache: Cache | None = None,
+) -> list[Diagnostic]:
+    """Where each file of ``kinds`` departs from the shapes the mapping reads (tencent_schema.json).
 
+    With a cache and the files' bytes (``raws``), a file that passed before is not checked again."""
     problems = []
-    for value, path, kind in zip(values, paths, ("api", "errors", "examples"), strict=True):
+    given = [*raws, *[None] * (len(values) - len(raws))]
+    for value, path, kind, raw in zip(values, paths, ("api", "errors", "examples"), given, strict=True):
         if value is None or kind not in kinds:
             continue
+        key = _passed_key(kind, raw) if cache is not None and raw is not None else None
+        if key is not None and cache is not None and cache.get("valid", key) is True:
+            continue
+        import jsonschema
+
         error = jsonschema.exceptions.best_match(_validator(kind).iter_errors(value))
         if error is not None:
             message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
             pointer = json_pointer(*error.absolute_path)
             problems.append(Diagnostic(path, message=f"cannot import: {message}", pointer=pointer))
+        elif key is not None and cache is not None:
+            cache.put("valid", key, True)
     return problems
 
 
-def _convert(values: list[Any], paths: list[str], actions: Sequence[str] | None) -> ImportedService:
+def _passed_key(kind: str, raw: bytes) -> str:
+    """The "valid" entry of a file of ``kind`` holding ``raw`` that matched its shape."""
+    from ..cache import digest, installed_version
+
+    return digest("tencent shape", _schema_text(), installed_version("jsonschema"), kind, raw)
+
+
+def _convert(
+    values: list[Any],
+    paths: list[str],
+    actions: Sequence[str] | None,
+    raws: Sequence[bytes | None] = (),
+    cache: Cache | None = None,
+) -> ImportedService:
     from .tencent_api import convert
 
-    if wrong := _wrong_files(values, paths) or _shape_problems(values, paths, _CHECKED_FIRST):
+    if wrong := _wrong_files(values, paths) or _shape_problems(values, paths, _CHECKED_FIRST, raws, cache):
         raise SpecError(wrong)
     api, errors, examples = values
     api_path, errors_path, examples_path = paths
@@ -178,11 +210,12 @@ class TencentCloudImporter:
         data = {Path(shown).name: raw for shown, raw in unit.files}
         if TENCENT_FILES[0] not in data:
             return [], [Diagnostic(paths[0], message="file not found")]  # removed since the folder was listed
-        values, problems = _parse_all([(path, data.get(name)) for path, name in zip(paths, TENCENT_FILES, strict=True)])
+        raws = [data.get(name) for name in TENCENT_FILES]
+        values, problems = _parse_all(list(zip(paths, raws, strict=True)))
         if problems:
             return [], problems
         try:
-            imported = _convert(values, paths, actions)
+            imported = _convert(values, paths, actions, raws, cache)
         except SpecError as exc:
             return [], exc.diagnostics
         if actions is not None and not imported.actions:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -313,3 +314,22 @@ def test_pieces_are_cut_only_before_real_classes_after_a_blank_line() -> None:
     parts = class_pieces(source, 10)
     assert [part.split("\n", 1)[0] for part in parts] == ['"""Title', "class A:", "@x.deco"]
     assert join_pieces([format_python(part) for part in parts]) == format_python(source)
+
+
+@pytest.mark.parametrize("name", ["cvm", "trtc"])
+def test_models_formatted_class_by_class_are_what_black_makes_of_the_whole(name: str) -> None:
+    # The rule model_chunks rests on, at its finest: the header and every class formatted alone.
+    from codegen.model_chunks import assemble, chunks, record
+    from codegen.model_classes import ModelsRun
+    from codegen.pipeline import load_project
+    from codegen.render import iter_service
+
+    project = load_project(Path(__file__).resolve().parents[2] / "specs")
+    service = next(s for s in project.services if s.service == name)
+    run = ModelsRun()
+    ((path, text),) = iter_service(service, "tcsdk", kinds=("models",), models_run=run)
+    parts = chunks(text, run.classes)
+    assert parts is not None and len(parts) == len(run.classes) + 1 and run.order is not None
+    whole = format_python(text)
+    assert assemble(parts, {}, format_python) == whole
+    assert record(path, parts, whole, run.order) is not None

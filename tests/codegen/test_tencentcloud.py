@@ -280,3 +280,32 @@ def test_deprecated_imported_action_warns_when_called(demo_package: Path) -> Non
             assert caught.value.code is CreateWidgetErrorCode.FAILED_OPERATION_WIDGET_LOCKED
     finally:
         server.stop()
+
+
+def test_errors_and_examples_that_matched_their_shape_are_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codegen.cache import Cache
+    from codegen.importers import tencentcloud
+    from codegen.inputs import Unit
+
+    importer = tencentcloud.TencentCloudImporter()
+    files = tuple((f"demo/v20200101/{name}", (SOURCE / name).read_bytes()) for name in tencentcloud.TENCENT_FILES)
+    store = Cache(tmp_path)
+    checked: list[str] = []
+    real = tencentcloud._validator
+
+    def counted(kind: str) -> object:
+        checked.append(kind)
+        return real(kind)
+
+    monkeypatch.setattr(tencentcloud, "_validator", counted)
+    first, problems = importer.load_unit(Unit("demo/v20200101", files), cache=store)
+    assert first and not problems and checked == ["errors", "examples"]
+    again, problems = importer.load_unit(Unit("demo/v20200101", files), cache=store)
+    assert [d.data for d in again] == [d.data for d in first] and not problems and checked == ["errors", "examples"]
+    # Other bytes are checked again; a file that fails its shape is never stored as passed.
+    broken = (files[0], files[1], (files[2][0], b'{"actions": 3}'))
+    for _ in range(2):
+        assert importer.load_unit(Unit("demo/v20200101", broken), cache=store)[1]
+    assert checked == ["errors", "examples", "examples", "examples"]

@@ -1,0 +1,193 @@
+"""Regeneration after a small edit: the model classes of the last run are reused
+by content, and the output is the bytes a cold run makes (codegen/model_chunks.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codegen import model_classes, units
+from codegen.cache import Cache
+from codegen.model_chunks import assemble, chunks, pointer_key, previous, record
+from codegen.model_classes import ClassOrder
+from codegen.pipeline import Options, generate
+
+from ..conftest import ROOT, SHARED
+
+DEMO = ROOT / "tests" / "fixtures" / "tencent" / "demo" / "v20200101"
+
+
+def _files(specs: Path, cache_dir: Path | None) -> dict[str, str]:
+    options = Options(specs, specs / "out", "tcsdk", source_format="tencentcloud", jobs=1, cache_dir=cache_dir)
+    return generate(options, lambda message: None).files
+
+
+def _copy(tmp: Path) -> tuple[Path, Path]:
+    """A copy of the demo input and its api.json."""
+    specs = tmp / "specs"
+    shutil.copytree(DEMO, specs / "demo" / "v20200101")
+    return specs, specs / "demo" / "v20200101" / "api.json"
+
+
+def _edit(api: Path, change: Any) -> None:
+    data = json.loads(api.read_text("utf-8"))
+    change(data)
+    api.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+
+
+def test_a_field_doc_edit_formats_that_class_alone_without_datamodel_code_generator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs, api = _copy(tmp_path)
+    cache_dir = tmp_path / "cache"
+    _files(specs, cache_dir)
+
+    def widget_doc(data: dict[str, Any]) -> None:
+        data["objects"]["Widget"]["members"][0]["document"] = "The widget's new ID."
+
+    _edit(api, widget_doc)
+    formatted: list[str] = []
+    real_format = units._format
+
+    def counted(text: str) -> str:
+        formatted.append(text)
+        return real_format(text)
+
+    def no_dmcg(*args: object) -> list[str]:
+        raise AssertionError("datamodel-code-generator ran for a docstring edit")
+
+    monkeypatch.setattr(units, "_format", counted)
+    monkeypatch.setattr(model_classes, "_dmcg", no_dmcg)
+    warm = _files(specs, cache_dir)
+    monkeypatch.undo()
+    assert len(formatted) == 1 and formatted[0].startswith("class Widget(")
+    assert "The widget's new ID." in formatted[0]
+    assert warm == _files(specs, None)
+
+
+# One edit of the demo's api.json: a kind and where, chosen by index.
+edits = st.tuples(
+    st.sampled_from(["action doc", "member doc", "drop member", "add member", "class doc", "rename type"]),
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.text(st.characters(blacklist_categories=["Cs"]), max_size=30),
+)
+
+
+def _apply(data: dict[str, Any], kind: str, first: int, second: int, text: str) -> None:
+    actions, objects = data["actions"], data["objects"]
+    if kind == "action doc":
+        action = actions[sorted(actions)[first % len(actions)]]
+        action["document"] = f"{action['document']} {text}".strip()
+        return
+    if kind == "rename type":  # the same shapes under another name: the classes' order is not the old one's
+        shared = [name for name in sorted(objects) if not name.endswith(("Request", "Response"))]
+        old = shared[first % len(shared)]
+        objects[f"{old}Renamed"] = objects.pop(old)
+        for member in (m for obj in objects.values() for m in obj["members"]):
+            member["member"] = f"{old}Renamed" if member.get("member") == old else member.get("member")
+        return
+    owner = objects[sorted(objects)[first % len(objects)]]
+    members = owner["members"]
+    if kind == "class doc":
+        owner["document"] = text or "Changed."
+    elif kind == "add member":
+        members.append(
+            {"name": f"Added{len(members)}", "type": "string", "member": "string", "required": False, "document": text}
+        )
+    elif members and kind == "member doc":
+        members[second % len(members)]["document"] = text
+    elif members and kind == "drop member" and members[second % len(members)]["name"] != "RequestId":
+        del members[second % len(members)]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(edits, min_size=1, max_size=4))
+def test_each_edit_regenerates_to_the_bytes_of_a_cold_run(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, int, str]]
+) -> None:
+    tmp = tmp_path_factory.mktemp("edits")
+    specs, api = _copy(tmp)
+    cache_dir = tmp / "cache"
+    _files(specs, cache_dir)
+    for step in steps:
+        _edit(api, lambda data, step=step: _apply(data, *step))
+        assert _files(specs, cache_dir) == _files(specs, None), step
+
+
+def test_a_models_file_not_laid_out_as_header_then_classes_is_not_cut() -> None:
+    classes = ["class A(_model.Model):\n    pass", "class B(_model.Model):\n    pass"]
+    header = '"""Doc."""\n\n__all__ = ["A", "B"]\n\n\n'
+    assert chunks(header + "\n\n\n".join(classes) + "\n", classes) == [header, classes[0], classes[1] + "\n"]
+    assert chunks(header + "\n\n\n".join(classes) + "\nx = 1\n", classes) is None  # text after the classes
+    assert chunks("# a comment\n" + "\n\n\n".join(classes), classes) is None  # no blank line before the first
+    assert chunks(header, []) is None
+
+
+def test_a_record_is_made_only_when_every_class_is_where_black_puts_it() -> None:
+    parts = ['"""Doc."""\n\n\n', "class A(_model.Model):\n    pass", "class B(_model.Model):\n    pass\n"]
+    text = '"""Doc."""\n\n\nclass A(_model.Model):\n    pass\n\n\nclass B(_model.Model):\n    pass\n'
+    made = record("m.py", parts, text, ClassOrder("k", ("A", "B"), True))
+    assert made is not None and [text[begin:end] for _, begin, end in made["spans"]] == [
+        '"""Doc."""\n',
+        "class A(_model.Model):\n    pass\n",
+        "class B(_model.Model):\n    pass\n",
+    ]
+    assert record("m.py", parts, text, ClassOrder("k", ("A", "C"), True)) is None
+    docstring_with_a_class = '"""Doc.\n\n\nclass Z(x):\n"""\n\n\n' + text[len('"""Doc."""\n\n\n') :]
+    assert record("m.py", parts, docstring_with_a_class, ClassOrder("k", ("A", "B"), True)) is None
+    known = {span[0]: text[span[1] : span[2]] for span in made["spans"]}
+    assert assemble(parts, known, lambda part: pytest.fail("formatted again")) == text
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: m.update(spans=[["x", 0, 10**9]]),
+        lambda m: m.update(spans=[["x", 5, 1]]),
+        lambda m: m.update(spans=[["x", "0", 1]]),
+        lambda m: m.update(names="A"),
+        lambda m: m.update(direct="yes"),
+        lambda m: m.update(path="elsewhere.py"),
+    ],
+)
+def test_a_record_of_the_wrong_shape_is_not_used(tmp_path: Path, damage: Any) -> None:
+    cache = Cache(tmp_path)
+    models = {"path": "m.py", "key": "k", "names": ["A"], "direct": True, "spans": [["d", 0, 3]]}
+    cache.put("service", "s", {"files": {"m.py": "abcdef"}, "models": models})
+    cache.put("latest", "p", {"service": "s"})
+    found = previous(cache, "p")
+    assert found is not None and found.formatted == {"d": "abc"} and found.order.names == ("A",)
+    damage(models)
+    cache.put("service", "s", {"files": {"m.py": "abcdef"}, "models": models})
+    assert previous(cache, "p") is None
+
+
+def test_a_pointer_is_per_service_version_and_run_options() -> None:
+    assert pointer_key("base", "cvm/v20170312") != pointer_key("base", "cvm/v20170313")
+    assert pointer_key("base", "cvm/v20170312") != pointer_key("other", "cvm/v20170312")
+
+
+CORPUS = SHARED / "tencentcloud-api"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CORPUS / "index.json").is_file(), reason="../shared corpus is not present")
+def test_the_class_template_rendered_alone_is_what_dmcg_writes_in_every_corpus_service_version() -> None:
+    # So a docstring edit skips datamodel-code-generator in every one of them.
+    from codegen.package_files import template_dir
+    from codegen.pipeline import load_project
+
+    folder = template_dir() / "models"
+    for service in load_project(CORPUS, "tencentcloud").services:
+        run = model_classes.ModelsRun()
+        text = model_classes.render_models(service, folder, run)
+        assert run.order is not None and run.order.direct, f"{service.service} {service.version}"
+        again = model_classes.ModelsRun(run.order)
+        assert model_classes.render_models(service, folder, again) == text and again.classes == run.classes
