@@ -455,11 +455,17 @@ class Runner:
         return data
 
 
-def answering_server(corpus: Path) -> ThreadingHTTPServer:
-    """A local endpoint answering every action of cvm with its first success example."""
+def answering_handler(corpus: Path, keep_alive: bool = False) -> type[BaseHTTPRequestHandler]:
+    """A handler answering every action of cvm with its first success example."""
     answers = {action: raw for action, raw in reversed(success_examples(corpus, "cvm/v20170312"))}
 
     class Handler(BaseHTTPRequestHandler):
+        if keep_alive:
+            protocol_version = "HTTP/1.1"
+            # The head and the body go out as two writes: without this, Nagle's
+            # algorithm holds the body until the client's delayed ACK (40 ms).
+            disable_nagle_algorithm = True
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             body = answers[self.headers["X-TC-Action"]]
@@ -472,7 +478,12 @@ def answering_server(corpus: Path) -> ThreadingHTTPServer:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    return Handler
+
+
+def answering_server(corpus: Path) -> ThreadingHTTPServer:
+    """A local endpoint answering every action of cvm with its first success example."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), answering_handler(corpus))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

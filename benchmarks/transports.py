@@ -33,13 +33,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runtime import PACKAGE, ROOT, SECRET_ID, SECRET_KEY, success_examples  # noqa: E402
+from runtime import PACKAGE, ROOT, SECRET_ID, SECRET_KEY, answering_handler  # noqa: E402
 
 SETUP = {
     "ours default": """
@@ -104,27 +103,7 @@ print((time.process_time() - started) / {calls})
 
 def serve(corpus: Path) -> None:
     """Answer every cvm action with its first success example, keep-alive; print the port."""
-    answers = {action: raw for action, raw in reversed(success_examples(corpus, "cvm/v20170312"))}
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # The head and the body go out as two writes: without this, Nagle's
-        # algorithm holds the body until the client's delayed ACK (40 ms).
-        disable_nagle_algorithm = True
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            body = answers[self.headers["X-TC-Action"]]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), answering_handler(corpus, keep_alive=True))
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -213,7 +213,9 @@ def _shape(tp: Any) -> Any:
     return found
 
 
-def _make_shape(tp: Any) -> Any:
+def core_type(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and without ``| None``; a union of several
+    types stays as it is."""
     import types
     import typing
 
@@ -224,10 +226,17 @@ def _make_shape(tp: Any) -> Any:
         elif origin is typing.Union or origin is types.UnionType:
             others = [a for a in args if a is not type(None)]
             if len(others) != 1:
-                return None
+                return tp
             tp = others[0]
         else:
-            break
+            return tp
+
+
+def _make_shape(tp: Any) -> Any:
+    import typing
+
+    tp = core_type(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         declared = {
             f.encode_name: f.type

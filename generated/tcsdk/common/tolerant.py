@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .meta import Deviation, path_text
+from .meta import Deviation, core_type, path_text
 
 __all__ = ["decode", "decode_fields"]
 
@@ -233,7 +233,7 @@ class _Shape:
     def __init__(self, tp: Any) -> None:
         self.tp = tp
         self.decode = msgspec.json.Decoder(tp, strict=False).decode
-        core = _core(tp)
+        core = core_type(tp)
         is_struct = isinstance(core, type) and issubclass(core, msgspec.Struct)
         self.struct = core if is_struct else None
         # A list's item type, its shape made on first use (types may refer
@@ -260,22 +260,6 @@ def _shape(tp: Any) -> _Shape:
     if found is None:
         found = _SHAPES.setdefault(tp, _Shape(tp))
     return found
-
-
-def _core(tp: Any) -> Any:
-    """``tp`` without ``Annotated`` and without ``| None`` (null always fits)."""
-    while True:
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if origin is typing.Annotated:
-            tp = args[0]
-        elif origin is typing.Union or origin is types.UnionType:
-            others = [a for a in args if a is not type(None)]
-            if len(others) != 1:
-                return tp
-            tp = others[0]
-        else:
-            return tp
 
 
 # A hint is the path below a value to a place known not to fit (taken from
