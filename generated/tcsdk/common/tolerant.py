@@ -404,7 +404,7 @@ def decode_fields(
     (its path, ``... - at `$.Response.A[0].B```, is where to split first)."""
     _, _, at = refused.partition(" - at `$.Response")
     hint: _Hint = None
-    if at:
+    if at.count(".") + at.count("[") > 1:  # below a top-level field: worth reading
         hint = tuple(k or int(i) for k, i in _STEP.findall(at.rstrip("`")))
     walk = _Walk()
     response: T = _struct_of(cls, inner, walk, hint)  # type: ignore[arg-type]
