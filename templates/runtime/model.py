@@ -119,9 +119,16 @@ class Response(Model, Kept, gc=False):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # Each class holds its own entry, so the function installed on a
-        # class's first answer (see _install) is never inherited by another.
-        type.__setattr__(cls, "from_envelope", _FROM_ENVELOPE)
+        # The function installed on a class's first answer (see _install)
+        # decodes into that class: a subclass made afterwards gets the
+        # general one back (one made before gets it from _install).
+        inherited = next(
+            vars(base)["from_envelope"]
+            for base in cls.__mro__[1:]
+            if "from_envelope" in vars(base)
+        )
+        if isinstance(inherited, staticmethod):
+            type.__setattr__(cls, "from_envelope", _FROM_ENVELOPE)
 
     @property
     def meta(self) -> ResponseMeta:
@@ -152,7 +159,7 @@ class Response(Model, Kept, gc=False):
         return _parse(cls, body, None, strict)
 
 
-# What each response class starts with (see Response.__init_subclass__).
+# The general from_envelope (see Response.__init_subclass__ and _install).
 _FROM_ENVELOPE = vars(Response)["from_envelope"]
 
 
@@ -229,6 +236,9 @@ def _install(cls: type[R], decoder: msgspec.json.Decoder[_Envelope[R]]) -> None:
     from_envelope.__doc__ = _FROM_ENVELOPE.__func__.__doc__
     from_envelope.__qualname__ = f"{cls.__qualname__}.from_envelope"
     type.__setattr__(cls, "from_envelope", staticmethod(from_envelope))
+    for sub in cls.__subclasses__():  # made before: they would inherit it
+        if "from_envelope" not in vars(sub):
+            type.__setattr__(sub, "from_envelope", _FROM_ENVELOPE)
 
 
 def keep(response: Response, body: Any) -> None:

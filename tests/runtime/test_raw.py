@@ -439,3 +439,19 @@ def test_each_response_class_parses_as_itself_whichever_is_parsed_first(generate
         assert type(child) is cls and child.note == "n" and child.meta.raw == {"RequestId": "r", "Note": "n"}
     assert type(models.DismissRoomResponse.from_envelope(body)) is models.DismissRoomResponse
     assert models.DismissRoomResponse.from_envelope.__doc__ == Before.from_envelope.__doc__
+
+
+def test_a_subclass_with_a_mixin_first_still_parses_as_itself(generated_on_path: Path) -> None:
+    from tcsdk.trtc.v20190722 import models
+
+    class Mixin:
+        __slots__ = ()
+
+    body = b'{"Response": {"RequestId": "r"}}'
+    models.RemoveUserResponse.from_envelope(body)  # the parent has its own function now
+
+    class Mixed(Mixin, models.RemoveUserResponse):
+        pass
+
+    assert type(Mixed.from_envelope(body)) is Mixed
+    assert type(models.RemoveUserResponse.from_envelope(body)) is models.RemoveUserResponse
