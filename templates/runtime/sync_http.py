@@ -131,7 +131,11 @@ class _Route:
                 raise ValueError(
                     "the standard library transport needs an http:// proxy"
                 )
-            self.proxy = (through.hostname, through.port or 80)
+            try:
+                port = through.port
+            except ValueError:  # its text may hold part of the password
+                raise ValueError("the proxy URL's port could not be read") from None
+            self.proxy = (through.hostname, port or 80)
             if through.username is not None:
                 user = f"{unquote(through.username)}:{unquote(through.password or '')}"
                 token = base64.b64encode(user.encode()).decode("ascii")
@@ -277,8 +281,14 @@ class StdlibTransport:
             verify = self._verify
             if isinstance(verify, ssl.SSLContext):
                 context = verify
+            elif not verify:
+                context = _unverified()
             else:
-                context = default_context() if verify else _unverified()
+                try:
+                    context = default_context()
+                except OSError as exc:  # SSL_CERT_FILE/DIR missing or unreadable
+                    message = f"the TLS certificates could not be loaded: {exc}"
+                    raise Failure("ConnectError", message, sent=False) from None
             self._context = context
         return context
 
@@ -303,10 +313,12 @@ class StdlibTransport:
                 if self._open >= MAX_CONNECTIONS and self._idle_count:
                     self._drop_oldest()
                 if self._open < MAX_CONNECTIONS:
-                    self._open += 1
-                    return route.connection(
+                    # Made before it is counted: a context that fails takes no slot.
+                    made = route.connection(
                         self._tls() if route.scheme == "https" else None
                     )
+                    self._open += 1
+                    return made
                 if waited_until is None and pool_timeout is not None:
                     waited_until = now + pool_timeout
                 left = None if waited_until is None else waited_until - now
@@ -379,6 +391,9 @@ class StdlibTransport:
                 ) from None
             except OSError as exc:
                 raise Failure("ConnectError", str(exc), sent=False) from None
+            except http.client.HTTPException as exc:  # a proxy's answer to CONNECT
+                message = f"{type(exc).__name__}: {exc}"
+                raise Failure("ConnectError", message, sent=False) from None
         sock = connection.sock
         # The head written here, with the body in the same write when it is
         # bytes (one system call, one packet for a small request).

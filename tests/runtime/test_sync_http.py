@@ -405,3 +405,59 @@ def test_tls_is_verified_with_the_default_bundle(transport: str, monkeypatch: py
         assert _call(url, transport=transport, verify=False)[0].request_id
     finally:
         fake.stop()
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_certificates_that_cannot_be_loaded_are_an_unsent_connect_error_that_takes_no_slot(
+    stdlib: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tcsdk.common.transport import Failure
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    for _ in range(3):
+        with pytest.raises(Failure) as caught:
+            _post(stdlib, "https://127.0.0.1:9/")
+        assert (caught.value.kind, caught.value.sent) == ("ConnectError", False)
+        assert "could not be loaded" in str(caught.value)
+    assert stdlib._open == 0
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_a_proxy_answering_connect_with_an_endless_line_is_an_unsent_connect_error(stdlib: Any) -> None:
+    from tcsdk.common.sync_http import StdlibTransport
+    from tcsdk.common.transport import Failure
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def answer() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n")
+
+        server = threading.Thread(target=answer, daemon=True)
+        server.start()
+        transport = StdlibTransport(proxy=f"http://127.0.0.1:{listener.getsockname()[1]}")
+        try:
+            with pytest.raises(Failure) as caught:
+                _post(transport, "https://example.invalid/")
+            assert (caught.value.kind, caught.value.sent) == ("ConnectError", False)
+            assert transport._open == 0
+        finally:
+            transport.close()
+            server.join(5)
+
+
+@pytest.mark.usefixtures("no_proxy_environment", "generated_on_path")
+def test_a_proxy_url_that_cannot_be_read_never_shows_its_password() -> None:
+    from tcsdk.common.sync_http import StdlibTransport
+    from tcsdk.common.transport import Failure
+
+    transport = StdlibTransport(proxy="http://user:se/cr3t#x@127.0.0.1:3128")
+    try:
+        with pytest.raises(Failure) as caught:
+            _post(transport, "http://127.0.0.1:9/")
+        assert caught.value.sent is False and "cr3t" not in str(caught.value)
+        assert "'se'" not in str(caught.value) and "port could not be read" in str(caught.value)
+    finally:
+        transport.close()
