@@ -52,6 +52,9 @@ RUNTIME_MODULES = (
     "failover.py",
     "throttling.py",
     "transport.py",
+    "http11.py",
+    "routes.py",
+    "aio_link.py",
     # A package: what it holds is listed in its __init__.py.
     "credentials/__init__.py",
     "credentials/types.py",
@@ -75,6 +78,7 @@ RUNTIME_MODULES = (
     "telemetry.py",
     "wiring.py",
     "sync_http.py",
+    "aio_http.py",
     "httpx_http.py",
     "generic.py",
     "client.py",

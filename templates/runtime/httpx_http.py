@@ -17,7 +17,7 @@ layers) and httpx, which it is the only driver module to import at its top.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -98,7 +98,7 @@ class _Requests:
         self,
         url: str,
         headers: Mapping[str, str],
-        content: bytes | Iterable[bytes],
+        content: bytes | Iterable[bytes] | AsyncIterable[bytes],
         timeouts: Timeouts,
     ) -> httpx.Request:
         parsed = self._urls.get(url)
@@ -165,7 +165,7 @@ class AsyncHttpxTransport(_Requests):
         self,
         url: str,
         headers: Mapping[str, str],
-        content: bytes | Iterable[bytes],
+        content: bytes | AsyncIterable[bytes],
         timeouts: Timeouts,
         stream: bool,
     ) -> httpx.Response:

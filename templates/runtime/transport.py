@@ -1,12 +1,13 @@
 """The transport seam: what a driver hands to a transport and gets back.
 
-A client sends each attempt through one transport: ``sync_http`` (the sync
-clients' default, the standard library's ``http.client`` with a pool of its
-own) or ``httpx_http`` (httpx, the async clients' transport, and the sync
-clients' with ``transport="httpx"`` or ``http_client=``). Both take the same
-arguments (``send(url, headers, content, timeouts, stream)``) and give back
-an :class:`Answer`: the part of ``httpx.Response`` the runtime reads, so an
-``httpx.Response`` is one as it is (a responder may still return one).
+A client sends each attempt through one transport: by default the standard
+library's (``sync_http``: ``http.client`` with a pool of its own, for the
+sync clients; ``aio_http``: asyncio with ``http11``, for the async ones),
+or httpx's (``httpx_http``, with ``transport="httpx"`` or ``http_client=``).
+All take the same arguments (``send(url, headers, content, timeouts,
+stream)``) and give back an :class:`Answer`: the part of ``httpx.Response``
+the runtime reads, so an ``httpx.Response`` is one as it is (a responder
+may still return one).
 
 - :class:`Timeouts`: connect, read, write and pool seconds, read from what
   ``timeout=`` takes (seconds, None, a 4-tuple, or an ``httpx.Timeout``);
@@ -25,11 +26,12 @@ Layer 0: the standard library only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 __all__ = [
     "Answer",
+    "AsyncTransport",
     "Failure",
     "Headers",
     "Received",
@@ -292,3 +294,20 @@ class SyncTransport(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    """An async client's transport: ``aio_http.AsyncStdlibTransport``, ``httpx_http.AsyncHttpxTransport``."""
+
+    async def send(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | AsyncIterable[bytes],
+        timeouts: Timeouts,
+        stream: bool,
+    ) -> Answer:
+        """As :meth:`SyncTransport.send`, without blocking the event loop."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -34,6 +34,9 @@ LAYERS: dict[str, int] = {
     "failover": 0,
     "throttling": 0,
     "transport": 0,
+    "http11": 0,
+    "routes": 0,
+    "aio_link": 0,
     # 1: decoding
     "model": 1,
     "envelope": 1,
@@ -56,6 +59,7 @@ LAYERS: dict[str, int] = {
     # 5: wiring, the generic client and the drivers
     "wiring": 5,
     "sync_http": 5,
+    "aio_http": 5,
     "httpx_http": 5,
     "generic": 5,
     "client": 5,

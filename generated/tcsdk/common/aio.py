@@ -5,20 +5,23 @@
 ``Async<Service>Client`` classes) and :class:`AsyncCommonClient`.
 
 They carry out the same call plans (``plan``) as the sync clients of the
-``client`` module, with ``httpx.AsyncClient`` (through ``httpx_http``) and
-without blocking the event loop: credentials come from ``credentials.resolve_async``, files are read
-and hashed in a worker thread. This module is imported only when an async
-client is used, so the sync clients never pay for asyncio. It imports
-layers 0-4 and ``wiring``/``generic`` (layer 5); nothing from ``client``.
+``client`` module, through an async transport (``aio_http`` by default,
+or ``httpx_http``) and without blocking the event loop: credentials come
+from ``credentials.resolve_async``, files are read and hashed in a worker
+thread. This module is imported only when an async client is used, so the
+sync clients never pay for asyncio. It imports layers 0-4 and
+``wiring``/``generic`` (layer 5), and ``aio_http`` or ``httpx_http`` at the
+first call; nothing from ``client``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from . import exceptions
+from .attempt import log
 from .credentials import Credentials, CredentialsProvider, resolve_async
 from .generic import CommonResponse, GenericClient, common_call
 from .model import Model, Request, Response
@@ -36,13 +39,20 @@ from .plan import (
     advance,
     call_plan,
 )
-from .wiring import ClientBase, Connections, failed, timeouts
+from .wiring import (
+    ClientBase,
+    Connections,
+    failed,
+    timeouts,
+    transport_choice,
+    unreachable,
+)
 
 if TYPE_CHECKING:
     import httpx
 
-    from .httpx_http import AsyncHttpxTransport
     from .streaming import AsyncStream
+    from .transport import AsyncTransport
 
 __all__ = ["AsyncBaseClient", "AsyncCommonClient"]
 
@@ -50,22 +60,36 @@ Req = TypeVar("Req", bound=Request)
 Resp = TypeVar("Resp", bound=Response)
 
 
-def _async_http(
-    url: str, proxy: str | None, verify: Any, given: httpx.AsyncClient | None = None
-) -> AsyncHttpxTransport:
+def async_transport(
+    choice: str, urls: Sequence[str], proxy: str | None, verify: Any
+) -> AsyncTransport:
+    """The async client's transport, made at its first request: as
+    ``wiring.sync_transport`` chooses, with ``aio_http`` for the standard
+    library's."""
+    if choice == "stdlib":
+        from .aio_http import AsyncStdlibTransport
+
+        made = AsyncStdlibTransport(proxy, verify)
+        odd = [url for url in urls if unreachable(made.proxy_for(url))]
+        if not odd:
+            return made
+        log().debug(
+            "%s: the proxy for %s is not an http:// proxy: httpx sends the requests",
+            "transport",
+            odd[0],
+        )
     from .httpx_http import AsyncHttpxTransport, async_client
 
-    if given is not None:
-        return AsyncHttpxTransport(given, owned=False)
-    return AsyncHttpxTransport(async_client(url, proxy, verify))
+    return AsyncHttpxTransport(async_client(urls[0], proxy, verify))
 
 
 class AsyncBaseClient(ClientBase):
     """Base of the generated async clients. Safe to share between tasks.
 
-    The connections (an ``httpx.AsyncClient``, or the user's own given as
-    ``http_client``) are opened at the first call. ``transport`` is "httpx"
-    or None: the async clients send through httpx.
+    The transport is made at the first call: the standard library's
+    (``transport="stdlib"``, the default: asyncio, see ``aio_http``) or
+    httpx's (``transport="httpx"``, or the user's own
+    ``http_client=httpx.AsyncClient(...)``).
     """
 
     def __init__(
@@ -77,16 +101,19 @@ class AsyncBaseClient(ClientBase):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **settings: Any,
     ) -> None:
-        if transport not in (None, "httpx"):
-            raise ValueError("the async clients' transport is 'httpx' (or None)")
+        choice = transport_choice(transport, http_client)
         super().__init__(credentials, **settings)
         self._sleep = sleep
-        url, proxy, verify = self.endpoint, self._proxy, self._verify
-        supplied = (
-            None if http_client is None else _async_http("", None, True, http_client)
-        )
-        self._connections: Connections[AsyncHttpxTransport] = Connections(
-            lambda: _async_http(url, proxy, verify), supplied
+        failover = self._core.settings.failover
+        urls = (self.endpoint,) if failover is None else (self.endpoint, failover[1])
+        proxy, verify = self._proxy, self._verify
+        supplied: AsyncTransport | None = None
+        if http_client is not None:
+            from .httpx_http import AsyncHttpxTransport
+
+            supplied = AsyncHttpxTransport(http_client, owned=False)
+        self._connections: Connections[AsyncTransport] = Connections(
+            lambda: async_transport(choice, urls, proxy, verify), supplied
         )
 
     async def aclose(self) -> None:

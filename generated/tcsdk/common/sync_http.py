@@ -23,24 +23,18 @@ with a connection pool of its own (it never loads httpx or asyncio).
   an answer with two different Content-Lengths, one that is not a number,
   or one beside Transfer-Encoding is refused (RemoteProtocolError) and its
   connection closed. Nothing asks for compression (no Accept-Encoding).
-- **Proxies** (``proxy=`` or the environment's ``HTTP_PROXY``,
-  ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, read as ``urllib.request``
-  reads them): an http:// proxy, forwarding http:// requests and tunnelling
-  https:// ones with CONNECT; credentials in its URL go as
-  ``Proxy-Authorization``. Other proxies are httpx's to reach
-  (``wiring.sync_transport`` chooses).
-- **TLS**: certifi's bundle (or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), one
-  context per process, made at the first https connection; ``verify=False``
-  or ``verify=<ssl.SSLContext>`` as given.
+- **Proxies and TLS** as ``routes`` reads them: an http:// proxy,
+  forwarding http:// requests and tunnelling https:// ones with CONNECT;
+  credentials in its URL go as ``Proxy-Authorization``. Other proxies are
+  httpx's to reach (``wiring.sync_transport`` chooses). The TLS context is
+  made at the first https connection.
 
-Layer 5, below the drivers: imports ``transport`` only.
+Layer 5, below the drivers: imports ``transport`` and ``routes`` only.
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
-import os
 import re
 import select
 import ssl
@@ -48,117 +42,32 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
+from .routes import (
+    IDLE_EXPIRY,
+    MAX_CONNECTIONS,
+    MAX_IDLE,
+    Route,
+    environment_proxies,
+    proxy_for,
+    tls_context,
+)
 from .transport import Failure, Headers, Received, Timeouts, is_event_stream
 
 __all__ = ["MAX_CONNECTIONS", "MAX_IDLE", "IDLE_EXPIRY", "StdlibTransport"]
 
-MAX_CONNECTIONS = 100
-MAX_IDLE = 20
-IDLE_EXPIRY = 5.0
 _READ_SIZE = 65536
 _BREAK = re.compile("[\r\n\0]")
-_contexts: dict[tuple[str, str], ssl.SSLContext] = {}
-_contexts_lock = threading.Lock()
 
 
-def default_context() -> ssl.SSLContext:
-    """The process's verifying TLS context (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``)."""
-    key = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
-    with _contexts_lock:
-        context = _contexts.get(key)
-        if context is None:
-            if key[0] or key[1]:
-                context = ssl.create_default_context(
-                    cafile=key[0] or None, capath=key[1] or None
-                )
-            else:
-                import certifi  # installed with httpx
-
-                context = ssl.create_default_context(cafile=certifi.where())
-            _contexts[key] = context
-    return context
-
-
-def _unverified() -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def proxy_for(url: str, proxy: str | None, environ: dict[str, str] | None) -> str:
-    """The proxy for ``url`` ("" for none): ``proxy`` when given, else the environment's."""
-    if proxy is not None:
-        return proxy
-    if not environ:
-        return ""
-    from urllib import request
-
-    # Not in typeshed's stubs: looked up by name.
-    bypass: Any = getattr(request, "proxy_bypass_environment")  # noqa: B009
-    parts = urlsplit(url)
-    found = environ.get(parts.scheme) or environ.get("all") or ""
-    if found and bypass(parts.netloc, environ):
-        return ""
-    return found
-
-
-def environment_proxies() -> dict[str, str] | None:
-    """The environment's proxy settings (None when no ``*_proxy`` variable is set)."""
-    if not any(name.lower().endswith("_proxy") for name in os.environ):
-        return None
-    from urllib.request import getproxies_environment
-
-    return getproxies_environment()
-
-
-class _Route:
-    """How to reach one URL's origin: directly, through a proxy, or tunnelled."""
-
-    __slots__ = ("key", "scheme", "host", "port", "proxy", "auth", "target")
-
-    def __init__(self, url: str, proxy: str) -> None:
-        parts = urlsplit(url)
-        self.scheme = parts.scheme.lower()
-        self.host = parts.hostname or ""
-        self.port = parts.port or (443 if self.scheme == "https" else 80)
-        path = parts.path or "/"
-        self.target = f"{path}?{parts.query}" if parts.query else path
-        self.proxy: tuple[str, int] | None = None
-        self.auth: dict[str, str] = {}
-        if proxy:
-            through = urlsplit(proxy)
-            if through.scheme.lower() != "http" or not through.hostname:
-                raise ValueError(
-                    "the standard library transport needs an http:// proxy"
-                )
-            try:
-                port = through.port
-            except ValueError:  # its text may hold part of the password
-                raise ValueError("the proxy URL's port could not be read") from None
-            self.proxy = (through.hostname, port or 80)
-            if through.username is not None:
-                user = f"{unquote(through.username)}:{unquote(through.password or '')}"
-                token = base64.b64encode(user.encode()).decode("ascii")
-                self.auth = {"Proxy-Authorization": f"Basic {token}"}
-            if self.scheme == "http":  # forwarded: the proxy gets the whole URL
-                self.target = f"http://{parts.netloc}{self.target}"
-        self.key = (self.scheme, self.host, self.port, self.proxy)
-
-    def connection(self, context: Any) -> http.client.HTTPConnection:
-        host, port = self.proxy or (self.host, self.port)
-        if self.scheme != "https":
-            return http.client.HTTPConnection(host, port)
-        made = http.client.HTTPSConnection(host, port, context=context)
-        if self.proxy is not None:
-            made.set_tunnel(self.host, self.port, headers=self.auth)
-        return made
-
-    def headers(self) -> dict[str, str]:
-        """Headers a forwarding proxy reads (none when tunnelled or direct)."""
-        return self.auth if self.scheme == "http" else {}
+def _connection(route: Route, context: Any) -> http.client.HTTPConnection:
+    host, port = route.proxy or (route.host, route.port)
+    if route.scheme != "https":
+        return http.client.HTTPConnection(host, port)
+    made = http.client.HTTPSConnection(host, port, context=context)
+    if route.proxy is not None:
+        made.set_tunnel(route.host, route.port, headers=route.auth)
+    return made
 
 
 def _ready(sock: Any) -> bool:
@@ -220,7 +129,7 @@ class _Body:
     __slots__ = ("_pool", "_route", "_connection", "_response")
 
     def __init__(
-        self, pool: StdlibTransport, route: _Route, connection: Any, response: Any
+        self, pool: StdlibTransport, route: Route, connection: Any, response: Any
     ) -> None:
         self._pool, self._route = pool, route
         self._connection, self._response = connection, response
@@ -256,7 +165,7 @@ class StdlibTransport:
         self._verify = verify
         self._environ = None if proxy is not None else environment_proxies()
         self._context: ssl.SSLContext | None = None
-        self._routes: dict[str, _Route] = {}
+        self._routes: dict[str, Route] = {}
         self._idle: dict[Any, list[tuple[Any, float]]] = {}
         self._idle_count = 0
         self._open = 0
@@ -266,13 +175,13 @@ class StdlibTransport:
     def proxy_for(self, url: str) -> str:
         return proxy_for(url, self._proxy, self._environ)
 
-    def _route(self, url: str) -> _Route:
+    def _route(self, url: str) -> Route:
         route = self._routes.get(url)
         if route is None:
             if len(self._routes) > 16:
                 self._routes.clear()
             try:
-                route = _Route(url, self.proxy_for(url))
+                route = Route(url, self.proxy_for(url))
             except ValueError as exc:
                 raise Failure("ConnectError", str(exc), sent=False) from None
             self._routes[url] = route
@@ -281,21 +190,10 @@ class StdlibTransport:
     def _tls(self) -> Any:
         context = self._context
         if context is None:
-            verify = self._verify
-            if isinstance(verify, ssl.SSLContext):
-                context = verify
-            elif not verify:
-                context = _unverified()
-            else:
-                try:
-                    context = default_context()
-                except OSError as exc:  # SSL_CERT_FILE/DIR missing or unreadable
-                    message = f"the TLS certificates could not be loaded: {exc}"
-                    raise Failure("ConnectError", message, sent=False) from None
-            self._context = context
+            context = self._context = tls_context(self._verify)
         return context
 
-    def _acquire(self, route: _Route, pool_timeout: float | None) -> Any:
+    def _acquire(self, route: Route, pool_timeout: float | None) -> Any:
         """An idle connection to the route's origin, or a new one (not yet connected)."""
         waited_until = None
         with self._lock:
@@ -317,8 +215,8 @@ class StdlibTransport:
                     self._drop_oldest()
                 if self._open < MAX_CONNECTIONS:
                     # Made before it is counted: a context that fails takes no slot.
-                    made = route.connection(
-                        self._tls() if route.scheme == "https" else None
+                    made = _connection(
+                        route, self._tls() if route.scheme == "https" else None
                     )
                     self._open += 1
                     return made
@@ -341,7 +239,7 @@ class StdlibTransport:
             self._idle_count -= 1
             self._open -= 1
 
-    def release(self, route: _Route, connection: Any) -> None:
+    def release(self, route: Route, connection: Any) -> None:
         """Back to the pool, or closed (a connection without its socket is closed)."""
         with self._lock:
             if self._closed or connection.sock is None:
@@ -378,7 +276,7 @@ class StdlibTransport:
 
     def _exchange(
         self,
-        route: _Route,
+        route: Route,
         connection: Any,
         headers: Mapping[str, str],
         content: bytes | Iterable[bytes],

@@ -60,6 +60,7 @@ __all__ = [
     "failed",
     "transport_choice",
     "sync_transport",
+    "unreachable",
 ]
 
 ENV_REGION = "TENCENTCLOUD_REGION"
@@ -404,7 +405,7 @@ def sync_transport(
         from .sync_http import StdlibTransport
 
         made = StdlibTransport(proxy, verify)
-        odd = [url for url in urls if _unreachable(made.proxy_for(url))]
+        odd = [url for url in urls if unreachable(made.proxy_for(url))]
         if not odd:
             return made
         made.close()
@@ -418,5 +419,5 @@ def sync_transport(
     return HttpxTransport(sync_client(urls[0], proxy, verify))
 
 
-def _unreachable(proxy: str) -> bool:
+def unreachable(proxy: str) -> bool:
     return bool(proxy) and not proxy.lower().startswith("http://")

@@ -1,0 +1,371 @@
+"""The async clients' default transport: HTTP/1.1 on asyncio's own
+connections, framed by ``http11``, with a connection pool of its own (it
+never loads httpx).
+
+- **Pool.** As ``sync_http``'s (``routes``' limits): connections kept per
+  origin and proxy, reused last used first, at most ``MAX_CONNECTIONS``
+  open and ``MAX_IDLE`` idle, none idle longer than ``IDLE_EXPIRY``
+  seconds. A kept connection that has closed, or has bytes nobody asked
+  for, is dropped before use; so is one made in another event loop. A
+  connection whose exchange failed, was cancelled, or whose answer was not
+  read to its end is closed. Waiting longer than the pool timeout for one
+  is a ``PoolTimeout``.
+- **Timeouts.** The connect timeout covers connecting, a proxy's CONNECT
+  and the TLS handshake; each wait to write and each wait for bytes of the
+  answer has its own (write, read).
+- **Sent or not.** As ``sync_http``: only ConnectError, ConnectTimeout and
+  PoolTimeout are unsent.
+- **Answers** are read by ``http11`` (its limits and refusals, each a
+  ``RemoteProtocolError``). Reading pauses while more than 256 KiB wait
+  unread, so a slow reader of an event stream holds the server back, not
+  memory.
+- **Proxies and TLS** as ``routes`` reads them; ``aio.async_transport``
+  leaves other proxies to httpx.
+
+Layer 5, below the drivers: imports ``transport``, ``http11``, ``routes``
+and ``aio_link`` (one connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from typing import Any
+
+from . import routes
+from .aio_link import Link, expire
+from .http11 import Body, Head, Refused, request_head
+from .routes import Route, environment_proxies, proxy_for, tls_context
+from .transport import Failure, Headers, Received, Timeouts, is_event_stream
+
+__all__ = ["AsyncStdlibTransport"]
+
+
+class _Streamed:
+    """An event stream's answer, read from its connection as it arrives."""
+
+    def __init__(
+        self, pool: AsyncStdlibTransport, link: Link, head: Head, read: float | None
+    ) -> None:
+        self.status_code = head.status
+        self.headers = Headers(head.fields)
+        self._pool, self._read = pool, read
+        self._link: Link | None = link
+        self._body = Body(head)
+        self._close = head.close
+
+    @property
+    def is_closed(self) -> bool:
+        return self._link is None
+
+    @property
+    def content(self) -> bytes:
+        raise RuntimeError("an event stream is read with aiter_bytes()")
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        raise RuntimeError("an async answer is read with aiter_bytes()")
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        link, body = self._link, self._body
+        if link is None:
+            return
+        try:
+            while not body.done:
+                data = link.take()
+                if data:
+                    for piece in body.feed(data):
+                        yield piece
+                elif link.ended:
+                    body.eof()
+                else:
+                    await link.more(self._read)
+        except TimeoutError:
+            self._drop(False)
+            raise Failure("ReadTimeout", "timed out", sent=True) from None
+        except Refused as exc:
+            self._drop(False)
+            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+        except BaseException:
+            self._drop(False)
+            raise
+        self._drop(not body.rest and not self._close)
+
+    def _drop(self, whole: bool) -> None:
+        link, self._link = self._link, None
+        if link is not None:
+            self._pool.release(link, whole)
+
+    def close(self) -> None:
+        self._drop(False)
+
+    async def aclose(self) -> None:
+        self._drop(False)
+
+
+class AsyncStdlibTransport:
+    """HTTP/1.1 connections on asyncio, pooled (see the module docstring)."""
+
+    def __init__(
+        self, proxy: str | None = None, verify: bool | ssl.SSLContext = True
+    ) -> None:
+        self._proxy = proxy
+        self._verify = verify
+        self._environ = None if proxy is not None else environment_proxies()
+        self._context: ssl.SSLContext | None = None
+        self._routes: dict[str, Route] = {}
+        self._idle: dict[Any, list[Link]] = {}
+        self._idle_count = 0
+        self._open = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._closed = False
+
+    def proxy_for(self, url: str) -> str:
+        return proxy_for(url, self._proxy, self._environ)
+
+    def _route(self, url: str) -> Route:
+        route = self._routes.get(url)
+        if route is None:
+            if len(self._routes) > 16:
+                self._routes.clear()
+            try:
+                route = Route(url, self.proxy_for(url))
+            except ValueError as exc:
+                raise Failure("ConnectError", str(exc), sent=False) from None
+            self._routes[url] = route
+        return route
+
+    def _tls(self) -> ssl.SSLContext:
+        context = self._context
+        if context is None:
+            context = self._context = tls_context(self._verify)
+        return context
+
+    async def _acquire(self, route: Route, timeouts: Timeouts) -> Link:
+        loop = asyncio.get_running_loop()
+        deadline = None
+        while True:
+            if self._closed:
+                raise RuntimeError(
+                    "Cannot send a request, as the client has been closed."
+                )
+            idle = self._idle.get(route.key)
+            now = loop.time()
+            while idle:
+                link = idle.pop()
+                self._idle_count -= 1
+                if now - link.since < routes.IDLE_EXPIRY and link.reusable(loop):
+                    return link
+                link.close()
+                self._open -= 1
+            if self._open >= routes.MAX_CONNECTIONS and self._idle_count:
+                self._drop_oldest()
+            if self._open < routes.MAX_CONNECTIONS:
+                context = self._tls() if route.scheme == "https" else None
+                self._open += 1
+                try:
+                    return await self._connect(loop, route, context, timeouts.connect)
+                except BaseException:
+                    self._open -= 1
+                    self._wake()
+                    raise
+            if deadline is None and timeouts.pool is not None:
+                deadline = now + timeouts.pool
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            left = None if deadline is None else deadline - now
+            timer = None if left is None else loop.call_later(left, expire, waiter)
+            try:
+                await waiter
+            except TimeoutError:
+                self._wake()  # a release that came with the timeout is passed on
+                raise Failure(
+                    "PoolTimeout", "timed out waiting for a connection", sent=False
+                ) from None
+            except BaseException:
+                self._wake()
+                raise
+            finally:
+                if timer is not None:
+                    timer.cancel()
+
+    async def _connect(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        route: Route,
+        context: ssl.SSLContext | None,
+        timeout: float | None,
+    ) -> Link:
+        host, port = route.proxy or (route.host, route.port)
+        direct = context if route.proxy is None else None
+        link: Link | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                _, link = await loop.create_connection(
+                    lambda: Link(loop, route.key),
+                    host,
+                    port,
+                    ssl=direct,
+                    server_hostname=route.host if direct is not None else None,
+                )
+                if context is not None and route.proxy is not None:
+                    await self._tunnel(loop, link, route, context)
+        except TimeoutError as exc:
+            if link is not None:
+                link.close()
+            raise Failure(
+                "ConnectTimeout", str(exc) or "timed out", sent=False
+            ) from None
+        except (OSError, Refused) as exc:
+            if link is not None:
+                link.close()
+            raise Failure("ConnectError", str(exc), sent=False) from None
+        except BaseException:
+            if link is not None:
+                link.close()
+            raise
+        return link
+
+    async def _tunnel(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        link: Link,
+        route: Route,
+        context: ssl.SSLContext,
+    ) -> None:
+        """CONNECT through the proxy, then TLS with the origin inside the tunnel."""
+        authority = route.authority
+        extra = {"Host": authority, **route.auth}
+        await link.write(request_head("CONNECT", authority, {}, extra, None), None)
+        head = await link.read_head(None, "CONNECT")
+        if not 200 <= head.status < 300:
+            raise Refused(f"the proxy answered CONNECT with {head.status}")
+        if link.buffer:
+            raise Refused("the proxy sent bytes before the tunnel was made")
+        link.transport = await loop.start_tls(
+            link.transport, link, context, server_hostname=route.host
+        )
+
+    def _drop_oldest(self) -> None:
+        key, found = None, None
+        for name, idle in self._idle.items():
+            if idle and (found is None or idle[0].since < found.since):
+                key, found = name, idle[0]
+        if key is not None and found is not None:
+            self._idle[key].pop(0).close()
+            self._idle_count -= 1
+            self._open -= 1
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def release(self, link: Link, reusable: bool) -> None:
+        """Back to the pool, or closed."""
+        if self._closed or not reusable or not link.reusable(link.loop):
+            link.close()
+            self._open -= 1
+        else:
+            link.since = link.loop.time()
+            self._idle.setdefault(link.key, []).append(link)
+            self._idle_count += 1
+            if self._idle_count > routes.MAX_IDLE:
+                self._drop_oldest()
+        self._wake()
+
+    async def send(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | AsyncIterable[bytes],
+        timeouts: Timeouts,
+        stream: bool,
+    ) -> Received | _Streamed:
+        route = self._route(url)
+        link = await self._acquire(route, timeouts)
+        try:
+            head = await self._request(route, link, headers, content, timeouts)
+            fields = Headers(head.fields)
+            if stream and is_event_stream(Received(head.status, fields)):
+                return _Streamed(self, link, head, timeouts.read)
+            body, whole = await self._read_body(link, head, timeouts.read)
+        except BaseException:
+            self.release(link, False)
+            raise
+        self.release(link, whole)
+        return Received(head.status, fields, body)
+
+    async def _request(
+        self,
+        route: Route,
+        link: Link,
+        headers: Mapping[str, str],
+        content: bytes | AsyncIterable[bytes],
+        timeouts: Timeouts,
+    ) -> Head:
+        head = request_head(
+            "POST",
+            route.target,
+            headers,
+            route.headers(),
+            len(content) if isinstance(content, bytes) else None,
+        )
+        try:
+            if isinstance(content, bytes):
+                await link.write(head + content, timeouts.write)
+            else:
+                await link.write(head, timeouts.write)
+                async for chunk in content:
+                    await link.write(chunk, timeouts.write)
+        except TimeoutError:
+            raise Failure("WriteTimeout", "timed out", sent=True) from None
+        except OSError as exc:
+            raise Failure("WriteError", str(exc), sent=True) from None
+        try:
+            return await link.read_head(timeouts.read)
+        except TimeoutError:
+            raise Failure("ReadTimeout", "timed out", sent=True) from None
+        except Refused as exc:
+            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+
+    async def _read_body(
+        self, link: Link, head: Head, read: float | None
+    ) -> tuple[bytes, bool]:
+        """The whole body, and whether the connection can carry another request."""
+        body = Body(head)
+        pieces: list[bytes] = []
+        try:
+            while not body.done:
+                data = link.take()
+                if data:
+                    pieces += body.feed(data)
+                elif link.ended:
+                    body.eof()
+                else:
+                    await link.more(read)
+        except TimeoutError:
+            raise Failure("ReadTimeout", "timed out", sent=True) from None
+        except Refused as exc:
+            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+        if body.rest:
+            link.buffer[:0] = body.rest  # an answer nobody asked for: not reused
+        content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return content, not head.close
+
+    async def aclose(self) -> None:
+        """Close the idle connections; those in use close when released."""
+        self._closed = True
+        for idle in self._idle.values():
+            for link in idle:
+                link.close()
+                self._open -= 1
+        self._idle.clear()
+        self._idle_count = 0
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)

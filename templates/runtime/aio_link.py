@@ -1,0 +1,141 @@
+"""One HTTP/1.1 connection of the async built-in transport (``aio_http``):
+an ``asyncio.Protocol`` that keeps what arrived until it is read, lets one
+reader wait for more (each wait bounded by the read timeout), writes with
+back-pressure (each wait to write bounded by the write timeout), and reads
+an answer's head with ``http11``.
+
+Reading pauses while more than 256 KiB wait unread, so a slow reader of an
+event stream holds the server back instead of filling memory.
+
+Layer 0: the standard library and ``http11`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .http11 import Head, Refused, head_end, parse_head
+
+__all__ = ["Link", "expire"]
+
+_HIGH = 256 * 1024  # unread bytes at which reading pauses
+
+
+def expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
+class Link(asyncio.Protocol):
+    """One connection: what arrived and not yet read, and who waits for it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, key: Any) -> None:
+        self.loop = loop
+        self.key = key  # the route's: where it goes back in the pool
+        self.transport: Any = None
+        self.buffer = bytearray()
+        self.ended = False  # the peer closed, or the connection was lost
+        self.since = 0.0  # when it went idle
+        self._waiter: asyncio.Future[None] | None = None
+        self._drained: asyncio.Future[None] | None = None
+        self._paused = False
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) > _HIGH and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.ended = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.ended = True
+        self._wake()
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._drained = self.loop.create_future()
+
+    def resume_writing(self) -> None:
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _wait(self, waiter: asyncio.Future[None], timeout: float | None) -> None:
+        timer = (
+            None if timeout is None else self.loop.call_later(timeout, expire, waiter)
+        )
+        try:
+            await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    async def more(self, timeout: float | None) -> None:
+        """Wait until more bytes arrive or the connection ends (TimeoutError)."""
+        if self.ended:
+            return
+        waiter = self._waiter = self.loop.create_future()
+        await self._wait(waiter, timeout)
+
+    def take(self) -> bytes:
+        data = bytes(self.buffer)
+        self.buffer.clear()
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        return data
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if self.ended or self.transport.is_closing():
+            raise ConnectionResetError("the connection was closed")
+        self.transport.write(data)
+        drained = self._drained
+        if drained is not None:
+            await self._wait(drained, timeout)
+
+    async def read_head(self, timeout: float | None, method: str = "POST") -> Head:
+        """The final answer's head (1xx answers skipped)."""
+        while True:
+            end = head_end(self.buffer)
+            if end < 0:
+                if self.ended:
+                    raise Refused(
+                        "Server disconnected without sending a response."
+                        if not self.buffer
+                        else "the connection closed in the answer's head"
+                    )
+                await self.more(timeout)
+                continue
+            head = parse_head(bytes(self.buffer[:end]), method)
+            del self.buffer[:end]
+            if head.status >= 200:
+                return head
+
+    def reusable(self, loop: asyncio.AbstractEventLoop) -> bool:
+        return (
+            loop is self.loop
+            and not self.ended
+            and not self.buffer
+            and not self.transport.is_closing()
+        )
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()  # nothing more is owed: no graceful close
+        self.ended = True
