@@ -78,8 +78,8 @@ def edge_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(params=["stdlib", "httpx"])
 def both_transports(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The sync clients' transport for this test (``TENCENTCLOUD_SDK_TRANSPORT``):
-    the fake-server suites run on each (async clients use httpx either way)."""
+    """The clients' transport for this test (``TENCENTCLOUD_SDK_TRANSPORT``):
+    the fake-server suites run on each, sync and async clients alike."""
     monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", request.param)
     return str(request.param)
 

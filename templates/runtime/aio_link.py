@@ -13,6 +13,7 @@ Layer 0: the standard library and ``http11`` only.
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from .http11 import Head, Refused, head_end, parse_head
@@ -136,6 +137,16 @@ class Link(asyncio.Protocol):
         )
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()  # nothing more is owed: no graceful close
+        transport = self.transport
         self.ended = True
+        if transport is None:
+            return
+        try:
+            transport.abort()  # nothing more is owed: no graceful close
+        except RuntimeError:  # its event loop is closed: end the stream at least
+            sock = transport.get_extra_info("socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass

@@ -95,9 +95,12 @@ def test_the_transport_option_is_checked_when_the_client_is_made(generated_on_pa
         assert not http.is_closed  # the user's own client stays open
 
 
-def test_the_environment_chooses_the_sync_transport_when_the_client_does_not(
+def test_the_environment_chooses_the_transport_when_the_client_does_not(
     generated_on_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import asyncio
+
+    import httpx
     from tcsdk.common.credentials import Credentials
     from tcsdk.trtc.v20190722.aio import AsyncTrtcClient
     from tcsdk.trtc.v20190722.client import TrtcClient
@@ -112,12 +115,23 @@ def test_the_environment_chooses_the_sync_transport_when_the_client_does_not(
         finally:
             client.close()
 
+    def made_async(**options: object) -> str:
+        client = AsyncTrtcClient(credentials, endpoint=endpoint, **options)
+        try:
+            return type(client._connections.get()).__name__
+        finally:
+            asyncio.run(client.aclose())
+
     monkeypatch.delenv("TENCENTCLOUD_SDK_TRANSPORT", raising=False)
     assert made() == "StdlibTransport" and made(transport="httpx") == "HttpxTransport"
+    assert made_async() == "AsyncStdlibTransport" and made_async(transport="httpx") == "AsyncHttpxTransport"
+    assert made_async(http_client=httpx.AsyncClient()) == "AsyncHttpxTransport"
     monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", "httpx")
     assert made() == "HttpxTransport" and made(transport="stdlib") == "StdlibTransport"
+    assert made_async() == "AsyncHttpxTransport" and made_async(transport="stdlib") == "AsyncStdlibTransport"
     monkeypatch.setenv("TENCENTCLOUD_SDK_TRANSPORT", "curl")
-    with pytest.raises(ValueError, match="TENCENTCLOUD_SDK_TRANSPORT"):
-        made()
-    with pytest.raises(ValueError, match="async clients' transport is 'httpx'"):
-        AsyncTrtcClient(credentials, endpoint=endpoint, transport="stdlib")
+    for make in (made, made_async):
+        with pytest.raises(ValueError, match="TENCENTCLOUD_SDK_TRANSPORT"):
+            make()
+    with pytest.raises(TypeError, match="http_client= is an httpx client"):
+        AsyncTrtcClient(credentials, endpoint=endpoint, transport="stdlib", http_client=httpx.AsyncClient())

@@ -6,9 +6,9 @@
 
 They carry out the same call plans (``plan``) as the sync clients of the
 ``client`` module, through an async transport (``aio_http`` by default,
-or ``httpx_http``) and without blocking the event loop: credentials come
-from ``credentials.resolve_async``, files are read and hashed in a worker
-thread. This module is imported only when an async client is used, so the
+or ``httpx_http``) and without blocking the event loop: credentials are
+resolved by ``credentials.resolve_async``, files are read and hashed in a
+worker thread. This module is imported only when an async client is used, so the
 sync clients never pay for asyncio. It imports layers 0-4 and
 ``wiring``/``generic`` (layer 5), and ``aio_http`` or ``httpx_http`` at the
 first call; nothing from ``client``.
