@@ -9,14 +9,16 @@ Refused (:class:`Refused`, a ``RemoteProtocolError`` for the transport, its
 connection closed), at least everything h11 refuses (a differential test
 compares the two on generated answers):
 
-- a status line that is not ``HTTP/1.x NNN``; a head longer than
+- a status line that is not ``HTTP/1.x NNN`` (NNN from 100); a head longer than
   :data:`MAX_HEAD`, a line longer than :data:`MAX_LINE`, more than
   :data:`MAX_FIELDS` fields; a field without a name, with a blank before
   its colon, or folded onto the next line; bytes that are control
-  characters in a field;
+  characters in a field (or a trailer field);
 - two different Content-Lengths, one that is not ASCII digits, one beside
-  Transfer-Encoding, a Transfer-Encoding other than ``chunked``; a chunk
-  size that is not hexadecimal or a chunk without its line end;
+  Transfer-Encoding, a Transfer-Encoding other than ``chunked`` (in 1xx
+  heads too); a chunk size that is not hexadecimal, a chunk's line that
+  does not end with CRLF, or a chunk without its line end; Content-Length
+  or Transfer-Encoding among the trailer fields;
 - a protocol switch (101) that nothing asked for.
 
 Layer 0: the standard library only.
@@ -43,11 +45,16 @@ MAX_LINE = 65536
 MAX_FIELDS = 100
 MAX_HEAD = 256 * 1024
 _BREAK = re.compile("[\r\n\0]")
-_STATUS = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?")
+# h11 has no status below 100: its informational answers are 100 to 199.
+_STATUS = re.compile(
+    rb"HTTP/1\.([01]) ([1-9][0-9]{2})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?"
+)
 _NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(rb"[^\x00-\x08\x0a-\x1f\x7f]*")
 _END = re.compile(rb"\n\r?\n")
-_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}")
+# A chunk's size, its extension (discarded), blanks after them: none before
+# the size or the extension's ";" (h11 refuses those).
+_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r]*)?[ \t]*")
 
 
 class Refused(Exception):
@@ -150,9 +157,7 @@ def parse_head(data: bytes, method: str = "POST") -> Head:
 def _frame(head: Head, lengths: set[bytes], codings: list[bytes], method: str) -> None:
     if head.status == 101:
         raise Refused("a protocol switch (101) that nothing asked for")
-    if head.status < 200:
-        return  # informational: no body, the final answer follows
-    if codings:
+    if codings:  # checked on 1xx heads too, as h11 does
         if lengths:
             raise Refused("Content-Length beside Transfer-Encoding")
         if len(codings) > 1 or codings[0].lower() != b"chunked":
@@ -165,7 +170,9 @@ def _frame(head: Head, lengths: set[bytes], codings: list[bytes], method: str) -
         if not (given.isdigit() and len(given) <= 18):
             raise Refused("Content-Length is not a number")
         head.length = int(given)
-    if head.status in (204, 304) or method == "HEAD":
+    if head.status < 200:  # informational: no body, the final answer follows
+        head.chunked, head.length = False, 0
+    elif head.status in (204, 304) or method == "HEAD":
         head.chunked, head.length = False, 0
     elif method == "CONNECT" and head.status < 300:
         head.chunked, head.length = False, 0  # the tunnel starts after the head
@@ -221,7 +228,7 @@ class Body:
                 if len(data) - at > MAX_LINE:
                     raise Refused("a chunk's line is longer than 64 KiB")
                 break
-            line = data[at:end].removesuffix(b"\r")
+            line = data[at:end]
             at = end + 1
             self._line(line)
         self._pending = data[at:] if not self.done else b""
@@ -230,20 +237,31 @@ class Body:
         return out
 
     def _line(self, line: bytes) -> None:
+        if self._state != "trailer" and not line.endswith(b"\r"):
+            # a chunk's size line and its data end with CRLF (h11 refuses a bare LF)
+            raise Refused(f"a chunk's line without its CR: {line[:40]!r}")
+        line = line[:-1] if line.endswith(b"\r") else line
         if self._state == "data-end":
             if line:
                 raise Refused("a chunk does not end where its size says")
             self._state = "size"
         elif self._state == "size":
-            size = line.split(b";", 1)[0].strip(b" \t")
-            if not _HEX.fullmatch(size):
+            size = _SIZE.fullmatch(line)
+            if size is None:
                 raise Refused(f"not a chunk size: {line[:40]!r}")
-            self._left = int(size, 16)
+            self._left = int(size[1], 16)
             self._state = "data" if self._left else "trailer"
         elif not line:  # the blank line after the trailer fields
             self.done = True
-        elif not _NAME.fullmatch(line.partition(b":")[0]) or b":" not in line:
-            raise Refused(f"not a trailer field: {line[:40]!r}")
+        else:  # a field as in the head; framing fields have no place here
+            name, colon, value = line.partition(b":")
+            if (
+                not colon
+                or not _NAME.fullmatch(name)
+                or not _VALUE.fullmatch(value.strip(b" \t"))
+                or name.lower() in (b"content-length", b"transfer-encoding")
+            ):
+                raise Refused(f"not a trailer field: {line[:40]!r}")
 
     def eof(self) -> list[bytes]:
         """The connection closed: the end of a body framed by it, else refused."""
