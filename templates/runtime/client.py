@@ -9,7 +9,7 @@ carries a call plan's steps out with blocking I/O; the async driver
 (``aio``) carries out the same plans, so the two cannot behave differently.
 
 Importing this module stays cheap: the transport (``sync_http``, the
-standard library's ``http.client``; httpx only when asked for) is made at
+standard library's sockets; httpx only when asked for) is made at
 the first request, streams and uploads live in modules of their own
 imported only when used, and the error modules at the first error. It imports layers 0-4 and
 ``wiring``/``generic`` (layer 5), never ``aio``: the async clients are in

@@ -1,4 +1,4 @@
-"""HTTP/1.1 for the async built-in transport, without any I/O: a request's
+"""HTTP/1.1 for both built-in transports, without any I/O: a request's
 head written, an answer's head read, and its body followed through its
 framing (Content-Length, chunked, or until the connection closes).
 

@@ -1,8 +1,9 @@
 """The transport seam: what a driver hands to a transport and gets back.
 
 A client sends each attempt through one transport: by default the standard
-library's (``sync_http``: ``http.client`` with a pool of its own, for the
-sync clients; ``aio_http``: asyncio with ``http11``, for the async ones),
+library's (``http11`` framing answers on sockets with a pool of their own:
+``sync_http`` for the sync clients, ``aio_http`` on asyncio for the async
+ones),
 or httpx's (``httpx_http``, with ``transport="httpx"`` or ``http_client=``).
 All take the same arguments (``send(url, headers, content, timeouts,
 stream)``) and give back an :class:`Answer`: the part of ``httpx.Response``

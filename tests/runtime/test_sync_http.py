@@ -14,6 +14,7 @@ import socket
 import socketserver
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,122 @@ def test_the_same_length_twice_is_read(stdlib: Any) -> None:
         assert _post(stdlib, server.url).content == b"{}"
     finally:
         server.close()
+
+
+def test_bytes_after_an_answer_are_never_read_as_the_next_answer(stdlib: Any) -> None:
+    # A second, unasked answer follows the first in the same write: the
+    # connection is dropped, the next request gets its own answer.
+    smuggled = b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nforged!"
+    server = RawServer(lambda n, i: ((ANSWER + smuggled) if n == 1 else ANSWER, False))
+    try:
+        assert [_post(stdlib, server.url).content for _ in range(2)] == [OK, OK]
+        assert server.connections == 2 and stdlib._open == 1
+    finally:
+        server.close()
+
+
+def test_bytes_arriving_while_idle_drop_the_connection(stdlib: Any) -> None:
+    sent = threading.Event()
+
+    class Chatty(RawServer):
+        def _serve(self, conn: socket.socket, number: int) -> None:
+            if number > 1:
+                return super()._serve(conn, number)
+            reader = conn.makefile("rb")
+            with conn:
+                _read_request(reader)
+                conn.sendall(ANSWER)
+                time.sleep(0.1)  # once the client has read its answer
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno")
+                sent.set()
+                try:
+                    _read_request(reader)  # none comes: the client drops this connection
+                except OSError:
+                    pass
+
+    server = Chatty(lambda n, i: (ANSWER, False))
+    try:
+        assert _post(stdlib, server.url).content == OK
+        assert sent.wait(10)
+        time.sleep(0.05)
+        assert _post(stdlib, server.url).content == OK
+        assert server.connections == 2
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\n"
+        + OK[:5]
+        + b"\r\n%x\r\n" % (len(OK) - 5)
+        + OK[5:]
+        + b"\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + ANSWER,
+        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK,
+        b"HTTP/1.1 200 OK\nContent-Length: %d\n\n%s" % (len(OK), OK),
+    ],
+    ids=["chunked with extension and trailer", "informational answers first", "until close", "bare line feeds"],
+)
+def test_framings_are_read(stdlib: Any, answer: bytes) -> None:
+    server = RawServer(lambda n, i: (answer, b"HTTP/1.0" in answer))
+    try:
+        assert _post(stdlib, server.url).content == OK
+        assert _post(stdlib, server.url).content == OK  # kept, or a new one after a close
+        assert server.connections == (2 if b"HTTP/1.0" in answer else 1)
+    finally:
+        server.close()
+
+
+def test_an_upload_is_sent_as_it_is_read(stdlib: Any) -> None:
+    server = RawServer(lambda n, i: (ANSWER, False))
+    try:
+        headers = {"Host": "h", "Content-Length": "6"}
+        assert stdlib.send(server.url, headers, iter([b"ab", b"cd", b"ef"]), _timeouts(), False).content == OK
+        assert server.requests[0].endswith(b"\r\n\r\nabcdef") and server.requests[0].count(b"Content-Length") == 1
+    finally:
+        server.close()
+
+
+def test_an_event_stream_is_read_as_it_arrives(stdlib: Any) -> None:
+    gate = threading.Event()
+    events = [b"data: one\n\n", b"data: two\n\n"]
+
+    class Streaming(RawServer):
+        def _serve(self, conn: socket.socket, number: int) -> None:
+            reader = conn.makefile("rb")
+            with conn:
+                _read_request(reader)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                conn.sendall(head + b"%x\r\n%s\r\n" % (len(events[0]), events[0]))
+                gate.wait(10)  # the second event only once the first was read
+                conn.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(events[1]), events[1]))
+                _read_request(reader)
+
+    server = Streaming(lambda n, i: (ANSWER, False))
+    try:
+        answer = _post(stdlib, server.url, stream=True)
+        pieces = answer.iter_bytes()
+        assert next(pieces) == events[0]
+        gate.set()
+        assert list(pieces) == [events[1]]
+        assert answer.is_closed and stdlib._open == 1 and sum(map(len, stdlib._idle.values())) == 1
+    finally:
+        server.close()
+
+
+@pytest.mark.usefixtures("no_proxy_environment")  # before the transport reads the environment
+def test_a_tls_handshake_that_does_not_finish_is_an_unsent_connect_timeout(stdlib: Any) -> None:
+    from tcsdk.common.transport import Failure, Timeouts
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers the handshake
+        url = f"https://127.0.0.1:{silent.getsockname()[1]}/"
+        started = time.monotonic()
+        with pytest.raises(Failure) as caught:
+            stdlib.send(url, {"Host": "h"}, b"{}", Timeouts(0.2, 5, 5, 5), False)
+        assert (caught.value.kind, caught.value.sent) == ("ConnectTimeout", False)
+        assert time.monotonic() - started < 3 and stdlib._open == 0
 
 
 # Proxies and TLS, through a generated client against the TC3-checking fake.
