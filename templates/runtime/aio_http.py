@@ -8,11 +8,14 @@ never loads httpx).
   seconds. A kept connection that has closed, or has bytes nobody asked
   for, is dropped before use; so is one made in another event loop. A
   connection whose exchange failed, was cancelled, or whose answer was not
-  read to its end is closed. Waiting longer than the pool timeout for one
-  is a ``PoolTimeout``.
+  read to its end is closed. Tasks waiting for one are served first come,
+  first served: a connection given back goes to the first of them (or its
+  slot, when it waits for another route), never to a task that did not
+  wait. Waiting longer than the pool timeout is a ``PoolTimeout``.
 - **Timeouts.** The connect timeout covers connecting, a proxy's CONNECT
   and the TLS handshake; each wait to write and each wait for bytes of the
-  answer has its own (write, read).
+  answer has its own (write, read), and with a deadline none goes past
+  ``Timeouts.end``.
 - **Sent or not.** As ``sync_http``: only ConnectError, ConnectTimeout and
   PoolTimeout are unsent.
 - **Answers** are read by ``http11`` (its limits and refusals, each a
@@ -41,6 +44,18 @@ from .routes import Route, environment_proxies, proxy_for, tls_context
 from .transport import Failure, Headers, Received, Timeouts, is_event_stream
 
 __all__ = ["AsyncStdlibTransport"]
+
+
+def _forever() -> None:
+    return None  # a CONNECT's answer: the connect timeout around it bounds it
+
+
+def _read_failure(exc: BaseException) -> Failure:
+    if isinstance(exc, TimeoutError):
+        return Failure("ReadTimeout", "timed out", sent=True)
+    if isinstance(exc, Refused):
+        return Failure("RemoteProtocolError", str(exc), sent=True)
+    return Failure("ReadError", str(exc), sent=True)
 
 
 class _Streamed:
@@ -77,16 +92,13 @@ class _Streamed:
                 if data:
                     for piece in body.feed(data):
                         yield piece
-                elif link.ended:
+                elif link.ended_whole():
                     body.eof()
                 else:
                     await link.more(self._read)
-        except TimeoutError:
+        except (OSError, Refused) as exc:
             self._drop(False)
-            raise Failure("ReadTimeout", "timed out", sent=True) from None
-        except Refused as exc:
-            self._drop(False)
-            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+            raise _read_failure(exc) from None
         except BaseException:
             self._drop(False)
             raise
@@ -118,7 +130,8 @@ class AsyncStdlibTransport:
         self._idle: dict[Any, list[Link]] = {}
         self._idle_count = 0
         self._open = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        # Tasks waiting for a connection, first come first served, with their route.
+        self._waiters: deque[tuple[asyncio.Future[Link | None], Any]] = deque()
         self._closed = False
 
     def proxy_for(self, url: str) -> str:
@@ -144,12 +157,12 @@ class AsyncStdlibTransport:
 
     async def _acquire(self, route: Route, timeouts: Timeouts) -> Link:
         loop = asyncio.get_running_loop()
-        deadline = None
-        while True:
-            if self._closed:
-                raise RuntimeError(
-                    "Cannot send a request, as the client has been closed."
-                )
+        if self._closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        waiters = self._waiters
+        while waiters and waiters[0][0].done():  # those that gave up waiting
+            waiters.popleft()
+        if not waiters:  # else behind those already waiting: first come, first served
             idle = self._idle.get(route.key)
             now = loop.time()
             while idle:
@@ -164,31 +177,49 @@ class AsyncStdlibTransport:
             if self._open < routes.MAX_CONNECTIONS:
                 context = self._tls() if route.scheme == "https" else None
                 self._open += 1
-                try:
-                    return await self._connect(loop, route, context, timeouts.connect)
-                except BaseException:
-                    self._open -= 1
-                    self._wake()
-                    raise
-            if deadline is None and timeouts.pool is not None:
-                deadline = now + timeouts.pool
-            waiter: asyncio.Future[None] = loop.create_future()
-            self._waiters.append(waiter)
-            left = None if deadline is None else deadline - now
-            timer = None if left is None else loop.call_later(left, expire, waiter)
-            try:
-                await waiter
-            except TimeoutError:
-                self._wake()  # a release that came with the timeout is passed on
+                return await self._open_slot(loop, route, context, timeouts)
+        given = await self._wait(loop, route, timeouts.pool)
+        if given is not None and given.reusable(loop):
+            return given
+        if given is not None:  # stale by the time it came: its slot is ours
+            given.close()
+        context = self._tls() if route.scheme == "https" else None
+        return await self._open_slot(loop, route, context, timeouts)
+
+    async def _wait(
+        self, loop: asyncio.AbstractEventLoop, route: Route, timeout: float | None
+    ) -> Link | None:
+        """Wait in line for a connection to the route (or a slot to open one)."""
+        waiter: asyncio.Future[Link | None] = loop.create_future()
+        self._waiters.append((waiter, route.key))
+        timer = None if timeout is None else loop.call_later(timeout, expire, waiter)
+        try:
+            return await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._pass_on(waiter.result())  # given as it timed out or was cancelled
+            if isinstance(exc, TimeoutError) and not self._closed:
                 raise Failure(
                     "PoolTimeout", "timed out waiting for a connection", sent=False
                 ) from None
-            except BaseException:
-                self._wake()
-                raise
-            finally:
-                if timer is not None:
-                    timer.cancel()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    async def _open_slot(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        route: Route,
+        context: ssl.SSLContext | None,
+        timeouts: Timeouts,
+    ) -> Link:
+        """Connect in a slot already counted in ``_open``; a failure frees it."""
+        try:
+            return await self._connect(loop, route, context, timeouts.connect)
+        except BaseException:
+            self._pass_on(None)
+            raise
 
     async def _connect(
         self,
@@ -238,7 +269,7 @@ class AsyncStdlibTransport:
         authority = route.authority
         extra = {"Host": authority, **route.auth}
         await link.write(request_head("CONNECT", authority, {}, extra, None), None)
-        head = await link.read_head(None, "CONNECT")
+        head = await link.read_head(_forever, "CONNECT")
         if not 200 <= head.status < 300:
             raise Refused(f"the proxy answered CONNECT with {head.status}")
         if link.buffer:
@@ -257,17 +288,21 @@ class AsyncStdlibTransport:
             self._idle_count -= 1
             self._open -= 1
 
-    def _wake(self) -> None:
+    def _pass_on(self, link: Link | None) -> None:
+        """Give a connection (or, with None, the slot of one closed) to the
+        first task waiting: its own connection when it waits for the same
+        route, else the slot to open one. With nobody waiting, the
+        connection goes idle, or the slot is freed."""
         while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-
-    def release(self, link: Link, reusable: bool) -> None:
-        """Back to the pool, or closed."""
-        if self._closed or not reusable or not link.reusable(link.loop):
-            link.close()
+            waiter, key = self._waiters.popleft()
+            if waiter.done():
+                continue
+            if link is not None and key != link.key:
+                link.close()  # another route waits: it gets the slot
+                link = None
+            waiter.set_result(link)
+            return
+        if link is None:
             self._open -= 1
         else:
             link.since = link.loop.time()
@@ -275,7 +310,17 @@ class AsyncStdlibTransport:
             self._idle_count += 1
             if self._idle_count > routes.MAX_IDLE:
                 self._drop_oldest()
-        self._wake()
+
+    def release(self, link: Link, reusable: bool) -> None:
+        """Back to the pool (to the first task waiting, if any), or closed."""
+        if self._closed or not reusable or not link.reusable(link.loop):
+            link.close()
+            if self._closed:
+                self._open -= 1
+                return
+            self._pass_on(None)
+        else:
+            self._pass_on(link)
 
     async def send(
         self,
@@ -292,7 +337,7 @@ class AsyncStdlibTransport:
             fields = Headers(head.fields)
             if stream and is_event_stream(Received(head.status, fields)):
                 return _Streamed(self, link, head, timeouts.read)
-            body, whole = await self._read_body(link, head, timeouts.read)
+            body, whole = await self._read_body(link, head, timeouts)
         except BaseException:
             self.release(link, False)
             raise
@@ -316,24 +361,22 @@ class AsyncStdlibTransport:
         )
         try:
             if isinstance(content, bytes):
-                await link.write(head + content, timeouts.write)
+                await link.write(head + content, timeouts.wait(timeouts.write))
             else:
-                await link.write(head, timeouts.write)
+                await link.write(head, timeouts.wait(timeouts.write))
                 async for chunk in content:
-                    await link.write(chunk, timeouts.write)
+                    await link.write(chunk, timeouts.wait(timeouts.write))
         except TimeoutError:
             raise Failure("WriteTimeout", "timed out", sent=True) from None
         except OSError as exc:
             raise Failure("WriteError", str(exc), sent=True) from None
         try:
-            return await link.read_head(timeouts.read)
-        except TimeoutError:
-            raise Failure("ReadTimeout", "timed out", sent=True) from None
-        except Refused as exc:
-            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+            return await link.read_head(lambda: timeouts.wait(timeouts.read))
+        except (OSError, Refused) as exc:
+            raise _read_failure(exc) from None
 
     async def _read_body(
-        self, link: Link, head: Head, read: float | None
+        self, link: Link, head: Head, timeouts: Timeouts
     ) -> tuple[bytes, bool]:
         """The whole body, and whether the connection can carry another request."""
         body = Body(head)
@@ -343,14 +386,12 @@ class AsyncStdlibTransport:
                 data = link.take()
                 if data:
                     pieces += body.feed(data)
-                elif link.ended:
+                elif link.ended_whole():
                     body.eof()
                 else:
-                    await link.more(read)
-        except TimeoutError:
-            raise Failure("ReadTimeout", "timed out", sent=True) from None
-        except Refused as exc:
-            raise Failure("RemoteProtocolError", str(exc), sent=True) from None
+                    await link.more(timeouts.wait(timeouts.read))
+        except (OSError, Refused) as exc:
+            raise _read_failure(exc) from None
         if body.rest:
             link.buffer[:0] = body.rest  # an answer nobody asked for: not reused
         content = pieces[0] if len(pieces) == 1 else b"".join(pieces)
@@ -366,6 +407,10 @@ class AsyncStdlibTransport:
         self._idle.clear()
         self._idle_count = 0
         while self._waiters:
-            waiter = self._waiters.popleft()
+            waiter, _ = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_exception(
+                    RuntimeError(
+                        "Cannot send a request, as the client has been closed."
+                    )
+                )

@@ -13,7 +13,9 @@ Layer 0: the standard library and ``http11`` only.
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from .http11 import Head, Refused, head_end, parse_head
@@ -23,7 +25,7 @@ __all__ = ["Link", "expire"]
 _HIGH = 256 * 1024  # unread bytes at which reading pauses
 
 
-def expire(waiter: asyncio.Future[None]) -> None:
+def expire(waiter: asyncio.Future[Any]) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError())
 
@@ -37,6 +39,7 @@ class Link(asyncio.Protocol):
         self.transport: Any = None
         self.buffer = bytearray()
         self.ended = False  # the peer closed, or the connection was lost
+        self.error: Exception | None = None  # how it was lost, when not by a close
         self.since = 0.0  # when it went idle
         self._waiter: asyncio.Future[None] | None = None
         self._drained: asyncio.Future[None] | None = None
@@ -59,6 +62,7 @@ class Link(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.ended = True
+        self.error = exc
         self._wake()
         drained, self._drained = self._drained, None
         if drained is not None and not drained.done():
@@ -97,10 +101,20 @@ class Link(asyncio.Protocol):
     def take(self) -> bytes:
         data = bytes(self.buffer)
         self.buffer.clear()
-        if self._paused:
+        self._resume()
+        return data
+
+    def _resume(self) -> None:
+        if self._paused and len(self.buffer) <= _HIGH:
             self._paused = False
             self.transport.resume_reading()
-        return data
+
+    def ended_whole(self) -> bool:
+        """Whether the connection ended by the peer's close, not by an error
+        (a reset cuts a body framed by the close: it is no end of it)."""
+        if self.error is not None:
+            raise ConnectionResetError(str(self.error) or "the connection was reset")
+        return self.ended
 
     async def write(self, data: bytes, timeout: float | None) -> None:
         if self.ended or self.transport.is_closing():
@@ -110,8 +124,11 @@ class Link(asyncio.Protocol):
         if drained is not None:
             await self._wait(drained, timeout)
 
-    async def read_head(self, timeout: float | None, method: str = "POST") -> Head:
-        """The final answer's head (1xx answers skipped)."""
+    async def read_head(
+        self, wait: Callable[[], float | None], method: str = "POST"
+    ) -> Head:
+        """The final answer's head (1xx answers skipped); ``wait()`` gives
+        each wait for more bytes its timeout."""
         while True:
             end = head_end(self.buffer)
             if end < 0:
@@ -121,20 +138,39 @@ class Link(asyncio.Protocol):
                         if not self.buffer
                         else "the connection closed in the answer's head"
                     )
-                await self.more(timeout)
+                await self.more(wait())
                 continue
             head = parse_head(bytes(self.buffer[:end]), method)
             del self.buffer[:end]
+            self._resume()  # a long 1xx head may have paused reading
             if head.status >= 200:
                 return head
 
     def reusable(self, loop: asyncio.AbstractEventLoop) -> bool:
-        return (
-            loop is self.loop
-            and not self.ended
-            and not self.buffer
-            and not self.transport.is_closing()
-        )
+        """Idle and in step: of this event loop, nothing unread, and its
+        socket does not read as ready (a close or bytes the event loop has
+        not delivered yet: between two calls it may not have run)."""
+        if (
+            loop is not self.loop
+            or self.ended
+            or self.buffer
+            or self.transport.is_closing()
+        ):
+            return False
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            ssl_object = self.transport.get_extra_info("ssl_object")
+            if ssl_object is not None and ssl_object.pending():
+                return False
+            if hasattr(select, "poll"):
+                poller = select.poll()
+                poller.register(sock.fileno(), select.POLLIN)
+                return not poller.poll(0)
+            return not select.select([sock.fileno()], [], [], 0)[0]
+        except (OSError, ValueError):
+            return False
 
     def close(self) -> None:
         transport = self.transport

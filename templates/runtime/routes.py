@@ -140,7 +140,7 @@ def tls_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
     """The context for ``verify=``; certificates that cannot be loaded are an unsent ConnectError."""
     if isinstance(verify, ssl.SSLContext):
         return verify
-    if not verify:
+    if verify is False:
         return unverified()
     try:
         return default_context()

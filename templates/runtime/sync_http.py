@@ -13,7 +13,8 @@ whose ``email`` parser alone costs a fresh process about 20 ms).
   pool timeout for one is a ``PoolTimeout``.
 - **Timeouts.** The connect timeout covers connecting, a proxy's CONNECT
   and the TLS handshake; then each write and each read has its own. The
-  driver caps them all by the time the call's deadline leaves.
+  driver caps them all by the time the call's deadline leaves, and no wait
+  goes past ``Timeouts.end``: an answer that trickles in is cut there.
 - **Sent or not.** Only a failure before the request's first byte went out
   (ConnectError, ConnectTimeout, PoolTimeout) is unsent; a failure while
   writing or reading is sent (WriteError, ReadTimeout, ReadError,
@@ -70,8 +71,11 @@ class _Link:
         self.ended = False  # the peer closed the connection
         self.since = 0.0  # when it went idle
 
-    def more(self) -> None:
-        """Wait for more bytes (the socket's timeout bounds the wait)."""
+    def more(self, timeouts: Timeouts | None = None) -> None:
+        """Wait for more bytes (the socket's timeout bounds the wait; with a
+        deadline, the time it leaves does too)."""
+        if timeouts is not None and timeouts.end is not None:
+            self.sock.settimeout(timeouts.wait(timeouts.read))
         data = self.sock.recv(_READ_SIZE)
         if data:
             self.buffer += data
@@ -83,7 +87,7 @@ class _Link:
         self.buffer.clear()
         return data
 
-    def read_head(self, method: str = "POST") -> Head:
+    def read_head(self, method: str = "POST", timeouts: Timeouts | None = None) -> Head:
         """The final answer's head (1xx answers skipped)."""
         while True:
             end = head_end(self.buffer)
@@ -94,7 +98,7 @@ class _Link:
                         if not self.buffer
                         else "the connection closed in the answer's head"
                     )
-                self.more()
+                self.more(timeouts)
                 continue
             head = parse_head(bytes(self.buffer[:end]), method)
             del self.buffer[:end]
@@ -293,7 +297,7 @@ class StdlibTransport:
                 return Received(
                     answer.status, fields, source=_Stream(self, link, answer)
                 )
-            body, whole = _read_body(link, answer)
+            body, whole = _read_body(link, answer, timeouts)
         except BaseException:
             self.release(link, False)
             raise
@@ -361,13 +365,15 @@ def _exchange(
 ) -> Head:
     """Write the request (the head and a bytes body in one write), read the answer's head."""
     sock = link.sock
-    sock.settimeout(timeouts.write)
     try:
+        sock.settimeout(timeouts.wait(timeouts.write))
         if isinstance(content, bytes):
             sock.sendall(head + content)
         else:
             sock.sendall(head)
             for chunk in content:
+                if timeouts.end is not None:
+                    sock.settimeout(timeouts.wait(timeouts.write))
                 sock.sendall(chunk)
     except TimeoutError as exc:
         raise Failure("WriteTimeout", str(exc) or "timed out", sent=True) from None
@@ -375,12 +381,12 @@ def _exchange(
         raise Failure("WriteError", str(exc), sent=True) from None
     sock.settimeout(timeouts.read)
     try:
-        return link.read_head()
+        return link.read_head("POST", timeouts)
     except (OSError, Refused) as exc:
         raise _read_failure(exc) from None
 
 
-def _read_body(link: _Link, head: Head) -> tuple[bytes, bool]:
+def _read_body(link: _Link, head: Head, timeouts: Timeouts) -> tuple[bytes, bool]:
     """The whole body, and whether the connection can carry another request."""
     body = Body(head)
     pieces: list[bytes] = []
@@ -392,7 +398,7 @@ def _read_body(link: _Link, head: Head) -> tuple[bytes, bool]:
             elif link.ended:
                 body.eof()
             else:
-                link.more()
+                link.more(timeouts)
     except (OSError, Refused) as exc:
         raise _read_failure(exc) from None
     content = pieces[0] if len(pieces) == 1 else b"".join(pieces)

@@ -27,6 +27,7 @@ Layer 0: the standard library only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -58,9 +59,12 @@ class Failure(Exception):
 
 
 class Timeouts:
-    """Seconds to connect, to wait for each read, each write, and a free connection."""
+    """Seconds to connect, to wait for each read, each write, and a free
+    connection; ``end``, when a deadline caps the attempt, the moment
+    (``time.monotonic()``) by which the built-in transports must have the
+    whole answer, however slowly it comes."""
 
-    __slots__ = ("connect", "read", "write", "pool")
+    __slots__ = ("connect", "read", "write", "pool", "end")
 
     def __init__(
         self,
@@ -68,11 +72,13 @@ class Timeouts:
         read: float | None,
         write: float | None,
         pool: float | None,
+        end: float | None = None,
     ) -> None:
         self.connect = connect
         self.read = read
         self.write = write
         self.pool = pool
+        self.end = end
 
     @classmethod
     def of(cls, value: Any) -> Timeouts:
@@ -100,7 +106,17 @@ class Timeouts:
         """These timeouts, none longer than ``left`` seconds (None: as they are)."""
         if left is None:
             return self
-        return Timeouts(*(left if t is None else min(t, left) for t in self.all()))
+        c, r, w, p = (left if t is None else min(t, left) for t in self.all())
+        return Timeouts(c, r, w, p, time.monotonic() + left)
+
+    def wait(self, seconds: float | None) -> float | None:
+        """``seconds``, cut to what is left before ``end`` (TimeoutError once it has passed)."""
+        if self.end is None:
+            return seconds
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left if seconds is None else min(seconds, left)
 
     def all(self) -> tuple[float | None, ...]:
         return (self.connect, self.read, self.write, self.pool)

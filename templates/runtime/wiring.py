@@ -184,6 +184,7 @@ class ClientBase:
             tracing=_tracing(tracing),
             failover=self._failover(failover, url),
         )
+        _check_verify(verify)
         if verify is False:
             log().warning(
                 "TLS certificate verification is off for %s: answers can be forged",
@@ -348,6 +349,20 @@ def _credentials_provider(
             credentials.secret_id, credentials.secret_key, credentials.token
         )
     return credentials
+
+
+def _check_verify(verify: object) -> None:
+    """Only ``False`` turns verification off: a ``None`` or a path passed on
+    from elsewhere must not do so silently."""
+    if isinstance(verify, bool):
+        return
+    import ssl  # only when something else is given: ssl loads with the first https call
+
+    if not isinstance(verify, ssl.SSLContext):
+        raise TypeError(
+            "verify takes True, False or an ssl.SSLContext (for a CA file: "
+            f"ssl.create_default_context(cafile=...)), not {type(verify).__name__}"
+        )
 
 
 def _timeouts(timeout: Any) -> Timeouts:

@@ -179,6 +179,35 @@ def test_a_waiter_gets_the_connection_given_back(aio: Any, monkeypatch: pytest.M
         server.close()
 
 
+def test_waiters_are_served_first_come_first_served(aio: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Four tasks each making calls back to back on two connections: a task
+    # that gives its connection back never takes it again before those waiting.
+    from tcsdk.common import routes
+
+    monkeypatch.setattr(routes, "MAX_CONNECTIONS", 2)
+    server = _serve(ANSWER)
+    firsts: list[float] = []
+
+    async def worker(started: float) -> int:
+        done = 0
+        for _ in range(60):
+            await _post(aio, server.url, pool=1.0)
+            if not done:
+                firsts.append(time.monotonic() - started)
+            done += 1
+        return done
+
+    async def calls() -> list[int]:
+        started = time.monotonic()
+        return await asyncio.gather(*(worker(started) for _ in range(4)))
+
+    try:
+        assert asyncio.run(calls()) == [60] * 4
+        assert max(firsts) < 0.5 and aio._open <= 2 and not aio._waiters
+    finally:
+        server.close()
+
+
 def test_an_answer_that_does_not_come_is_a_read_timeout_and_sent(aio: Any) -> None:
     from tcsdk.common.transport import Failure
 
@@ -296,6 +325,8 @@ def test_an_event_stream_is_read_as_it_arrives_and_a_slow_reader_pauses_reading(
                     for _ in range(64):  # 4 MiB: far more than a paused reader takes in
                         conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
                     conn.sendall(b"0\r\n\r\n")
+                    while reader.readline():  # open until the client closes it: a kept connection
+                        pass
                 except OSError:
                     pass
 
