@@ -43,7 +43,7 @@ from typing import Any
 from . import routes
 from .aio_link import Link, expire
 from .http11 import Body, Head, Refused, request_head
-from .routes import Route, environment_proxies, proxy_for, tls_context
+from .routes import Route, Routing
 from .transport import Failure, Headers, Received, Timeouts, is_event_stream
 
 __all__ = ["AsyncStdlibTransport"]
@@ -125,11 +125,7 @@ class AsyncStdlibTransport:
     def __init__(
         self, proxy: str | None = None, verify: bool | ssl.SSLContext = True
     ) -> None:
-        self._proxy = proxy
-        self._verify = verify
-        self._environ = None if proxy is not None else environment_proxies()
-        self._context: ssl.SSLContext | None = None
-        self._routes: dict[str, Route] = {}
+        self._routing = Routing(proxy, verify)
         self._idle: dict[Any, list[Link]] = {}
         self._idle_count = 0
         self._open = 0
@@ -138,25 +134,7 @@ class AsyncStdlibTransport:
         self._closed = False
 
     def proxy_for(self, url: str) -> str:
-        return proxy_for(url, self._proxy, self._environ)
-
-    def _route(self, url: str) -> Route:
-        route = self._routes.get(url)
-        if route is None:
-            if len(self._routes) > 16:
-                self._routes.clear()
-            try:
-                route = Route(url, self.proxy_for(url))
-            except ValueError as exc:
-                raise Failure("ConnectError", str(exc), sent=False) from None
-            self._routes[url] = route
-        return route
-
-    def _tls(self) -> ssl.SSLContext:
-        context = self._context
-        if context is None:
-            context = self._context = tls_context(self._verify)
-        return context
+        return self._routing.proxy_for(url)
 
     async def _acquire(self, route: Route, timeouts: Timeouts) -> Link:
         loop = asyncio.get_running_loop()
@@ -178,7 +156,7 @@ class AsyncStdlibTransport:
             if self._open >= routes.MAX_CONNECTIONS and self._idle_count:
                 self._drop_oldest()
             if self._open < routes.MAX_CONNECTIONS:
-                context = self._tls() if route.scheme == "https" else None
+                context = self._routing.tls(route)
                 self._open += 1
                 return await self._open_slot(loop, route, context, timeouts)
         given = await self._wait(loop, route, timeouts.pool)
@@ -186,7 +164,7 @@ class AsyncStdlibTransport:
             return given
         if given is not None:  # stale by the time it came: its slot is ours
             given.close()
-        context = self._tls() if route.scheme == "https" else None
+        context = self._routing.tls(route)
         return await self._open_slot(loop, route, context, timeouts)
 
     async def _wait(
@@ -333,7 +311,7 @@ class AsyncStdlibTransport:
         timeouts: Timeouts,
         stream: bool,
     ) -> Received | _Streamed:
-        route = self._route(url)
+        route = self._routing.route(url)
         link = await self._acquire(route, timeouts)
         try:
             head = await self._request(route, link, headers, content, timeouts)

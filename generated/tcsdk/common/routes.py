@@ -7,8 +7,9 @@ http:// proxy, or tunnelled through it with CONNECT), the proxy chosen for
 it (``proxy=``, else the environment's ``HTTP_PROXY``, ``HTTPS_PROXY``,
 ``ALL_PROXY`` and ``NO_PROXY``, read as ``urllib.request`` reads them), the
 TLS context (certifi's bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, one
-per process; ``verify=False`` or an ``ssl.SSLContext`` as given), and the
-pools' limits (httpx's).
+per process; ``verify=False`` or an ``ssl.SSLContext`` as given), the
+pools' limits (httpx's), and :class:`Routing`, which keeps them for one
+transport.
 
 Layer 0: the standard library only (certifi, installed with httpx, is read
 at the first verified https connection).
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_IDLE",
     "IDLE_EXPIRY",
     "Route",
+    "Routing",
     "default_context",
     "environment_proxies",
     "proxy_for",
@@ -150,3 +152,44 @@ def tls_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
     except OSError as exc:  # SSL_CERT_FILE/DIR missing or unreadable
         message = f"the TLS certificates could not be loaded: {exc}"
         raise Failure("ConnectError", message, sent=False) from None
+
+
+class Routing:
+    """What a built-in transport keeps to send anywhere: the proxy it was
+    given (else the environment's, read once), the routes of the URLs it
+    sends to (a few, kept), and its TLS context (made at the first https
+    connection)."""
+
+    __slots__ = ("_proxy", "_verify", "_environ", "_routes", "_context")
+
+    def __init__(self, proxy: str | None, verify: bool | ssl.SSLContext) -> None:
+        self._proxy = proxy
+        self._verify = verify
+        self._environ = None if proxy is not None else environment_proxies()
+        self._routes: dict[str, Route] = {}
+        self._context: ssl.SSLContext | None = None
+
+    def proxy_for(self, url: str) -> str:
+        return proxy_for(url, self._proxy, self._environ)
+
+    def route(self, url: str) -> Route:
+        """The route to ``url``; one that cannot be taken is an unsent ConnectError."""
+        route = self._routes.get(url)
+        if route is None:
+            if len(self._routes) > 16:
+                self._routes.clear()
+            try:
+                route = Route(url, self.proxy_for(url))
+            except ValueError as exc:
+                raise Failure("ConnectError", str(exc), sent=False) from None
+            self._routes[url] = route
+        return route
+
+    def tls(self, route: Route) -> ssl.SSLContext | None:
+        """The TLS context for the route (None for plain HTTP)."""
+        if route.scheme != "https":
+            return None
+        context = self._context
+        if context is None:
+            context = self._context = tls_context(self._verify)
+        return context

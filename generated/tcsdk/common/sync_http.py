@@ -50,9 +50,7 @@ from .routes import (
     MAX_CONNECTIONS,
     MAX_IDLE,
     Route,
-    environment_proxies,
-    proxy_for,
-    tls_context,
+    Routing,
 )
 from .transport import Failure, Headers, Received, Timeouts, is_event_stream
 
@@ -183,11 +181,7 @@ class StdlibTransport:
     def __init__(
         self, proxy: str | None = None, verify: bool | ssl.SSLContext = True
     ) -> None:
-        self._proxy = proxy
-        self._verify = verify
-        self._environ = None if proxy is not None else environment_proxies()
-        self._context: ssl.SSLContext | None = None
-        self._routes: dict[str, Route] = {}
+        self._routing = Routing(proxy, verify)
         self._idle: dict[Any, list[_Link]] = {}
         self._idle_count = 0
         self._open = 0
@@ -195,25 +189,7 @@ class StdlibTransport:
         self._lock = threading.Condition()
 
     def proxy_for(self, url: str) -> str:
-        return proxy_for(url, self._proxy, self._environ)
-
-    def _route(self, url: str) -> Route:
-        route = self._routes.get(url)
-        if route is None:
-            if len(self._routes) > 16:
-                self._routes.clear()
-            try:
-                route = Route(url, self.proxy_for(url))
-            except ValueError as exc:
-                raise Failure("ConnectError", str(exc), sent=False) from None
-            self._routes[url] = route
-        return route
-
-    def _tls(self) -> Any:
-        context = self._context
-        if context is None:
-            context = self._context = tls_context(self._verify)
-        return context
+        return self._routing.proxy_for(url)
 
     def _acquire(self, route: Route, timeouts: Timeouts) -> _Link:
         """An idle connection to the route's origin, or a new one."""
@@ -237,7 +213,7 @@ class StdlibTransport:
                     self._drop_oldest()
                 if self._open < MAX_CONNECTIONS:
                     # Made before it is counted: a context that fails takes no slot.
-                    context = self._tls() if route.scheme == "https" else None
+                    context = self._routing.tls(route)
                     self._open += 1
                     break
                 if waited_until is None and timeouts.pool is not None:
@@ -288,7 +264,7 @@ class StdlibTransport:
         timeouts: Timeouts,
         stream: bool,
     ) -> Received:
-        route = self._route(url)
+        route = self._routing.route(url)
         length = len(content) if isinstance(content, bytes) else None
         # Made first: a header that would break its line takes no connection.
         head = request_head("POST", route.target, headers, route.headers(), length)
