@@ -41,7 +41,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .http11 import Body, Head, Refused, head_end, parse_head, request_head
+from .http11 import Body, Head, Refused, final_head, request_head
 from .routes import (
     IDLE_EXPIRY,
     MAX_CONNECTIONS,
@@ -87,21 +87,15 @@ class _Link:
 
     def read_head(self, method: str = "POST", timeouts: Timeouts | None = None) -> Head:
         """The final answer's head (1xx answers skipped)."""
-        while True:
-            end = head_end(self.buffer)
-            if end < 0:
-                if self.ended:
-                    raise Refused(
-                        "Server disconnected without sending a response."
-                        if not self.buffer
-                        else "the connection closed in the answer's head"
-                    )
-                self.more(timeouts)
-                continue
-            head = parse_head(bytes(self.buffer[:end]), method)
-            del self.buffer[:end]
-            if head.status >= 200:
-                return head
+        while (head := final_head(self.buffer, method)) is None:
+            if self.ended:
+                raise Refused(
+                    "Server disconnected without sending a response."
+                    if not self.buffer
+                    else "the connection closed in the answer's head"
+                )
+            self.more(timeouts)
+        return head
 
     def reusable(self) -> bool:
         """Idle and in step: nothing unread, and the socket does not read as

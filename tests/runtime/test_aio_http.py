@@ -26,7 +26,7 @@ import pytest
 
 from ..client_harness import SECRET_ID, SECRET_KEY
 from ..fake_tencent import FakeTencentCloud
-from .test_sync_http import ANSWER, HOSTILE_HEADS, OK, TLS, RawServer, _Proxy, _tls_fake
+from .test_sync_http import ANSWER, FRAMING_IDS, FRAMINGS, HOSTILE_HEADS, OK, TLS, RawServer, _Proxy, _tls_fake
 
 
 @pytest.fixture()
@@ -117,20 +117,7 @@ def test_bytes_arriving_while_idle_drop_the_connection(aio: Any) -> None:
         server.close()
 
 
-@pytest.mark.parametrize(
-    "answer",
-    [
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\n"
-        + OK[:5]
-        + b"\r\n%x\r\n" % (len(OK) - 5)
-        + OK[5:]
-        + b"\r\n0\r\nX-Trailer: 1\r\n\r\n",
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + ANSWER,
-        b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + OK,
-        b"HTTP/1.1 200 OK\nContent-Length: %d\n\n%s" % (len(OK), OK),
-    ],
-    ids=["chunked with extension and trailer", "informational answers first", "until close", "bare line feeds"],
-)
+@pytest.mark.parametrize("answer", FRAMINGS, ids=FRAMING_IDS)
 def test_framings_are_read(aio: Any, answer: bytes) -> None:
     server = _serve(answer, close=b"HTTP/1.0" in answer)
     try:

@@ -21,7 +21,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from .http11 import Head, Refused, head_end, parse_head
+from .http11 import Head, Refused, final_head
 
 __all__ = ["Link", "expire"]
 
@@ -132,22 +132,17 @@ class Link(asyncio.Protocol):
     ) -> Head:
         """The final answer's head (1xx answers skipped); ``wait()`` gives
         each wait for more bytes its timeout."""
-        while True:
-            end = head_end(self.buffer)
-            if end < 0:
-                if self.ended:
-                    raise Refused(
-                        "Server disconnected without sending a response."
-                        if not self.buffer
-                        else "the connection closed in the answer's head"
-                    )
-                await self.more(wait())
-                continue
-            head = parse_head(bytes(self.buffer[:end]), method)
-            del self.buffer[:end]
-            self._resume()  # a long 1xx head may have paused reading
-            if head.status >= 200:
-                return head
+        while (head := final_head(self.buffer, method)) is None:
+            self._resume()  # a long 1xx head taken out may have paused reading
+            if self.ended:
+                raise Refused(
+                    "Server disconnected without sending a response."
+                    if not self.buffer
+                    else "the connection closed in the answer's head"
+                )
+            await self.more(wait())
+        self._resume()
+        return head
 
     def reusable(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Idle and in step: of this event loop, nothing unread, and its

@@ -36,6 +36,7 @@ __all__ = [
     "Body",
     "Head",
     "Refused",
+    "final_head",
     "head_end",
     "parse_head",
     "request_head",
@@ -93,6 +94,19 @@ def head_end(buffer: bytes | bytearray) -> int:
     if found.end() > MAX_HEAD:
         raise Refused("the answer's head is longer than 256 KiB")
     return found.end()
+
+
+def final_head(buffer: bytearray, method: str = "POST") -> Head | None:
+    """The final answer's head at the start of ``buffer``, taken out of it
+    with the 1xx heads before it (None: not all of it has arrived yet)."""
+    while True:
+        end = head_end(buffer)
+        if end < 0:
+            return None
+        head = parse_head(bytes(buffer[:end]), method)
+        del buffer[:end]
+        if head.status >= 200:
+            return head
 
 
 class Head:
