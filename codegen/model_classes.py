@@ -31,12 +31,13 @@ Its timestamp, header and formatters are off; black runs once, later, on
 the whole file.
 
 dmcg's share, the order of the classes and of their fields, depends only on
-the schema and the aliases, not on names or docstrings. So a run given the
-order a past run found for the same schema (:class:`ModelsRun`) renders the
+how the classes refer to each other (:func:`order_shape`), not on
+docstrings, names or fields of a scalar type. So a run given the order a
+past run found for the same shape (:class:`ModelsRun`) renders the
 built-in class template itself, class by class, and skips dmcg: an edited
-docstring then costs a template render, not a dmcg run. It does so only
-when that past run checked that its own render of every class was the very
-text dmcg wrote (``ClassOrder.direct``).
+docstring, or a string field added, costs a template render, not a dmcg
+run. It does so only when that past run checked that its own render of
+every class was the very text dmcg wrote (``ClassOrder.direct``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def _class_doc(obj: ObjectType, actions: dict[str, Action]) -> str:
 class ClassOrder:
     """What a dmcg run decided for one schema: the classes in output order."""
 
-    key: str  # digest of the schema, the aliases and the class template dmcg was given
+    key: str  # digest of the schema's order_shape, the class names and the class template dmcg was given
     names: tuple[str, ...]
     direct: bool  # our own render of each class was dmcg's text, byte for byte
 
@@ -191,9 +192,7 @@ def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | 
         return ""
     template = read_bounded(template_dir / "msgspec.jinja2").decode("utf-8")
     # The class names too: not in the schema, but a renamed class is not the order's.
-    order_key = digest(
-        json.dumps(schema), json.dumps(aliases, sort_keys=True), template, json.dumps(list(placeholders))
-    )
+    order_key = digest(json.dumps(order_shape(schema)), template, json.dumps(list(placeholders)))
     # Only the built-in class template: an override may print what dmcg alone knows.
     builtin = template_dir.resolve() == (package_files.template_dir() / package_files.MODEL_TEMPLATE).parent.resolve()
     by_name = {obj.name: placeholders[obj.name] for obj in classes}
@@ -211,6 +210,33 @@ def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | 
     if run is not None:
         run.order, run.classes = order, texts
     return "\n\n\n".join(texts)
+
+
+def order_shape(schema: dict[str, Any]) -> list[Any]:
+    """What of ``schema`` dmcg's order of the classes rests on: the classes in
+    input order and, per class, its fields that refer to a class (name,
+    type, required), in order.
+
+    dmcg places a class after the classes its fields refer to and breaks
+    cycles by the position of those references; a field of a scalar type
+    takes no part in it. So a field of a scalar type added, dropped,
+    renamed, retyped or made optional leaves the order as it was, and the
+    class is rendered by our template alone: its fields come out in the
+    order dmcg writes a msgspec Struct's (those without a default first,
+    each group in declaration order). A differential Hypothesis test
+    (tests/codegen/test_model_chunks.py) holds the pinned dmcg to both.
+    """
+    shape: list[Any] = []
+    for definition in schema["$defs"].values():
+        properties, required = definition["properties"], set(definition["required"])
+        shape.append([[name, item, name in required] for name, item in properties.items() if _refers(item)])
+    return shape
+
+
+def _refers(item: dict[str, Any]) -> bool:
+    while item.get("type") == "array":
+        item = item["items"]
+    return "$ref" in item
 
 
 class _Field:
