@@ -16,9 +16,10 @@ Measures, in one run and with the same number of worker processes:
 5. cvm 2017-03-12 alone, and the service version with the most actions
    (``--large``, cwp 2018-02-28: 486 actions), each cold and warm, and
    regenerated with the warm cache after one action's documentation
-   changed, one field's documentation changed and one field added, against
-   its own cold time (medians of ``--runs``); the output of each change is
-   checked against a cold generation of the changed input.
+   changed, one field's documentation changed, one string field added and
+   one field of one of its structure types added, against its own cold
+   time (medians of ``--runs``); the output of each change is checked
+   against a cold generation of the changed input.
 Prints seconds and the ratios to the baseline, next to the targets.
 
 The generator's own modules are byte-compiled first, as pip does when it
@@ -138,13 +139,21 @@ def edited_copy(corpus: Path, service: str, into: Path, edit: str, tag: str) -> 
         action["document"] += f" ({tag})"
     elif edit == "field doc":
         members[0]["document"] = members[0].get("document", "") + f" ({tag})"
-    else:
+    elif edit == "field added":
         members.append({"name": f"Added{tag}", "type": "string", "member": "string", "required": False})
+    else:  # a field of a structure type the service already has
+        shared = next(name for name in sorted(data["objects"]) if not name.endswith(("Request", "Response")))
+        members.append({"name": f"Added{tag}", "type": "object", "member": shared, "required": False})
     api.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     return into
 
 
-EDITS = {"doc": "one action's doc changed", "field doc": "one field's doc changed", "field added": "one field added"}
+EDITS = {
+    "doc": "one action's doc changed",
+    "field doc": "one field's doc changed",
+    "field added": "one string field added",
+    "reference added": "one structure field added",
+}
 
 
 def small(corpus: Path, scratch: Path, jobs: int, runs: int, service: str) -> bool:

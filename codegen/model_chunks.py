@@ -70,7 +70,14 @@ def record(path: str, parts: list[str], text: str, order: ClassOrder) -> dict[st
     ends = [start + 1 for start in starts] + [len(text)]
     begins = [0] + [start + 3 for start in starts]
     spans = [[digest(part), begin, end] for part, begin, end in zip(parts, begins, ends, strict=True)]
-    return {"path": path, "key": order.key, "names": list(order.names), "direct": order.direct, "spans": spans}
+    return {
+        "path": path,
+        "key": order.key,
+        "names": list(order.names),
+        "direct": order.direct,
+        "foreseen": order.foreseen,
+        "spans": spans,
+    }
 
 
 def assemble(parts: list[str], known: dict[str, str], format_python: Callable[[str], str]) -> str:
@@ -100,9 +107,11 @@ def previous(cache: Cache, pointer: str | None) -> Previous | None:
 
 def _read(models: dict[str, Any], files: dict[str, Any]) -> Previous | None:
     """The record of :func:`record` with the texts it points at, or None when it is not of that shape."""
-    text, key, names, direct, spans = (models.get(k) for k in ("path", "key", "names", "direct", "spans"))
+    text, key, names, direct, foreseen, spans = (
+        models.get(k) for k in ("path", "key", "names", "direct", "foreseen", "spans")
+    )
     text = files.get(text) if isinstance(text, str) else None
-    if not (isinstance(text, str) and isinstance(key, str) and isinstance(direct, bool)):
+    if not (isinstance(text, str) and isinstance(key, str) and isinstance(direct, bool) and isinstance(foreseen, bool)):
         return None
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names) or not isinstance(spans, list):
         return None
@@ -114,4 +123,4 @@ def _read(models: dict[str, Any], files: dict[str, Any]) -> Previous | None:
         if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= len(text)):
             return None
         formatted[part] = text[begin:end]
-    return Previous(ClassOrder(key, tuple(names), direct), formatted)
+    return Previous(ClassOrder(key, tuple(names), direct, foreseen), formatted)

@@ -30,14 +30,13 @@ step:
 Its timestamp, header and formatters are off; black runs once, later, on
 the whole file.
 
-dmcg's share, the order of the classes and of their fields, depends only on
-how the classes refer to each other (:func:`order_shape`), not on
-docstrings, names or fields of a scalar type. So a run given the order a
-past run found for the same shape (:class:`ModelsRun`) renders the
-built-in class template itself, class by class, and skips dmcg: an edited
-docstring, or a string field added, costs a template render, not a dmcg
-run. It does so only when that past run checked that its own render of
-every class was the very text dmcg wrote (``ClassOrder.direct``).
+dmcg's share is the order of the classes and of their fields, and
+``class_order`` tells when a past run's order (:class:`ModelsRun`) still
+holds or the new one can be foreseen: then the run renders the built-in
+class template itself, class by class, and skips dmcg, so an edited
+docstring or an added field costs a template render, not a dmcg run. It
+does so only when that past run checked that its own render of every class
+was the very text dmcg wrote (``ClassOrder.direct``).
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ import jinja2
 
 from . import layout, package_files
 from .cache import digest
+from .class_order import order_shape, passes_order
 from .docstrings import docstring
 from .ir import Action, Field, ObjectType, ServiceVersion, TypeRef
 from .reading import read_bounded
@@ -138,6 +138,8 @@ class ClassOrder:
     key: str  # digest of the schema's order_shape, the class names and the class template dmcg was given
     names: tuple[str, ...]
     direct: bool  # our own render of each class was dmcg's text, byte for byte
+    # class_order.passes_order gave these very names (the classes have no cycle).
+    foreseen: bool = False
 
 
 @dataclass
@@ -196,47 +198,30 @@ def render_models(service: ServiceVersion, template_dir: Path, run: ModelsRun | 
     # Only the built-in class template: an override may print what dmcg alone knows.
     builtin = template_dir.resolve() == (package_files.template_dir() / package_files.MODEL_TEMPLATE).parent.resolve()
     by_name = {obj.name: placeholders[obj.name] for obj in classes}
-    known = run.known if run is not None else None
-    usable = known is not None and known.direct and known.key == order_key and sorted(known.names) == sorted(by_name)
-    if known is not None and usable and builtin:
-        texts = _direct(template, [extra[by_name[name]] for name in known.names])
-        order = known
+    reused = _reused(run.known, order_key, classes) if run is not None and builtin else None
+    if reused is not None:
+        texts = _direct(template, [extra[by_name[name]] for name in reused.names])
+        order = reused
     else:
         texts = _dmcg(schema, aliases, extra, template_dir, [obj.name for obj in classes])
         names = tuple(text[6:].split("(", 1)[0] for text in texts)
         # Checked only when the result is kept for a later run (a cache is in use).
         direct = run is not None and builtin and _direct(template, [extra[by_name[n]] for n in names]) == texts
-        order = ClassOrder(order_key, names, direct)
+        order = ClassOrder(order_key, names, direct, direct and passes_order(classes) == names)
     if run is not None:
         run.order, run.classes = order, texts
     return "\n\n\n".join(texts)
 
 
-def order_shape(schema: dict[str, Any]) -> list[Any]:
-    """What of ``schema`` dmcg's order of the classes rests on: the classes in
-    input order and, per class, its fields that refer to a class (name,
-    type, required), in order.
-
-    dmcg places a class after the classes its fields refer to and breaks
-    cycles by the position of those references; a field of a scalar type
-    takes no part in it. So a field of a scalar type added, dropped,
-    renamed, retyped or made optional leaves the order as it was, and the
-    class is rendered by our template alone: its fields come out in the
-    order dmcg writes a msgspec Struct's (those without a default first,
-    each group in declaration order). A differential Hypothesis test
-    (tests/codegen/test_model_chunks.py) holds the pinned dmcg to both.
-    """
-    shape: list[Any] = []
-    for definition in schema["$defs"].values():
-        properties, required = definition["properties"], set(definition["required"])
-        shape.append([[name, item, name in required] for name, item in properties.items() if _refers(item)])
-    return shape
-
-
-def _refers(item: dict[str, Any]) -> bool:
-    while item.get("type") == "array":
-        item = item["items"]
-    return "$ref" in item
+def _reused(known: ClassOrder | None, key: str, classes: list[ObjectType]) -> ClassOrder | None:
+    """The order of ``classes`` without dmcg, from a past run's ``known`` order
+    (see ``class_order``), or None when dmcg has to run."""
+    if known is None or not known.direct:
+        return None
+    if known.key == key and sorted(known.names) == sorted(obj.name for obj in classes):
+        return known
+    foreseen = passes_order(classes) if known.foreseen else None
+    return None if foreseen is None else ClassOrder(key, foreseen, True, True)
 
 
 class _Field:
