@@ -42,7 +42,12 @@ def _printable(text: str) -> str:
 
 def json_pointer(*steps: object) -> str:
     """The JSON pointer (RFC 6901) of a place given as keys and list indices."""
-    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
+    text = "/".join(map(str, steps))
+    # Escaping is needed only where a step holds "~" or "/" (rare; a loader
+    # makes thousands of pointers per service version).
+    if "~" in text or text.count("/") >= len(steps):
+        return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
+    return "/" + text if steps else ""
 
 
 def closest(word: str, candidates: Iterable[str], limit: int | None = 3) -> list[str]:

@@ -116,6 +116,12 @@ def detect(types: Mapping[str, Any], actions: Mapping[str, Mapping[str, Any]]) -
     """The waiters of one service version: ``types`` of its service document, ``actions`` by name."""
     found: list[Found] = []
     left: list[LeftOut] = []
+    # The actions a waiter may poll, sorted once: each candidate looks through them.
+    readers = {
+        name: actions[name]
+        for name in sorted(actions)
+        if name.startswith(READ_ONLY_PREFIXES) and not actions[name].get("streaming")
+    }
     for name in sorted(actions):
         doc = actions[name]
         if name.startswith(READ_ONLY_PREFIXES) or doc.get("streaming"):
@@ -123,13 +129,13 @@ def detect(types: Mapping[str, Any], actions: Mapping[str, Mapping[str, Any]]) -
         response = _props(doc.get("response"))
         task_id = next((n for n in TASK_IDS if _scalar(response.get(n))), "")
         if task_id:
-            result = _task(name, doc, task_id, types, actions)
+            result = _task(name, doc, task_id, types, readers)
             kind = "task"
         else:
             ids = _resource_ids(name, response)
             if not ids:
                 continue
-            result = _resource(name, doc, ids, types, actions)
+            result = _resource(name, doc, ids, types, readers)
             kind = "resource"
         if isinstance(result, str):
             left.append(LeftOut(name, kind, result))
@@ -177,14 +183,9 @@ def _task(
     types: Mapping[str, Any],
     actions: Mapping[str, Mapping[str, Any]],
 ) -> Mapping[str, Any] | str:
+    """``actions``: the read-only actions that do not stream, in name order."""
     kind = _scalar(_props(doc.get("response"))[task_id])
-    takers = [
-        other
-        for other in sorted(actions)
-        if other.startswith(READ_ONLY_PREFIXES)
-        and not actions[other].get("streaming")
-        and _scalar(_props(actions[other].get("request")).get(task_id)) == kind
-    ]
+    takers = [other for other, read in actions.items() if _scalar(_props(read.get("request")).get(task_id)) == kind]
     if not takers:
         return f"no read-only action takes {task_id}"
     subject = _topic(_subject(name))
@@ -336,10 +337,11 @@ def _resource(
     types: Mapping[str, Any],
     actions: Mapping[str, Mapping[str, Any]],
 ) -> Mapping[str, Any] | str:
+    """``actions``: the read-only actions that do not stream, in name order."""
     wire, thing = ids
     describers = []
-    for other in sorted(actions):
-        if not other.startswith("Describe") or actions[other].get("streaming"):
+    for other in actions:
+        if not other.startswith("Describe"):
             continue
         request = _props(actions[other].get("request"))
         if _subject(other) not in _plurals(thing):

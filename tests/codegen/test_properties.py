@@ -366,3 +366,14 @@ def test_clients_survive_random_answers(body: bytes, status: int, generated_on_p
                 assert isinstance(result, models.DescribeInstancesStatusResponse)
     finally:
         server.stop()
+
+
+@given(st.lists(st.one_of(st.text(alphabet="ab/~0 1", max_size=4), st.integers(0, 99)), max_size=5))
+def test_a_json_pointer_escapes_each_step_as_rfc_6901_says(steps: list[object]) -> None:
+    from codegen.diagnostics import json_pointer
+
+    pointer = json_pointer(*steps)
+    assert pointer == "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in steps)
+    # And reads back as the steps.
+    parts = pointer.split("/")[1:] if steps else []
+    assert [p.replace("~1", "/").replace("~0", "~") for p in parts] == [str(step) for step in steps]
