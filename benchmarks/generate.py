@@ -139,11 +139,10 @@ def edited_copy(corpus: Path, service: str, into: Path, edit: str, tag: str) -> 
         action["document"] += f" ({tag})"
     elif edit == "field doc":
         members[0]["document"] = members[0].get("document", "") + f" ({tag})"
-    elif edit == "field added":
-        members.append({"name": f"Added{tag}", "type": "string", "member": "string", "required": False})
-    else:  # a field of a structure type the service already has
-        shared = next(name for name in sorted(data["objects"]) if not name.endswith(("Request", "Response")))
-        members.append({"name": f"Added{tag}", "type": "object", "member": shared, "required": False})
+    else:  # a string field, or a field of a structure type the service has (--large may have none)
+        shared = [name for name in sorted(data["objects"]) if not name.endswith(("Request", "Response"))]
+        typed = {"type": "object", "member": shared[0]} if edit == "reference added" and shared else {}
+        members.append({"name": f"Added{tag}", "type": "string", "member": "string", "required": False} | typed)
     api.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     return into
 

@@ -50,10 +50,8 @@ def safe_identifier(name: str, fallback: str) -> str:
     tools), an empty or digit-led name gets ``fallback`` in front, and a
     reserved name gets a trailing underscore (``from`` -> ``from_``).
     """
-    name = name.lstrip("_")
-    if not name:
-        return fallback
-    if name[0].isdigit():
+    name = name.lstrip("_") or fallback
+    if name[0:1].isdigit():
         name = f"{fallback}_{name}"
     if name in _RESERVED:
         name += "_"

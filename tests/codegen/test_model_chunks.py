@@ -207,16 +207,20 @@ def test_the_class_template_rendered_alone_is_what_dmcg_writes_in_every_corpus_s
 # Differential: dmcg's order of the classes rests on order_shape alone, is the
 # order of passes_order when no classes refer to each other in a cycle, and
 # its fields come out as our template renders them. Random classes refer to
-# each other (with cycles or without), then one field or one class changes;
-# the render that reuses the first run's order must be the bytes dmcg writes
-# for the changed classes.
+# each other (with cycles or without), then one field changes, or a class is
+# added anywhere, dropped or renamed; the render that reuses the first run's
+# order must be the bytes dmcg writes for the changed classes.
 _CLASS_NAMES = ["Widget", "Model", "M0", "M1", "Struct", "Field", "Node", "Base", "Config", "Thing", "Item", "List"]
 _WIRE_NAMES = st.one_of(
     st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}", fullmatch=True),
     st.sampled_from(["M0", "M1", "Model", "Struct", "Field", "field", "fields", "class", "None", "self", "Config"]),
 )
 _SCALARS = ["str", "int", "float", "bool"]
-_EDITS = ["add", "drop", "optional", "retype", "rename", "add reference", "drop reference", "add class"]
+_EDITS = ["add", "drop", "optional", "retype", "rename", "add reference", "drop reference"] + [
+    "add class",
+    "drop class",
+    "rename class",
+]
 
 
 def _type(draw: st.DrawFn, targets: list[int], scalar: bool) -> Any:
@@ -248,33 +252,48 @@ def _refers(item: Any) -> bool:
 
 @st.composite
 def _classes_and_edit(draw: st.DrawFn) -> tuple[list[Any], list[Any], bool]:
-    """Classes, the same classes with one change, and whether it was to a field of a scalar type."""
+    """Classes, the same classes with one change, and whether it was to a field of a scalar type.
+
+    A class is known by a number (its index when drawn), which references
+    hold (``#3``) until the classes are made; ``order`` lists the numbers in
+    input order and ``names`` gives each its name.
+    """
     from dataclasses import replace
 
     from codegen.ir import ObjectType
 
-    names = draw(st.lists(st.sampled_from(_CLASS_NAMES), min_size=1, max_size=9, unique=True))
+    drawn = draw(st.lists(st.sampled_from(_CLASS_NAMES), min_size=1, max_size=9, unique=True))
+    names = dict(enumerate(drawn))
+    order = list(names)
     # Without cycles, a class refers only to itself and to classes of a lower rank.
-    rank = draw(st.permutations(range(len(names)))) if draw(st.booleans()) else None
+    rank = draw(st.permutations(order)) if draw(st.booleans()) else None
 
     def targets(at: int) -> list[int]:
-        return [j for j in range(len(names)) if rank is None or rank[j] < rank[at] or j == at]
+        return [j for j in order if rank is None or j == at or (j < len(rank) and rank[j] < rank[at])]
 
-    fields = []
-    for at in range(len(names)):
+    fields = {}
+    for at in order:
         taken: set[str] = set()
-        fields.append([_field(draw, targets(at), taken, scalar=False) for _ in range(draw(st.integers(0, 5)))])
+        fields[at] = [_field(draw, targets(at), taken, scalar=False) for _ in range(draw(st.integers(0, 5)))]
+    new_order, new_names, table = list(order), dict(names), {at: list(own) for at, own in fields.items()}
     kind = draw(st.sampled_from(_EDITS))
-    table = [list(own) for own in fields]
-    at = draw(st.integers(0, len(names) - 1))
+    at = draw(st.sampled_from(order))
     edited = table[at]
     scalars = [i for i, f in enumerate(edited) if not _refers(f)]
     references = [i for i, f in enumerate(edited) if _refers(f)]
-    if kind == "add class" and len(names) < len(_CLASS_NAMES):
-        # As a new action's classes come: last, referring to any class before.
-        names.append(draw(st.sampled_from([n for n in _CLASS_NAMES if n not in names])))
-        taken = set()
-        table.append([_field(draw, list(range(len(names))), taken, scalar=False) for _ in range(3)])
+    unnamed = [n for n in _CLASS_NAMES if n not in names.values()]
+    referred = {f.type.annotation.rsplit("#", 1)[-1].rstrip("]") for o in order for f in fields[o] if _refers(f)}
+    alone = [o for o in order if str(o) not in referred]
+    if kind in ("add class", "rename class") and unnamed:
+        if kind == "rename class":
+            new_names[at] = draw(st.sampled_from(unnamed))
+        else:  # anywhere in the input order, referring to any class (no cycle: none refers to it)
+            added = len(names)
+            new_names[added] = draw(st.sampled_from(unnamed))
+            new_order.insert(draw(st.integers(0, len(order))), added)
+            table[added] = [_field(draw, [*order, added], set(), scalar=False)]
+    elif kind == "drop class" and alone and len(order) > 1:
+        new_order.remove(draw(st.sampled_from(alone)))
     elif kind == "drop reference" and references:
         del edited[draw(st.sampled_from(references))]
     elif kind in ("drop", "optional", "retype", "rename") and scalars:
@@ -292,20 +311,23 @@ def _classes_and_edit(draw: st.DrawFn) -> tuple[list[Any], list[Any], bool]:
         taken = {f.py_name for f in edited}
         edited.insert(draw(st.integers(0, len(edited))), _field(draw, targets(at), taken, kind == "add"))
 
-    def named(item: Any) -> Any:
-        if item.kind == "list":
-            return replace(item, item=named(item.item))
-        return replace(item, name=names[int(item.name[1:])]) if item.kind == "object" else item
+    def objects(order: list[int], names: dict[int, str], table: dict[int, list[Any]]) -> list[Any]:
+        def named(item: Any) -> Any:
+            if item.kind == "list":
+                return replace(item, item=named(item.item))
+            return replace(item, name=names[int(item.name[1:])]) if item.kind == "object" else item
 
-    def objects(table: list[list[Any]]) -> list[Any]:
         return [
-            ObjectType(name, f"The {name}.", tuple(replace(f, type=named(f.type)) for f in own), "shared")
-            for name, own in zip(names, table, strict=False)
+            ObjectType(
+                names[at], f"The {names[at]}.", tuple(replace(f, type=named(f.type)) for f in table[at]), "shared"
+            )
+            for at in order
         ]
 
-    changed = {f for own in table for f in own} ^ {f for own in fields for f in own}
-    scalar_edit = len(table) == len(fields) and not any(_refers(f) for f in changed)
-    return objects(fields), objects(table), scalar_edit
+    changed = {f for own in table.values() for f in own} ^ {f for own in fields.values() for f in own}
+    same_classes = new_order == order and new_names == names
+    scalar_edit = same_classes and not any(_refers(f) for f in changed)
+    return objects(order, names, fields), objects(new_order, new_names, table), scalar_edit
 
 
 def _service(types: list[Any]) -> Any:

@@ -26,6 +26,9 @@ def test_attribute_names_never_clash_with_keywords_or_annotation_names() -> None
     assert naming.attribute_name("Self") == "self_"
     assert naming.attribute_name("ExtraParams") == "extra_params_"
     assert naming.attribute_name("ExtraParam") == "extra_param"
+    # A name with nothing left takes the fallback, itself checked: datamodel-
+    # code-generator refuses an attribute named "field".
+    assert naming.attribute_name("_") == naming.attribute_name("\u00e9") == "field_"
 
 
 def test_enum_members_split_codes_on_dots_and_word_boundaries() -> None:
