@@ -216,7 +216,7 @@ def worker_parse(module: str, corpus: Path, service: str, runs: int, budget: flo
         **{key: statistics.median(values) for key, values in totals.items()},
         "median_ratio": statistics.median(ratios),
         "ratios": ratios,
-        "tolerant": tolerant_cost([(c[0], c[3]) for c in cases], budget),
+        "tolerant": tolerant_cost([(c[0], c[3]) for c in cases], budget, runs),
     }
 
 
@@ -248,20 +248,24 @@ def _replaced(raw: bytes, how: str) -> bytes | None:
     return json.dumps(body).encode()
 
 
-def tolerant_cost(matching: list[tuple[Any, bytes]], budget: float) -> dict[str, Any]:
-    """The tolerant path on answers made to mismatch, against the typed decode of the originals."""
+def tolerant_cost(matching: list[tuple[Any, bytes]], budget: float, runs: int) -> dict[str, Any]:
+    """The tolerant path on answers made to mismatch, against the typed decode of the originals:
+    per answer, the median of ``runs`` rounds of each, summed."""
     found = {}
     for how in ("request id", "deep value"):
-        typed = tolerant = 0.0
-        count = 0
+        cases = []
         for cls, raw in matching:
             changed = _replaced(raw, how)
-            if changed is None or not cls.from_envelope(changed).meta.deviations:
-                continue  # no place for it, or a field the model does not know
-            typed += per_call(lambda: cls.from_envelope(raw), budget)  # noqa: B023 - run at once
-            tolerant += per_call(lambda: cls.from_envelope(changed), budget)  # noqa: B023
-            count += 1
-        found[how] = {"count": count, "typed": typed, "tolerant": tolerant}
+            if changed is not None and cls.from_envelope(changed).meta.deviations:
+                cases.append((cls, raw, changed))  # else no place for it, or a field the model does not know
+        rounds: list[list[tuple[float, float]]] = [[] for _ in cases]
+        for _ in range(runs):
+            for index, (cls, raw, changed) in enumerate(cases):
+                typed = per_call(lambda: cls.from_envelope(raw), budget)  # noqa: B023 - run at once
+                rounds[index].append((typed, per_call(lambda: cls.from_envelope(changed), budget)))  # noqa: B023
+        typed = sum(statistics.median(t for t, _ in each) for each in rounds)
+        tolerant = sum(statistics.median(t for _, t in each) for each in rounds)
+        found[how] = {"count": len(cases), "typed": typed, "tolerant": tolerant}
     return found
 
 
