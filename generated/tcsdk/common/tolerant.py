@@ -403,9 +403,12 @@ def decode_fields(
     the text of each of its fields; ``refused`` is the typed decoder's error
     (its path, ``... - at `$.Response.A[0].B```, is where to split first)."""
     _, _, at = refused.partition(" - at `$.Response")
+    at = at.rstrip("`")
     hint: _Hint = None
-    if at.count(".") + at.count("[") > 1:  # below a top-level field: worth reading
-        hint = tuple(k or int(i) for k, i in _STEP.findall(at.rstrip("`")))
+    if "[" in at or at.count(".") > 1:
+        hint = tuple(k or int(i) for k, i in _STEP.findall(at))
+    elif at[:1] == ".":  # a top-level field: no typed decode of it is tried to fail again
+        hint = (at[1:],)
     walk = _Walk()
     response: T = _struct_of(cls, inner, walk, hint)  # type: ignore[arg-type]
     return response, walk.found
