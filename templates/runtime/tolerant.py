@@ -404,7 +404,8 @@ def decode_fields(
     hint: _Hint = None
     if "[" in at or at.count(".") > 1:
         hint = tuple(k or int(i) for k, i in _STEP.findall(at))
-    elif at[:1] == ".":  # a top-level field: no typed decode of it is tried to fail again
+    elif at[:1] == ".":
+        # A top-level field: walked at once, not decoded to fail again.
         hint = (at[1:],)
     walk = _Walk()
     response: T = _struct_of(cls, inner, walk, hint)  # type: ignore[arg-type]
