@@ -20,8 +20,8 @@ render matched dmcg's text):
   run's ``ClassOrder.foreseen``), it gives the order of the changed classes
   too (a field referring to a class added or removed).
 
-Differential Hypothesis tests (tests/codegen/test_model_chunks.py) and the
-whole corpus (tests/codegen/test_corpus.py) hold the pinned dmcg to both.
+A differential Hypothesis test and a test over the whole corpus (both in
+tests/codegen/test_model_chunks.py) hold the pinned dmcg to both.
 """
 
 from __future__ import annotations
