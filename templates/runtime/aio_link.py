@@ -18,7 +18,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from .http11 import Head, Refused, final_head
+from .http11 import Head, final_head
 
 __all__ = ["Link", "expire"]
 
@@ -129,14 +129,8 @@ class Link(asyncio.Protocol):
     ) -> Head:
         """The final answer's head (1xx answers skipped); ``wait()`` gives
         each wait for more bytes its timeout."""
-        while (head := final_head(self.buffer, method)) is None:
+        while (head := final_head(self.buffer, method, self.ended)) is None:
             self._resume()  # a long 1xx head taken out may have paused reading
-            if self.ended:
-                raise Refused(
-                    "Server disconnected without sending a response."
-                    if not self.buffer
-                    else "the connection closed in the answer's head"
-                )
             await self.more(wait())
         self._resume()
         return head

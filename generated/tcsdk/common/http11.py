@@ -96,12 +96,21 @@ def head_end(buffer: bytes | bytearray) -> int:
     return found.end()
 
 
-def final_head(buffer: bytearray, method: str = "POST") -> Head | None:
+def final_head(
+    buffer: bytearray, method: str = "POST", ended: bool = False
+) -> Head | None:
     """The final answer's head at the start of ``buffer``, taken out of it
-    with the 1xx heads before it (None: not all of it has arrived yet)."""
+    with the 1xx heads before it (None: not all of it has arrived yet).
+    ``ended``: the connection has closed, so what is missing never comes."""
     while True:
         end = head_end(buffer)
         if end < 0:
+            if ended:
+                raise Refused(
+                    "Server disconnected without sending a response."
+                    if not buffer
+                    else "the connection closed in the answer's head"
+                )
             return None
         head = parse_head(bytes(buffer[:end]), method)
         del buffer[:end]

@@ -90,13 +90,7 @@ class _Link:
 
     def read_head(self, method: str = "POST", timeouts: Timeouts | None = None) -> Head:
         """The final answer's head (1xx answers skipped)."""
-        while (head := final_head(self.buffer, method)) is None:
-            if self.ended:
-                raise Refused(
-                    "Server disconnected without sending a response."
-                    if not self.buffer
-                    else "the connection closed in the answer's head"
-                )
+        while (head := final_head(self.buffer, method, self.ended)) is None:
             self.more(timeouts)
         return head
 
